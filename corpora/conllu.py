@@ -1,0 +1,81 @@
+"""CoNLL-U: read (word, tag) sentences from UPOS or XPOS, write tagged sentences back.
+
+Written by hand rather than through the `conllu` package so that every error names the file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .textfile import read_lines
+from .types import CorpusError, Sentence
+
+TAG_COLUMNS = {"upos": 3, "xpos": 4}
+N_FIELDS = 10
+
+
+def _is_word_id(token_id: str) -> bool:
+    # "3-4" is a multiword token's surface form and "8.1" an empty node: neither is a word to tag.
+    return token_id.isdigit()
+
+
+def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "upos") -> Iterator[Sentence]:
+    """Sentences from numbered lines; `source` names the file in error messages."""
+    if tagset not in TAG_COLUMNS:
+        raise CorpusError(f"{source}: CoNLL-U has no tagset {tagset!r}; choose from upos, xpos")
+    column = TAG_COLUMNS[tagset]
+    words: list[str] = []
+    tags: list[str] = []
+    for number, line in lines:
+        if not line.strip():
+            if words:
+                yield Sentence(tuple(words), tuple(tags))
+                words, tags = [], []
+            continue
+        if line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != N_FIELDS:
+            raise CorpusError(
+                f"{source}:{number}: cannot parse CoNLL-U line: expected {N_FIELDS} tab-separated fields, "
+                f"found {len(fields)}"
+            )
+        if not _is_word_id(fields[0]):
+            if "-" in fields[0] or "." in fields[0]:
+                continue
+            raise CorpusError(f"{source}:{number}: CoNLL-U ID {fields[0]!r} is not a number")
+        form, tag = fields[1], fields[column]
+        if not form:
+            raise CorpusError(f"{source}:{number}: empty FORM in CoNLL-U line")
+        if not tag or tag == "_":
+            raise CorpusError(f"{source}:{number}: no {tagset.upper()} tag (column {column + 1}) for {form!r}")
+        words.append(form)
+        tags.append(tag)
+    if words:  # a file whose last sentence lacks the closing blank line
+        yield Sentence(tuple(words), tuple(tags))
+
+
+def read_conllu(path: str | Path, tagset: str = "upos") -> list[Sentence]:
+    return list(parse_conllu(read_lines(path), str(path), tagset))
+
+
+def format_conllu(sentences: Iterable[Sentence], tag_column: str = "upos", text: Iterable[str] | None = None) -> str:
+    """CoNLL-U text with the tags in `tag_column`; SpaceAfter=No where the spans touch."""
+    if tag_column not in TAG_COLUMNS:
+        raise ValueError(f"unknown CoNLL-U tag column {tag_column!r}")
+    texts = list(text) if text is not None else None
+    out: list[str] = []
+    for index, sentence in enumerate(sentences, start=1):
+        out.append(f"# sent_id = {index}")
+        if texts is not None:
+            out.append(f"# text = {texts[index - 1]}")
+        for i, word in enumerate(sentence.words):
+            tag = sentence.tags[i] if sentence.tags else "_"
+            fields = [str(i + 1), word, "_", "_", "_", "_", "_", "_", "_", "_"]
+            fields[TAG_COLUMNS[tag_column]] = tag
+            if sentence.spans and i + 1 < len(sentence.words) and sentence.spans[i][1] == sentence.spans[i + 1][0]:
+                fields[9] = "SpaceAfter=No"
+            out.append("\t".join(fields))
+        out.append("")
+    return "\n".join(out) + ("\n" if out else "")

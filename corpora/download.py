@@ -1,0 +1,69 @@
+"""Verified downloads: fetch to a temporary file beside the target, check SHA-256, then rename.
+
+A failed or interrupted download never leaves a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from .types import CorpusNotFoundError
+
+CHUNK = 1 << 16
+
+
+class ChecksumError(CorpusNotFoundError):
+    """A downloaded file does not have the expected SHA-256."""
+
+
+def sha256_of(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def download(
+    url: str,
+    target: Path,
+    sha256: str | None = None,
+    timeout: float = 30.0,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Path:
+    """Download `url` to `target` atomically; `progress(done_bytes, total_bytes_or_None)`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        digest = hashlib.sha256()
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response, os.fdopen(fd, "wb") as out:
+                total = response.headers.get("Content-Length")
+                total = int(total) if total and total.isdigit() else None
+                done = 0
+                for chunk in iter(lambda: response.read(CHUNK), b""):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+        except urllib.error.HTTPError as error:
+            raise CorpusNotFoundError(f"download of {url} failed: HTTP {error.code} {error.reason}") from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise CorpusNotFoundError(f"download of {url} failed: {reason}") from None
+        if sha256 and digest.hexdigest() != sha256:
+            raise ChecksumError(
+                f"download of {url} has SHA-256 {digest.hexdigest()}, expected {sha256}; the file was not kept"
+            )
+        os.replace(tmp_name, target)
+        return target
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)

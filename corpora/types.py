@@ -1,0 +1,47 @@
+"""The plain data types every reader returns: no TensorFlow, no numpy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class CorpusError(ValueError):
+    """A corpus cannot be read: the message names the file and, where known, the line."""
+
+
+class CorpusNotFoundError(CorpusError):
+    """A named corpus or file is not available locally and cannot be fetched."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    words: tuple[str, ...]
+    tags: tuple[str, ...] = ()  # empty for untagged input
+    spans: tuple[tuple[int, int], ...] = ()  # character offsets when tokenized from raw text
+
+    def __post_init__(self) -> None:
+        if self.tags and len(self.tags) != len(self.words):
+            raise ValueError(f"{len(self.words)} words but {len(self.tags)} tags")
+        if self.spans and len(self.spans) != len(self.words):
+            raise ValueError(f"{len(self.words)} words but {len(self.spans)} spans")
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+@dataclass
+class Corpus:
+    name: str
+    tagset: str  # "upos", "xpos", "universal", "ptb", "brown", or custom
+    train: list[Sentence] = field(default_factory=list)
+    dev: list[Sentence] = field(default_factory=list)
+    test: list[Sentence] = field(default_factory=list)
+
+    def split(self, name: str) -> list[Sentence]:
+        if name not in ("train", "dev", "test"):
+            raise ValueError(f"unknown split {name!r}; choose from train, dev, test")
+        return getattr(self, name)
+
+
+def count_tokens(sentences: list[Sentence]) -> int:
+    return sum(len(s) for s in sentences)

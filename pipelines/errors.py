@@ -1,0 +1,5 @@
+"""Errors a pipeline raises for a user's mistake (the CLI shows them as one line, exit code 2)."""
+
+
+class PipelineError(ValueError):
+    """Bad input to a pipeline: an option value, an output path, a missing model."""
