@@ -1,0 +1,109 @@
+"""Vocabularies for words, characters and tags: padding is id 0, unknown is id 1."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+PAD_ID = 0
+UNK_ID = 1
+PAD = "<pad>"
+UNK = "<unk>"
+
+
+@dataclass
+class Vocab:
+    """Maps strings to ids in a fixed order; `counts` keeps every training count, even below min_count."""
+
+    items: list[str]  # index order is the model's; items[0] is PAD, items[1] is UNK when has_unk
+    counts: dict[str, int] = field(default_factory=dict)
+    has_unk: bool = True
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index = {item: i for i, item in enumerate(self.items)}
+        if len(self.index) != len(self.items):
+            raise ValueError("vocabulary items are not unique")
+        reserved = [PAD, UNK] if self.has_unk else [PAD]
+        if self.items[: len(reserved)] != reserved:
+            raise ValueError(f"vocabulary must start with {reserved}")
+
+    @classmethod
+    def build(cls, sequences: Iterable[Iterable[str]], min_count: int = 1, max_size: int | None = None,
+              has_unk: bool = True) -> Vocab:
+        """Items seen at least `min_count` times, most frequent first (ties alphabetical, so builds repeat)."""
+        counts = Counter(item for sequence in sequences for item in sequence)
+        kept = sorted((item for item, n in counts.items() if n >= min_count), key=lambda item: (-counts[item], item))
+        if max_size is not None:
+            kept = kept[:max_size]
+        reserved = [PAD, UNK] if has_unk else [PAD]
+        return cls(items=reserved + kept, counts=dict(counts), has_unk=has_unk)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.index
+
+    def id(self, item: str) -> int:
+        found = self.index.get(item)
+        if found is not None:
+            return found
+        if not self.has_unk:
+            raise KeyError(f"{item!r} is not in a vocabulary without an unknown entry")
+        return UNK_ID
+
+    def ids(self, items: Iterable[str]) -> list[int]:
+        return [self.id(item) for item in items]
+
+    def to_json(self) -> dict:
+        return {"items": self.items, "counts": self.counts, "has_unk": self.has_unk}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Vocab:
+        try:
+            return cls(items=list(data["items"]), counts=dict(data.get("counts", {})), has_unk=bool(data["has_unk"]))
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"malformed vocabulary: missing or bad field {error}") from None
+
+
+@dataclass
+class Vocabularies:
+    """The three vocabularies a tagger needs; words are stored lowercased when `lowercase` is set."""
+
+    words: Vocab
+    chars: Vocab
+    tags: Vocab
+    lowercase: bool = True
+
+    @classmethod
+    def build(cls, sentences_words: list[list[str]] | list[tuple[str, ...]], sentences_tags,
+              min_count: int = 2, lowercase: bool = True, max_size: int | None = None) -> Vocabularies:
+        sentences_words = list(sentences_words)
+        word_forms = ([w.lower() for w in words] for words in sentences_words) if lowercase else sentences_words
+        return cls(
+            words=Vocab.build(word_forms, min_count=min_count, max_size=max_size),
+            chars=Vocab.build((ch for word in words for ch in word) for words in sentences_words),
+            tags=Vocab.build(sentences_tags, has_unk=False),
+            lowercase=lowercase,
+        )
+
+    def word_key(self, word: str) -> str:
+        return word.lower() if self.lowercase else word
+
+    def seen_in_training(self, word: str) -> bool:
+        """Whether the exact form occurred in the training data (counts keep every form)."""
+        return self.word_key(word) in self.words.counts
+
+    def to_json(self) -> dict:
+        return {"lowercase": self.lowercase, "words": self.words.to_json(), "chars": self.chars.to_json(),
+                "tags": self.tags.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Vocabularies:
+        try:
+            return cls(words=Vocab.from_json(data["words"]), chars=Vocab.from_json(data["chars"]),
+                       tags=Vocab.from_json(data["tags"]), lowercase=bool(data["lowercase"]))
+        except KeyError as error:
+            raise ValueError(f"malformed vocabulary file: missing {error}") from None
