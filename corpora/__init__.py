@@ -1,28 +1,56 @@
-"""Text in: corpus readers, the raw-text tokenizer, and named corpora. Imports no TensorFlow."""
+"""Text in: corpus readers, the raw-text tokenizer, and named corpora. Imports no TensorFlow (nor NLTK,
+until a tokenizer or an NLTK corpus is used)."""
 
+from .columns import format_columns, read_columns
 from .conllu import format_conllu, parse_conllu, read_conllu
-from .files import detect_format, load_files, read_corpus_file
-from .registry import data_dir, known_corpora, load_named_corpus
+from .files import FORMATS, detect_format, load_files, read_corpus_file
+from .registry import (
+    CorpusEntry,
+    corpus_entry,
+    data_dir,
+    download_corpus,
+    is_corpus_name,
+    known_corpora,
+    list_corpora,
+    load_corpus,
+    load_named_corpus,
+)
+from .split import parse_split, split_sentences
+from .textfile import decode as decode_text
+from .textfile import read_raw_text
 from .tokenize import tokenize
 from .types import Corpus, CorpusError, CorpusNotFoundError, Sentence, count_tokens
 from .wordtag import format_word_tag, read_word_tag
 
 __all__ = [
+    "FORMATS",
     "Corpus",
+    "CorpusEntry",
     "CorpusError",
     "CorpusNotFoundError",
     "Sentence",
+    "corpus_entry",
     "count_tokens",
     "data_dir",
+    "decode_text",
     "detect_format",
+    "download_corpus",
+    "format_columns",
     "format_conllu",
     "format_word_tag",
+    "is_corpus_name",
     "known_corpora",
+    "list_corpora",
+    "load_corpus",
     "load_files",
     "load_named_corpus",
     "parse_conllu",
+    "parse_split",
+    "read_columns",
     "read_conllu",
     "read_corpus_file",
+    "read_raw_text",
     "read_word_tag",
+    "split_sentences",
     "tokenize",
 ]

@@ -1,6 +1,12 @@
 """CoNLL-U: read (word, tag) sentences from UPOS or XPOS, write tagged sentences back.
 
 Written by hand rather than through the `conllu` package so that every error names the file and line.
+CoNLL-X files (the same ten columns, CPOSTAG and POSTAG where CoNLL-U has UPOS and XPOS) read the same way.
+
+Lenient where the intent is clear: comment lines, multiword token lines (`3-4`) and empty nodes (`8.1`)
+are skipped; trailing spaces or tabs are dropped; a line whose fields are separated by spaces instead of
+tabs (or by a mixture) is split on whitespace when that gives exactly ten fields; a sentence with no word
+lines at all (only comments) is skipped; a last sentence without its closing blank line is kept.
 """
 
 from __future__ import annotations
@@ -8,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .textfile import read_lines
+from .textfile import format_hint, read_lines, truncation_hint
 from .types import CorpusError, Sentence
 
 TAG_COLUMNS = {"upos": 3, "xpos": 4}
@@ -20,6 +26,16 @@ def _is_word_id(token_id: str) -> bool:
     return token_id.isdigit()
 
 
+def _fields(line: str) -> list[str] | None:
+    fields = line.split("\t")
+    if len(fields) == N_FIELDS:
+        return fields
+    by_whitespace = line.split()
+    if len(by_whitespace) == N_FIELDS:
+        return by_whitespace
+    return None
+
+
 def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "upos") -> Iterator[Sentence]:
     """Sentences from numbered lines; `source` names the file in error messages."""
     if tagset not in TAG_COLUMNS:
@@ -27,7 +43,8 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
     column = TAG_COLUMNS[tagset]
     words: list[str] = []
     tags: list[str] = []
-    for number, line in lines:
+    for number, raw_line in lines:
+        line = raw_line.rstrip(" \t")
         if not line.strip():
             if words:
                 yield Sentence(tuple(words), tuple(tags))
@@ -35,11 +52,11 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
             continue
         if line.startswith("#"):
             continue
-        fields = line.split("\t")
-        if len(fields) != N_FIELDS:
+        fields = _fields(line)
+        if fields is None:
             raise CorpusError(
                 f"{source}:{number}: cannot parse CoNLL-U line: expected {N_FIELDS} tab-separated fields, "
-                f"found {len(fields)}"
+                f"found {len(line.split(chr(9)))}{truncation_hint(source, number)}{format_hint(line, 'conllu')}"
             )
         if not _is_word_id(fields[0]):
             if "-" in fields[0] or "." in fields[0]:
@@ -49,7 +66,11 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
         if not form:
             raise CorpusError(f"{source}:{number}: empty FORM in CoNLL-U line")
         if not tag or tag == "_":
-            raise CorpusError(f"{source}:{number}: no {tagset.upper()} tag (column {column + 1}) for {form!r}")
+            other = "upos" if tagset == "xpos" else "xpos"
+            raise CorpusError(
+                f"{source}:{number}: no {tagset.upper()} tag (column {column + 1}) for {form!r}; "
+                f"if the file has no {tagset.upper()} tags, use --tagset {other}"
+            )
         words.append(form)
         tags.append(tag)
     if words:  # a file whose last sentence lacks the closing blank line
@@ -71,6 +92,8 @@ def format_conllu(sentences: Iterable[Sentence], tag_column: str = "upos", text:
         if texts is not None:
             out.append(f"# text = {texts[index - 1]}")
         for i, word in enumerate(sentence.words):
+            if not word or "\t" in word or "\n" in word:
+                raise ValueError(f"word {word!r} cannot be written to CoNLL-U (empty, or holds a tab or newline)")
             tag = sentence.tags[i] if sentence.tags else "_"
             fields = [str(i + 1), word, "_", "_", "_", "_", "_", "_", "_", "_"]
             fields[TAG_COLUMNS[tag_column]] = tag

@@ -1,11 +1,14 @@
-"""Verified downloads: fetch to a temporary file beside the target, check SHA-256, then rename.
+"""Verified downloads: fetch to a temporary file beside the target, check size and SHA-256, then rename.
 
-A failed or interrupted download never leaves a half-written file under the final name.
+A failed or interrupted download never leaves a half-written file under the final name: the data goes
+to a hidden `.<name>.<random>.part` file in the same folder, which is renamed over the target (atomic on
+one file system) only once complete and verified, and deleted otherwise. A new attempt starts over.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -43,7 +46,8 @@ def download(
     try:
         digest = hashlib.sha256()
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as response, os.fdopen(fd, "wb") as out:
+            # The temporary file is wrapped first so that its descriptor is closed even when urlopen fails.
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
                 total = response.headers.get("Content-Length")
                 total = int(total) if total and total.isdigit() else None
                 done = 0
@@ -58,9 +62,14 @@ def download(
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise CorpusNotFoundError(f"download of {url} failed: {reason}") from None
+        except http.client.HTTPException as error:  # IncompleteRead: the connection closed mid-file
+            raise CorpusNotFoundError(f"download of {url} failed: {type(error).__name__}: {error}") from None
+        if total is not None and done != total:
+            raise CorpusNotFoundError(f"download of {url} stopped after {done} of {total} bytes; try again")
         if sha256 and digest.hexdigest() != sha256:
             raise ChecksumError(
-                f"download of {url} has SHA-256 {digest.hexdigest()}, expected {sha256}; the file was not kept"
+                f"download of {url} has SHA-256 {digest.hexdigest()}, expected {sha256}; "
+                "the file was not kept"
             )
         os.replace(tmp_name, target)
         return target

@@ -1,4 +1,7 @@
-"""Named corpora: where each lives, how to fetch and verify it, and how to read it."""
+"""Named corpora: `ud:<code>[@release]` and `nltk:<name>`; where each lives, how to fetch and read it.
+
+`load_corpus(source)` takes a name or a path (a file or a directory) so every command shares one way in.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import nltk_corpora, ud
 from .conllu import read_conllu
-from .download import download, sha256_of
 from .types import Corpus, CorpusError, CorpusNotFoundError
+from .ud import SPLITS, UD_TREEBANKS, UDTreebank, ud_treebank  # noqa: F401  (re-exported)
 
-SPLITS = ("train", "dev", "test")
+NAME_PREFIXES = ("ud:", "nltk:")
 
 
 def data_dir() -> Path:
@@ -22,103 +26,144 @@ def data_dir() -> Path:
     return Path(cache) / "postag"
 
 
-@dataclass(frozen=True)
-class UDTreebank:
-    code: str  # as in UD file names: en_ewt
-    repository: str  # UD_English-EWT
-    release: str  # 2.16
-    sha256: dict[str, str]  # file name -> checksum, where known
-    license: str = ""
-    citation: str = ""
-
-    @property
-    def name(self) -> str:
-        return f"ud:{self.code}"
-
-    @property
-    def folder(self) -> str:
-        return self.repository.lower().replace("-", "_")
-
-    def file_name(self, split: str) -> str:
-        return f"{self.code}-ud-{split}.conllu"
-
-    def url(self, split: str) -> str:
-        return (
-            f"https://raw.githubusercontent.com/UniversalDependencies/{self.repository}/"
-            f"r{self.release}/{self.file_name(split)}"
-        )
+def is_corpus_name(source: str | Path) -> bool:
+    return isinstance(source, str) and source.startswith(NAME_PREFIXES)
 
 
-UD_TREEBANKS: dict[str, UDTreebank] = {
-    "en_ewt": UDTreebank(
-        code="en_ewt",
-        repository="UD_English-EWT",
-        release="2.16",
-        sha256={
-            "en_ewt-ud-train.conllu": "3fb78e2b55482c8ee00caa653af436c88c9e5bc9a73ce26e4ae3ddc79d2b7e7b",
-            "en_ewt-ud-dev.conllu": "531a54ff90d6ab12201c5a50c3e78e6ddac4de69abc4bce5d275d3cd29efe2b6",
-            "en_ewt-ud-test.conllu": "e266e515a0a7547657ed3d90d9ba46487d6bd251f27ad4269d4e8a427c8555cd",
-        },
-        license="CC BY-SA 4.0",
-        citation='Silveira et al. (2014), "A Gold Standard Dependency Corpus for English", LREC',
-    ),
-}
+def known_corpora() -> list[str]:
+    return [f"ud:{code}" for code in UD_TREEBANKS] + [f"nltk:{name}" for name in nltk_corpora.NLTK_CORPORA]
 
 
-def ud_treebank(name: str) -> UDTreebank:
-    code = name.removeprefix("ud:")
-    try:
-        return UD_TREEBANKS[code]
-    except KeyError:
-        known = ", ".join(f"ud:{c}" for c in sorted(UD_TREEBANKS))
-        raise CorpusNotFoundError(f"unknown UD treebank {name!r}; known: {known}") from None
-
-
-def ud_files(treebank: UDTreebank, root: Path | None = None, fetch: bool = True) -> dict[str, Path]:
+def ud_files(treebank: UDTreebank, root: Path | None = None, fetch: bool = True, progress=None) -> dict[str, Path]:
     """Local paths of the treebank's split files, downloading (and verifying) the missing ones."""
-    folder = (root or data_dir()) / treebank.folder
-    paths = {}
-    for split in SPLITS:
-        path = folder / treebank.file_name(split)
-        if not path.exists():
-            if not fetch:
-                raise CorpusNotFoundError(_not_found_message(treebank, path))
-            try:
-                download(treebank.url(split), path, treebank.sha256.get(path.name))
-            except CorpusNotFoundError as error:
-                raise CorpusNotFoundError(f"{_not_found_message(treebank, path)} ({error})") from None
-        paths[split] = path
-    return paths
+    return ud.fetch_treebank(treebank, root or data_dir(), fetch, progress)
 
 
 def verify_ud_files(treebank: UDTreebank, paths: dict[str, Path]) -> None:
     for path in paths.values():
-        expected = treebank.sha256.get(path.name)
-        if expected and sha256_of(path) != expected:
-            raise CorpusError(f"{path}: SHA-256 does not match UD {treebank.release}; delete it to download again")
+        ud.verify_file(treebank, path)
 
 
-def _not_found_message(treebank: UDTreebank, path: Path) -> str:
-    return (
-        f"corpus {treebank.name} not found: looked for {path}; set POSTAG_DATA_DIR to a folder holding "
-        f"{treebank.folder}/{treebank.file_name('train')} (and dev, test), or run "
-        f"`postag corpora download {treebank.name}` where there is a network"
-    )
+def _check_ud_tagset(treebank: UDTreebank, tagset: str | None) -> str:
+    tagset = tagset or "upos"
+    if tagset not in ud.UD_TAGSETS:
+        raise CorpusError(f"{treebank.name} has no tagset {tagset!r}; choose from {', '.join(ud.UD_TAGSETS)}")
+    return tagset
 
 
-def load_named_corpus(name: str, tagset: str = "upos") -> Corpus:
+def load_named_corpus(name: str, tagset: str | None = None, fetch: bool = True) -> Corpus:
+    """A named corpus with its train/dev/test splits (a split the corpus lacks is empty).
+
+    tagset: for UD "upos" (default) or "xpos"; for NLTK "native" (default; also "ptb"/"brown") or "universal".
+    fetch: download what is missing (UD: verified download into data_dir(); NLTK: nltk.download).
+    """
     if name.startswith("ud:"):
         treebank = ud_treebank(name)
-        paths = ud_files(treebank)
-        return Corpus(
-            name=treebank.name,
-            tagset=tagset,
-            train=read_conllu(paths["train"], tagset),
-            dev=read_conllu(paths["dev"], tagset),
-            test=read_conllu(paths["test"], tagset),
+        tagset = _check_ud_tagset(treebank, tagset)
+        paths = ud_files(treebank, fetch=fetch)
+        verify_ud_files(treebank, paths)
+        splits = {split: read_conllu(path, tagset) for split, path in paths.items()}
+        return Corpus(name=treebank.name, tagset=tagset, **splits)
+    if name.startswith("nltk:"):
+        return nltk_corpora.load_nltk_corpus(name, tagset, fetch)
+    raise CorpusNotFoundError(f"unknown corpus {name!r}; named corpora: {', '.join(known_corpora())}")
+
+
+def load_corpus(
+    source: str | Path,
+    tagset: str | None = None,
+    format: str = "auto",
+    split: str | None = None,
+    fetch: bool = True,
+    **file_options,
+) -> Corpus:
+    """A corpus from a name (`ud:en_ewt`, `nltk:brown`) or a path (a file, or a directory of splits).
+
+    file_options go to load_files: dev, test, separator, word_column, tag_column, delimiter.
+    """
+    if is_corpus_name(source):
+        if format not in (None, "auto") or split or any(v is not None for v in file_options.values()):
+            raise CorpusError(f"{source} is a named corpus: --format, --split and file options apply to files")
+        return load_named_corpus(str(source), tagset, fetch)
+    path = Path(source)
+    if not path.exists():
+        hint = ""
+        if isinstance(source, str) and ":" in source and not source.startswith(("/", ".")):
+            hint = f"; named corpora start with ud: or nltk: ({', '.join(known_corpora()[:4])}, ...)"
+        raise CorpusNotFoundError(f"{source}: no such file or directory{hint}")
+    from .files import load_files
+
+    return load_files(path, format=format, tagset=tagset, split=split, **file_options)
+
+
+@dataclass(frozen=True)
+class CorpusEntry:
+    """What `postag corpora list` shows of a named corpus, computed without reading it."""
+
+    name: str
+    kind: str  # "ud" or "nltk"
+    title: str  # a few words
+    description: str
+    license: str
+    source_url: str
+    tagsets: tuple[str, ...]
+    splits: tuple[str, ...]
+    split_rule: str
+    present: bool
+    location: str  # where it is (or would be) on disk
+    size_bytes: int | None  # on disk, when present
+    words: int | None  # known word count, where measured
+    sentences: int | None
+    citation: str = ""
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def corpus_entry(name: str) -> CorpusEntry:
+    if name.startswith("ud:"):
+        treebank = ud_treebank(name)
+        files = ud.local_files(treebank, data_dir())
+        present = all(path.exists() for path in files.values())
+        only = f" ({treebank.splits[0]} only)" if len(treebank.splits) == 1 else ""
+        return CorpusEntry(
+            name=treebank.name, kind="ud",
+            title=f"{treebank.language} {treebank.repository.split('-')[-1]}{only}",
+            description=f"Universal Dependencies {treebank.language} {treebank.repository.split('-')[-1]}, "
+                        f"release {treebank.release}",
+            license=treebank.license, source_url=treebank.source_url, tagsets=ud.UD_TAGSETS,
+            splits=treebank.splits, split_rule="the treebank's official split files",
+            present=present, location=str(ud.treebank_folder(treebank, data_dir())),
+            size_bytes=sum(_size(p) for p in files.values()) if present else None,
+            words=treebank.words, sentences=None, citation=treebank.citation,
+        )
+    if name.startswith("nltk:"):
+        corpus = nltk_corpora.nltk_corpus(name)
+        location = nltk_corpora.package_location("corpora", corpus.package)
+        return CorpusEntry(
+            name=corpus.name, kind="nltk", title=corpus.title, description=corpus.description, license=corpus.license,
+            source_url=corpus.source_url, tagsets=(f"native ({corpus.native_tagset})", "universal"),
+            splits=SPLITS, split_rule=corpus.split_rule, present=location is not None,
+            location=str(location) if location else f"NLTK_DATA/corpora/{corpus.package}.zip",
+            size_bytes=_size(location) if location else None, words=corpus.words, sentences=corpus.sentences,
         )
     raise CorpusNotFoundError(f"unknown corpus {name!r}; named corpora: {', '.join(known_corpora())}")
 
 
-def known_corpora() -> list[str]:
-    return [f"ud:{code}" for code in sorted(UD_TREEBANKS)]
+def list_corpora() -> list[CorpusEntry]:
+    return [corpus_entry(name) for name in known_corpora()]
+
+
+def download_corpus(name: str, progress=None) -> list[Path]:
+    """Fetch a named corpus (no-op where present, but still verified); the local paths."""
+    if name.startswith("ud:"):
+        treebank = ud_treebank(name)
+        paths = ud_files(treebank, fetch=True, progress=progress)
+        verify_ud_files(treebank, paths)
+        return list(paths.values())
+    if name.startswith("nltk:"):
+        return nltk_corpora.download_corpus(name)
+    raise CorpusNotFoundError(f"unknown corpus {name!r}; named corpora: {', '.join(known_corpora())}")
