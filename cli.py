@@ -168,6 +168,336 @@ def _print_mode_comparison(results) -> None:
     console.print(table)
 
 
+# ---- corpora list|info|download|stats, tokenize (no TensorFlow: keep heavy imports inside) -----------------
+
+
+def _text(value):
+    """User data (words, tags, paths) as literal text: never read as Rich markup."""
+    from rich.text import Text
+
+    return Text(str(value))
+
+
+def _megabytes(size: int | None) -> str:
+    return "-" if size is None else f"{size / 1e6:.1f} MB"
+
+
+def _print_json(data) -> None:
+    import dataclasses
+    import json
+
+    if dataclasses.is_dataclass(data):
+        data = dataclasses.asdict(data)
+    elif isinstance(data, list):
+        data = [dataclasses.asdict(item) if dataclasses.is_dataclass(item) else item for item in data]
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@corpora_app.command("list")
+@user_errors
+def corpora_list(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Named corpora: whether each is present locally, its size and license."""
+    from rich.table import Table
+
+    from pipelines.corpus_stats import list_corpora
+
+    entries = list_corpora()
+    if as_json:
+        _print_json(entries)
+        return
+    table = Table(title="Named corpora (ud:CODE@RELEASE for another UD release)")
+    for column in ("name", "present", "on disk", "words", "license", "corpus"):
+        table.add_column(column, justify="right" if column in ("on disk", "words") else "left",
+                         no_wrap=column in ("name", "on disk", "words"))
+    for entry in entries:
+        table.add_row(
+            entry.name, "[green]yes[/green]" if entry.present else "[dim]no[/dim]", _megabytes(entry.size_bytes),
+            f"{entry.words:,}" if entry.words else "-", _text(entry.license), _text(entry.title),
+        )
+    console.print(table)
+    from corpora import data_dir
+
+    console.print(_text(f"UD data folder: {data_dir()} (POSTAG_DATA_DIR); NLTK data: NLTK_DATA or ~/nltk_data"))
+
+
+@corpora_app.command("info")
+@user_errors
+def corpora_info(
+    name: str = typer.Argument(..., help="A corpus name: ud:en_ewt, ud:de_gsd@2.15, nltk:brown, ..."),
+    tagset: str = typer.Option(None, "--tagset", "-t", help="upos/xpos (UD) or native/universal (NLTK)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Source, license, splits and sentences/tokens per split of a named corpus."""
+    from rich.table import Table
+
+    from pipelines.corpus_stats import corpus_info
+
+    info = corpus_info(name, tagset)
+    if as_json:
+        _print_json(info)
+        return
+    entry = info.entry
+    details = Table.grid(padding=(0, 2))
+    details.add_column(style="bold")
+    details.add_column()
+    rows = [
+        ("name", entry.name), ("description", entry.description), ("source", entry.source_url),
+        ("license", entry.license), ("citation", entry.citation or "-"),
+        ("tagsets", ", ".join(entry.tagsets)), ("splits", f"{', '.join(entry.splits)}: {entry.split_rule}"),
+        ("location", entry.location), ("present", "yes" if entry.present else "no"),
+        ("on disk", _megabytes(entry.size_bytes)),
+    ]
+    for label, value in rows:
+        details.add_row(label, _text(value))
+    console.print(details)
+    if not info.splits:
+        console.print(f"not present locally: run `postag corpora download {entry.name}`", highlight=False)
+        return
+    table = Table(title=f"{entry.name} ({info.tagset})")
+    for column in ("split", "sentences", "tokens", "tags"):
+        table.add_column(column, justify="left" if column == "split" else "right")
+    for split in info.splits:
+        table.add_row(split.split, f"{split.sentences:,}", f"{split.tokens:,}", str(split.tags))
+    console.print(table)
+    console.print(_text(f"{len(info.tags)} tags: {' '.join(info.tags)}"))
+
+
+@corpora_app.command("download")
+@user_errors
+def corpora_download(
+    name: str = typer.Argument(..., help="A corpus name: ud:en_gum, ud:de_gsd@2.15, nltk:brown, ..."),
+) -> None:
+    """Download a named corpus (UD: into POSTAG_DATA_DIR, verified; NLTK: with nltk.download)."""
+    from pipelines.corpus_stats import download
+
+    def progress(file_name: str, done: int, total: int | None) -> None:
+        if total and done == total:
+            err_console.print(_text(f"  {file_name}: {done / 1e6:.1f} MB"))
+
+    paths = download(name, progress)
+    for path in paths:
+        console.print(_text(f"{path}"))
+    console.print(_text(f"{name}: present and verified"))
+
+
+@corpora_app.command("stats")
+@user_errors
+def corpora_stats(
+    source: str = typer.Argument(..., help="A corpus name (ud:..., nltk:...), a file, or a folder of splits."),
+    tagset: str = typer.Option(None, "--tagset", "-t", help="upos/xpos (UD, CoNLL-U) or native/universal (NLTK)."),
+    file_format: str = typer.Option("auto", "--format", help="auto, conllu, wordtag or columns (files only)."),
+    split: str = typer.Option(None, "--split", help="Cut dev/test off a lone training file: 90/10 or 80/10/10."),
+    separator: str = typer.Option("/", "--separator", help="Between word and tag in word/TAG files."),
+    word_column: int = typer.Option(None, "--word-column", help="Column files: the word's column (from 1)."),
+    tag_column: int = typer.Option(None, "--tag-column", help="Column files: the tag's column (from 1)."),
+    top: int = typer.Option(20, "--top", help="How many tags and ambiguous words to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (all tags) instead of tables."),
+) -> None:
+    """Tag distribution, sentence lengths, vocabulary, OOV rate of dev/test against train, ambiguous words."""
+    from rich.table import Table
+
+    from pipelines.corpus_stats import corpus_stats
+
+    # Only the options the user set: a named corpus refuses file options.
+    options = {key: value for key, value in
+               (("separator", separator if separator != "/" else None), ("word_column", word_column),
+                ("tag_column", tag_column)) if value is not None}
+    stats = corpus_stats(source, tagset=tagset, format=file_format, split=split, top=top, **options)
+    if as_json:
+        _print_json(stats)
+        return
+    splits = Table(title=_text(f"{stats.source}: {stats.name} ({stats.tagset}), vocabulary {stats.vocabulary:,}"))
+    for column in ("split", "sentences", "tokens", "vocabulary", "tags", "length mean", "median", "p90", "max",
+                   "OOV tokens", "OOV types"):
+        splits.add_column(column, justify="left" if column == "split" else "right")
+    for s in stats.splits:
+        oov = f"{s.oov_rate:.2%}" if s.oov_rate is not None else "-"
+        oov_types = f"{s.oov_type_rate:.2%}" if s.oov_type_rate is not None else "-"
+        splits.add_row(s.split, f"{s.sentences:,}", f"{s.tokens:,}", f"{s.vocabulary:,}", str(s.tags),
+                       f"{s.length_mean:.1f}", f"{s.length_median:g}", str(s.length_p90), str(s.length_max),
+                       oov, oov_types)
+    console.print(splits)
+    if stats.empty_splits:
+        console.print(f"no sentences in: {', '.join(stats.empty_splits)}", highlight=False)
+
+    names = [s.split for s in stats.splits]
+    totals = {split: sum(stats.tag_counts[split].values()) for split in names}
+    tags = list(stats.tag_counts[names[0]])
+    tag_table = Table(title=f"tags ({len(tags)} in {names[0]}; top {min(top, len(tags))})")
+    tag_table.add_column("tag")
+    for split in names:
+        tag_table.add_column(split, justify="right")
+    for tag in tags[:top]:
+        cells = []
+        for split in names:
+            count = stats.tag_counts[split].get(tag, 0)
+            cells.append(f"{count:,} ({count / totals[split]:.1%})" if totals[split] else "0")
+        tag_table.add_row(_text(tag), *cells)
+    console.print(tag_table)
+
+    lengths = Table(title="sentence lengths (words)")
+    lengths.add_column("length")
+    for split in names:
+        lengths.add_column(split, justify="right")
+    labels = [label for label, _ in stats.length_histogram[names[0]]]
+    for index, label in enumerate(labels):
+        lengths.add_row(label, *[f"{stats.length_histogram[split][index][1]:,}" for split in names])
+    console.print(lengths)
+
+    console.print(
+        f"ambiguous words in train: {stats.ambiguous_types:,} forms ({stats.ambiguous_type_rate:.1%} of forms), "
+        f"{stats.ambiguous_token_rate:.1%} of tokens", highlight=False,
+    )
+    if stats.ambiguous_words:
+        ambiguous = Table(title=f"most frequent ambiguous words (top {len(stats.ambiguous_words)})")
+        for column in ("word", "count", "tags"):
+            ambiguous.add_column(column, justify="right" if column == "count" else "left")
+        for word in stats.ambiguous_words:
+            tags_text = ", ".join(f"{tag} {count:,}" for tag, count in word.tags[:6])
+            ambiguous.add_row(_text(word.word), f"{word.count:,}", _text(tags_text))
+        console.print(ambiguous)
+
+
+@app.command("tokenize")
+@user_errors
+def tokenize_command(
+    file: str = typer.Argument(..., help="A UTF-8 text file, or - for standard input."),
+    output_format: str = typer.Option("text", "--format", "-f", help="text (a sentence a line) or json."),
+) -> None:
+    """Show how raw text is split into sentences and words (the tokenizer `postag tag` uses).
+
+    text: one sentence a line, words separated by single spaces. json: every sentence and word with its
+    character offsets [start, end) into the text as read (after a UTF-8 BOM, line ends untouched).
+    """
+    import corpora
+
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter(f"--format must be text or json, not {output_format!r}")
+    text = corpora.decode_text(sys.stdin.buffer.read(), "<stdin>") if file == "-" else corpora.read_raw_text(file)
+    sentences = corpora.tokenize(text)
+    if output_format == "text":
+        sys.stdout.write("".join(" ".join(sentence.words) + "\n" for sentence in sentences))
+        return
+    _print_json({
+        "source": file,
+        "sentences": [
+            {
+                "start": sentence.spans[0][0], "end": sentence.spans[-1][1],
+                "text": text[sentence.spans[0][0] : sentence.spans[-1][1]],
+                "words": [{"word": w, "start": a, "end": b} for w, (a, b) in zip(sentence.words, sentence.spans,
+                                                                                   strict=True)],
+            }
+            for sentence in sentences
+        ],
+    })
+
+
+@sanity_app.command("mnist")
+@user_errors
+def sanity_mnist(
+    data_dir: str = typer.Option(None, "--data-dir", help="Folder with the MNIST IDX files (.gz or not); "
+                                 "default: keras.datasets.mnist (downloads once)."),
+    train_size: int = typer.Option(10_000, "--train-size", help="Training examples (the first N)."),
+    epochs: int = typer.Option(10, "--epochs", help="Passes over the training examples."),
+    batch_size: int = typer.Option(64, "--batch-size", help="Examples per update in minibatch mode."),
+    mode: str = typer.Option("minibatch", "--mode", help="batch (all examples per update), sgd (one) "
+                             "or minibatch (--batch-size)."),
+    learning_rate: float = typer.Option(None, "--learning-rate", "--lr",
+                                        help="Step size (default by mode: batch 0.2, sgd 0.001, minibatch 0.05)."),
+    compare: bool = typer.Option(False, "--compare-modes", help="Train all three modes for the same examples "
+                                 "seen and print a table; --min-accuracy then applies to --mode."),
+    min_accuracy: float = typer.Option(0.95, "--min-accuracy", help="Exit 1 when test accuracy is below this."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed repeats the same run."),
+) -> None:
+    """Train the tutorial's fully connected network on MNIST: checks TensorFlow and the dense block.
+
+    Exit code 0 when test accuracy reaches --min-accuracy, 1 when it does not, 2 on bad input.
+    """
+    from pipelines import mnist_sanity
+    from pipelines.errors import PipelineError
+
+    if not 0.0 <= min_accuracy <= 1.0:
+        raise PipelineError(f"--min-accuracy must be between 0 and 1, got {min_accuracy}")
+    if compare and learning_rate is not None:
+        raise PipelineError("--learning-rate sets one mode's step size; --compare-modes uses each mode's default")
+    mnist_sanity.check_options(mode, epochs, batch_size, learning_rate)
+    console.print(f"{mnist_sanity.framework_versions()} on [bold]{mnist_sanity.describe_device()}[/bold]",
+                  highlight=False, soft_wrap=True)
+    with _MnistProgress() as display:
+        if compare:
+            results = mnist_sanity.compare_modes(data_dir, train_size, epochs, batch_size, seed,
+                                                 progress=display.update)
+            checked = next(result for result in results if result.mode == mode)
+        else:
+            checked = mnist_sanity.run_sanity(data_dir, train_size, epochs, batch_size, mode, learning_rate, seed,
+                                              progress=display.update)
+            results = [checked]
+    console.print(f"data: {checked.split}", highlight=False, soft_wrap=True)
+    console.print(f"model: {checked.architecture} (LeCun normal initialisation), cross-entropy loss, "
+                  f"gradient descent with momentum {mnist_sanity.MOMENTUM}", highlight=False, soft_wrap=True)
+    if compare:
+        _print_mode_comparison(results)
+    else:
+        console.print(f"training: {checked.train_size:,} examples x {checked.epochs} epochs, "
+                      f"{mnist_sanity.MODE_NAMES[checked.mode]} gradient descent ({checked.batch_size:,} per update), "
+                      f"learning rate {checked.learning_rate:g}, {checked.updates:,} updates",
+                      highlight=False, soft_wrap=True)
+    verdict = (f"test accuracy {checked.accuracy:.2%} ({checked.correct:,}/{checked.test_size:,}) in "
+               f"{checked.seconds:.1f} s (+{checked.load_seconds:.1f} s loading data)")
+    if checked.accuracy < min_accuracy:
+        console.print(verdict, highlight=False, soft_wrap=True)
+        err_console.print(f"[red]FAILED:[/red] {checked.mode} test accuracy {checked.accuracy:.2%} is below "
+                          f"--min-accuracy {min_accuracy:.2%}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"[green]OK[/green] {verdict}, at least {min_accuracy:.2%}", highlight=False, soft_wrap=True)
+
+
+class _MnistProgress:
+    """One Rich progress bar per training run, fed by the MNIST pipeline's callback (on stderr)."""
+
+    def __enter__(self):
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+                                 TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
+                                 console=err_console)
+        self.progress.__enter__()
+        self.tasks: dict[str, int] = {}
+        return self
+
+    def update(self, event) -> None:
+        if event.mode not in self.tasks:
+            self.tasks[event.mode] = self.progress.add_task(event.mode, total=event.epochs * event.steps_per_epoch,
+                                                            status="")
+        status = f"epoch {event.epoch}/{event.epochs}"
+        if event.loss is not None:
+            status += f" loss {event.loss:.4f}"
+        self.progress.update(self.tasks[event.mode], status=status,
+                             completed=(event.epoch - 1) * event.steps_per_epoch + event.step)
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+
+def _print_mode_comparison(results) -> None:
+    from rich.table import Table
+
+    from pipelines.mnist_sanity import MODE_NAMES
+
+    first = results[0]
+    epochs = f"{first.epochs} epoch{'' if first.epochs == 1 else 's'}"
+    table = Table(title=f"Gradient descent modes, {first.examples_seen:,} examples seen each "
+                        f"({first.train_size:,} x {epochs})")
+    for column in ("mode", "per update", "updates", "learning rate", "test accuracy", "seconds"):
+        table.add_column(column, justify="left" if column == "mode" else "right")
+    for result in results:
+        table.add_row(MODE_NAMES[result.mode], f"{result.batch_size:,}", f"{result.updates:,}",
+                      f"{result.learning_rate:g}", f"{result.accuracy:.2%}", f"{result.seconds:.1f}")
+    console.print(table)
+
+
 def main() -> None:
     app()
 
