@@ -7,7 +7,10 @@ and `postag corpora list` stay fast.
 from __future__ import annotations
 
 import functools
+import json
+import os
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -63,109 +66,189 @@ def user_errors(command):
 
     return wrapper
 
+# ---- train, evaluate, tag ------------------------------------------------------------------------------
 
-@sanity_app.command("mnist")
+
+def _parse_settings(settings: list[str]) -> dict[str, str]:
+    parsed = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"--set expects KEY=VALUE, got {item!r}")
+        parsed[key.strip()] = value.strip()
+    return parsed
+
+
+@app.command()
 @user_errors
-def sanity_mnist(
-    data_dir: str = typer.Option(None, "--data-dir", help="Folder with the MNIST IDX files (.gz or not); "
-                                 "default: keras.datasets.mnist (downloads once)."),
-    train_size: int = typer.Option(10_000, "--train-size", help="Training examples (the first N)."),
-    epochs: int = typer.Option(10, "--epochs", help="Passes over the training examples."),
-    batch_size: int = typer.Option(64, "--batch-size", help="Examples per update in minibatch mode."),
-    mode: str = typer.Option("minibatch", "--mode", help="batch (all examples per update), sgd (one) "
-                             "or minibatch (--batch-size)."),
-    learning_rate: float = typer.Option(None, "--learning-rate", "--lr",
-                                        help="Step size (default by mode: batch 0.2, sgd 0.001, minibatch 0.05)."),
-    compare: bool = typer.Option(False, "--compare-modes", help="Train all three modes for the same examples "
-                                 "seen and print a table; --min-accuracy then applies to --mode."),
-    min_accuracy: float = typer.Option(0.95, "--min-accuracy", help="Exit 1 when test accuracy is below this."),
-    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed repeats the same run."),
-) -> None:
-    """Train the tutorial's fully connected network on MNIST: checks TensorFlow and the dense block.
+def train(
+    output: Path = typer.Option(..., "--output", "-o", help="Model directory to write (replaced atomically)."),
+    corpus: str = typer.Option(None, "--corpus", "-c", help="Named corpus, e.g. ud:en_ewt."),
+    train_file: Path = typer.Option(None, "--train", help="Training file (CoNLL-U or word/TAG lines)."),
+    dev_file: Path = typer.Option(None, "--dev", help="Development file, for early stopping."),
+    test_file: Path = typer.Option(None, "--test", help="Test file, scored after training."),
+    file_format: str = typer.Option("auto", "--format", help="Format of --train/--dev/--test files."),
+    tagset: str = typer.Option(None, "--tagset", "-t", help="upos or xpos for CoNLL-U; universal or native for NLTK."),
+    arch: str = typer.Option("rnn", "--arch", "-a", help="Architecture: fcn, window or rnn."),
+    epochs: int = typer.Option(None, "--epochs", help="Most epochs to train (early stopping may end sooner)."),
+    seed: int = typer.Option(None, "--seed", help="Random seed: the same seed repeats the same run."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Sentences per mini-batch."),
+    learning_rate: float = typer.Option(None, "--learning-rate", "--lr", help="Updater step size."),
+    optimizer: str = typer.Option(None, "--optimizer", help="adam or sgd."),
+    cell: str = typer.Option(None, "--cell", help="rnn: lstm or gru."),
+    bidirectional: bool = typer.Option(None, "--bidirectional/--no-bidirectional", help="rnn: read both ways."),
+    window: int = typer.Option(None, "--window", help="window: neighbours on each side."),
+    max_seconds: float = typer.Option(None, "--max-seconds", help="Stop after this many seconds; keep the best."),
+    settings: list[str] = typer.Option([], "--set", help="Any TaggerConfig field, KEY=VALUE (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+):
+    """Train a tagger and save it as a model directory."""
+    from pipelines.data import load_training_corpus
+    from pipelines.train import train as run_training
+    from tagger import TaggerConfig
 
-    Exit code 0 when test accuracy reaches --min-accuracy, 1 when it does not, 2 on bad input.
-    """
-    from pipelines import mnist_sanity
-    from pipelines.errors import PipelineError
-
-    if not 0.0 <= min_accuracy <= 1.0:
-        raise PipelineError(f"--min-accuracy must be between 0 and 1, got {min_accuracy}")
-    if compare and learning_rate is not None:
-        raise PipelineError("--learning-rate sets one mode's step size; --compare-modes uses each mode's default")
-    mnist_sanity.check_options(mode, epochs, batch_size, learning_rate)
-    console.print(f"{mnist_sanity.framework_versions()} on [bold]{mnist_sanity.describe_device()}[/bold]",
-                  highlight=False, soft_wrap=True)
-    with _MnistProgress() as display:
-        if compare:
-            results = mnist_sanity.compare_modes(data_dir, train_size, epochs, batch_size, seed,
-                                                 progress=display.update)
-            checked = next(result for result in results if result.mode == mode)
-        else:
-            checked = mnist_sanity.run_sanity(data_dir, train_size, epochs, batch_size, mode, learning_rate, seed,
-                                              progress=display.update)
-            results = [checked]
-    console.print(f"data: {checked.split}", highlight=False, soft_wrap=True)
-    console.print(f"model: {checked.architecture} (LeCun normal initialisation), cross-entropy loss, "
-                  f"gradient descent with momentum {mnist_sanity.MOMENTUM}", highlight=False, soft_wrap=True)
-    if compare:
-        _print_mode_comparison(results)
-    else:
-        console.print(f"training: {checked.train_size:,} examples x {checked.epochs} epochs, "
-                      f"{mnist_sanity.MODE_NAMES[checked.mode]} gradient descent ({checked.batch_size:,} per update), "
-                      f"learning rate {checked.learning_rate:g}, {checked.updates:,} updates",
-                      highlight=False, soft_wrap=True)
-    verdict = (f"test accuracy {checked.accuracy:.2%} ({checked.correct:,}/{checked.test_size:,}) in "
-               f"{checked.seconds:.1f} s (+{checked.load_seconds:.1f} s loading data)")
-    if checked.accuracy < min_accuracy:
-        console.print(verdict, highlight=False, soft_wrap=True)
-        err_console.print(f"[red]FAILED:[/red] {checked.mode} test accuracy {checked.accuracy:.2%} is below "
-                          f"--min-accuracy {min_accuracy:.2%}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
-    console.print(f"[green]OK[/green] {verdict}, at least {min_accuracy:.2%}", highlight=False, soft_wrap=True)
+    options = {"architecture": arch, "epochs": epochs, "seed": seed, "batch_size": batch_size,
+               "learning_rate": learning_rate, "optimizer": optimizer, "cell": cell,
+               "bidirectional": bidirectional, "window": window, "max_seconds": max_seconds}
+    config = TaggerConfig(architecture=arch).replace(**{k: v for k, v in options.items() if v is not None})
+    config = config.with_settings(_parse_settings(settings))
+    data = load_training_corpus(corpus, train_file, dev_file, test_file, file_format, tagset)
+    with _TrainingDisplay() as display:
+        result = run_training(data, config, output=output, progress=display.update)
+    if result.interrupted:
+        where = f"; the best epoch so far ({result.best_epoch}) is saved in {output}" if result.best_epoch else ""
+        err_console.print(f"training interrupted{where}")
+        raise typer.Exit(130)
+    if as_json:
+        console.print_json(json.dumps(result.metrics))
+        return
+    _print_training_summary(result, output)
 
 
-class _MnistProgress:
-    """One Rich progress bar per training run, fed by the MNIST pipeline's callback (on stderr)."""
+class _TrainingDisplay:
+    """A Rich progress bar fed by the training pipeline's callback."""
 
     def __enter__(self):
-        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
-                                 TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
-                                 console=err_console)
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(),
+                                 console=err_console, transient=False)
         self.progress.__enter__()
-        self.tasks: dict[str, int] = {}
+        self.task = None
         return self
 
     def update(self, event) -> None:
-        if event.mode not in self.tasks:
-            self.tasks[event.mode] = self.progress.add_task(event.mode, total=event.epochs * event.steps_per_epoch,
-                                                            status="")
-        status = f"epoch {event.epoch}/{event.epochs}"
-        if event.loss is not None:
-            status += f" loss {event.loss:.4f}"
-        self.progress.update(self.tasks[event.mode], status=status,
-                             completed=(event.epoch - 1) * event.steps_per_epoch + event.step)
+        if event.kind == "batch":
+            if self.task is None:
+                self.task = self.progress.add_task(f"epoch {event.epoch}/{event.epochs}", total=event.batches,
+                                                   loss="…")
+            loss = "…" if event.loss is None else f"{event.loss:.4f}"
+            self.progress.update(self.task, completed=event.batch, loss=loss)
+        elif event.kind == "epoch":
+            record = event.record
+            dev = "" if record.dev_accuracy is None else f"dev accuracy {record.dev_accuracy:.2%}"
+            if self.task is not None:
+                self.progress.update(self.task, description=f"epoch {event.epoch}/{event.epochs} {dev}",
+                                     loss=f"{record.train_loss:.4f}")
+            self.task = None
 
     def __exit__(self, *exc):
         return self.progress.__exit__(*exc)
 
 
-def _print_mode_comparison(results) -> None:
+def _print_training_summary(result, output) -> None:
     from rich.table import Table
 
-    from pipelines.mnist_sanity import MODE_NAMES
-
-    first = results[0]
-    epochs = f"{first.epochs} epoch{'' if first.epochs == 1 else 's'}"
-    table = Table(title=f"Gradient descent modes, {first.examples_seen:,} examples seen each "
-                        f"({first.train_size:,} x {epochs})")
-    for column in ("mode", "per update", "updates", "learning rate", "test accuracy", "seconds"):
-        table.add_column(column, justify="left" if column == "mode" else "right")
-    for result in results:
-        table.add_row(MODE_NAMES[result.mode], f"{result.batch_size:,}", f"{result.updates:,}",
-                      f"{result.learning_rate:g}", f"{result.accuracy:.2%}", f"{result.seconds:.1f}")
+    table = Table(title=f"{result.tagger.config.architecture} tagger saved to {output}")
+    table.add_column("split")
+    table.add_column("accuracy", justify="right")
+    table.add_column("unseen-word accuracy", justify="right")
+    table.add_column("tokens", justify="right")
+    for name, evaluation in (("dev", result.dev), ("test", result.test)):
+        if evaluation is not None:
+            oov = "—" if evaluation.oov_accuracy is None else f"{evaluation.oov_accuracy:.2%}"
+            table.add_row(name, f"{evaluation.accuracy:.2%}", oov, f"{evaluation.tokens:,}")
     console.print(table)
+    console.print(f"best epoch {result.best_epoch} ({result.stopped_because}); "
+                  f"{result.train_seconds:.0f} s; {result.parameters:,} parameters")
+
+
+def _load_tagger(model: Path | None):
+    from pipelines.errors import PipelineError
+    from tagger import Tagger
+
+    model = model or (Path(os.environ["POSTAG_MODEL"]) if os.environ.get("POSTAG_MODEL") else None)
+    if model is None:
+        raise PipelineError("no model given: pass --model DIR or set POSTAG_MODEL "
+                            "(train one with `postag train --corpus ud:en_ewt --output DIR`)")
+    return Tagger.load(model)
+
+
+@app.command()
+@user_errors
+def evaluate(
+    model: Path = typer.Argument(..., help="Model directory written by `postag train`."),
+    data: str = typer.Argument(..., help="A named corpus (ud:en_ewt) or a tagged file."),
+    split: str = typer.Option("test", "--split", help="Split of a named corpus: test or dev."),
+    tagset: str = typer.Option(None, "--tagset", help="Tag column to score (default: the model's tagset)."),
+    file_format: str = typer.Option("auto", "--format", help="Format of a gold file."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+):
+    """Score a model against gold tags: accuracy, unseen words, per-tag P/R/F1, confusions."""
+    from pipelines.data import load_gold
+    from pipelines.evaluate import evaluate as run_evaluation
+
+    tagger = _load_tagger(model)
+    description, gold = load_gold(data, split, tagset or tagger.metadata.get("tagset", "upos"), file_format)
+    result = run_evaluation(tagger, gold)
+    if as_json:
+        print(json.dumps({"model": str(model), "data": description, **result.to_json()}, ensure_ascii=False))
+        return
+    _print_evaluation(result, f"{model} on {description}")
+
+
+def _print_evaluation(result, title: str) -> None:
+    from rich.table import Table
+
+    oov = "—" if result.oov_accuracy is None else f"{result.oov_accuracy:.2%} of {result.oov_tokens:,}"
+    console.print(f"[bold]{title}[/bold]: accuracy {result.accuracy:.2%} on {result.tokens:,} tokens "
+                  f"({result.sentences:,} sentences); unseen words {oov}")
+    table = Table(title="per tag")
+    for column in ("tag", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "tag" else "right")
+    for tag, s in sorted(result.per_tag.items(), key=lambda item: -item[1].support):
+        table.add_row(tag, f"{s.precision:.2%}", f"{s.recall:.2%}", f"{s.f1:.2%}", f"{s.support:,}")
+    console.print(table)
+    confusions = Table(title="most frequent confusions")
+    for column in ("gold", "predicted", "count"):
+        confusions.add_column(column, justify="right" if column == "count" else "left")
+    for gold, predicted, count in result.confusions:
+        confusions.add_row(gold, predicted, f"{count:,}")
+    console.print(confusions)
+
+
+@app.command()
+@user_errors
+def tag(
+    files: list[str] = typer.Argument(..., help="Text files to tag; - reads standard input."),
+    model: Path = typer.Option(None, "--model", "-m", help="Model directory (default: $POSTAG_MODEL)."),
+    output_format: str = typer.Option("text", "--format", "-f", help="text, tsv, conllu or json."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
+    tokenized: bool = typer.Option(False, "--tokenized", help="Input is one sentence a line, words split by spaces."),
+):
+    """Tag raw text: split into sentences and words, then tag every word."""
+    from pipelines.tag import FORMATS, render, tag_documents, write_atomically
+
+    if output_format not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
+    tagger = _load_tagger(model)
+    documents = tag_documents(tagger, list(files), tokenized=tokenized)
+    text = render(documents, output_format, tagger.metadata.get("tagset", "upos"))
+    if output:
+        write_atomically(output, text)
+    else:
+        sys.stdout.write(text)
 
 
 # ---- corpora list|info|download|stats, tokenize (no TensorFlow: keep heavy imports inside) -----------------
@@ -392,6 +475,110 @@ def tokenize_command(
             for sentence in sentences
         ],
     })
+
+
+@sanity_app.command("mnist")
+@user_errors
+def sanity_mnist(
+    data_dir: str = typer.Option(None, "--data-dir", help="Folder with the MNIST IDX files (.gz or not); "
+                                 "default: keras.datasets.mnist (downloads once)."),
+    train_size: int = typer.Option(10_000, "--train-size", help="Training examples (the first N)."),
+    epochs: int = typer.Option(10, "--epochs", help="Passes over the training examples."),
+    batch_size: int = typer.Option(64, "--batch-size", help="Examples per update in minibatch mode."),
+    mode: str = typer.Option("minibatch", "--mode", help="batch (all examples per update), sgd (one) "
+                             "or minibatch (--batch-size)."),
+    learning_rate: float = typer.Option(None, "--learning-rate", "--lr",
+                                        help="Step size (default by mode: batch 0.2, sgd 0.001, minibatch 0.05)."),
+    compare: bool = typer.Option(False, "--compare-modes", help="Train all three modes for the same examples "
+                                 "seen and print a table; --min-accuracy then applies to --mode."),
+    min_accuracy: float = typer.Option(0.95, "--min-accuracy", help="Exit 1 when test accuracy is below this."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed repeats the same run."),
+) -> None:
+    """Train the tutorial's fully connected network on MNIST: checks TensorFlow and the dense block.
+
+    Exit code 0 when test accuracy reaches --min-accuracy, 1 when it does not, 2 on bad input.
+    """
+    from pipelines import mnist_sanity
+    from pipelines.errors import PipelineError
+
+    if not 0.0 <= min_accuracy <= 1.0:
+        raise PipelineError(f"--min-accuracy must be between 0 and 1, got {min_accuracy}")
+    if compare and learning_rate is not None:
+        raise PipelineError("--learning-rate sets one mode's step size; --compare-modes uses each mode's default")
+    mnist_sanity.check_options(mode, epochs, batch_size, learning_rate)
+    console.print(f"{mnist_sanity.framework_versions()} on [bold]{mnist_sanity.describe_device()}[/bold]",
+                  highlight=False, soft_wrap=True)
+    with _MnistProgress() as display:
+        if compare:
+            results = mnist_sanity.compare_modes(data_dir, train_size, epochs, batch_size, seed,
+                                                 progress=display.update)
+            checked = next(result for result in results if result.mode == mode)
+        else:
+            checked = mnist_sanity.run_sanity(data_dir, train_size, epochs, batch_size, mode, learning_rate, seed,
+                                              progress=display.update)
+            results = [checked]
+    console.print(f"data: {checked.split}", highlight=False, soft_wrap=True)
+    console.print(f"model: {checked.architecture} (LeCun normal initialisation), cross-entropy loss, "
+                  f"gradient descent with momentum {mnist_sanity.MOMENTUM}", highlight=False, soft_wrap=True)
+    if compare:
+        _print_mode_comparison(results)
+    else:
+        console.print(f"training: {checked.train_size:,} examples x {checked.epochs} epochs, "
+                      f"{mnist_sanity.MODE_NAMES[checked.mode]} gradient descent ({checked.batch_size:,} per update), "
+                      f"learning rate {checked.learning_rate:g}, {checked.updates:,} updates",
+                      highlight=False, soft_wrap=True)
+    verdict = (f"test accuracy {checked.accuracy:.2%} ({checked.correct:,}/{checked.test_size:,}) in "
+               f"{checked.seconds:.1f} s (+{checked.load_seconds:.1f} s loading data)")
+    if checked.accuracy < min_accuracy:
+        console.print(verdict, highlight=False, soft_wrap=True)
+        err_console.print(f"[red]FAILED:[/red] {checked.mode} test accuracy {checked.accuracy:.2%} is below "
+                          f"--min-accuracy {min_accuracy:.2%}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(f"[green]OK[/green] {verdict}, at least {min_accuracy:.2%}", highlight=False, soft_wrap=True)
+
+
+class _MnistProgress:
+    """One Rich progress bar per training run, fed by the MNIST pipeline's callback (on stderr)."""
+
+    def __enter__(self):
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+                                 TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
+                                 console=err_console)
+        self.progress.__enter__()
+        self.tasks: dict[str, int] = {}
+        return self
+
+    def update(self, event) -> None:
+        if event.mode not in self.tasks:
+            self.tasks[event.mode] = self.progress.add_task(event.mode, total=event.epochs * event.steps_per_epoch,
+                                                            status="")
+        status = f"epoch {event.epoch}/{event.epochs}"
+        if event.loss is not None:
+            status += f" loss {event.loss:.4f}"
+        self.progress.update(self.tasks[event.mode], status=status,
+                             completed=(event.epoch - 1) * event.steps_per_epoch + event.step)
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+
+def _print_mode_comparison(results) -> None:
+    from rich.table import Table
+
+    from pipelines.mnist_sanity import MODE_NAMES
+
+    first = results[0]
+    epochs = f"{first.epochs} epoch{'' if first.epochs == 1 else 's'}"
+    table = Table(title=f"Gradient descent modes, {first.examples_seen:,} examples seen each "
+                        f"({first.train_size:,} x {epochs})")
+    for column in ("mode", "per update", "updates", "learning rate", "test accuracy", "seconds"):
+        table.add_column(column, justify="left" if column == "mode" else "right")
+    for result in results:
+        table.add_row(MODE_NAMES[result.mode], f"{result.batch_size:,}", f"{result.updates:,}",
+                      f"{result.learning_rate:g}", f"{result.accuracy:.2%}", f"{result.seconds:.1f}")
+    console.print(table)
 
 
 def main() -> None:

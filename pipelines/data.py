@@ -1,0 +1,42 @@
+"""Choosing the data a job runs on: a named corpus, the user's files, or a gold file to score against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from corpora import Corpus, Sentence, load_files, load_named_corpus, read_corpus_file
+
+from .errors import PipelineError
+
+
+def default_tagset(corpus_name: str | None) -> str:
+    return "universal" if corpus_name and corpus_name.startswith("nltk:") else "upos"
+
+
+def is_corpus_name(source: str) -> bool:
+    """`ud:en_ewt` and `nltk:brown` are names; anything that exists on disk is a path."""
+    return ":" in source and not Path(source).exists() and source.split(":", 1)[0].isalpha() \
+        and len(source.split(":", 1)[0]) > 1  # a Windows drive letter (C:) is one letter
+
+
+def load_training_corpus(corpus: str | None = None, train: str | Path | None = None, dev: str | Path | None = None,
+                         test: str | Path | None = None, format: str = "auto", tagset: str | None = None) -> Corpus:
+    if corpus and train:
+        raise PipelineError("give either --corpus NAME or --train FILE, not both")
+    if corpus:
+        return load_named_corpus(corpus, tagset or default_tagset(corpus))
+    if train:
+        return load_files(train, dev, test, format=format, tagset=tagset or "upos")
+    raise PipelineError("no training data: give --corpus NAME (e.g. ud:en_ewt) or --train FILE")
+
+
+def load_gold(source: str, split: str = "test", tagset: str = "upos",
+              format: str = "auto") -> tuple[str, list[Sentence]]:
+    """(description, sentences) of a named corpus split or a tagged file."""
+    if is_corpus_name(source):
+        corpus = load_named_corpus(source, tagset)
+        sentences = corpus.split(split)
+        if not sentences:
+            raise PipelineError(f"corpus {source} has no {split} split")
+        return f"{source} {split}", sentences
+    return source, read_corpus_file(source, format, tagset)

@@ -1,0 +1,124 @@
+"""TaggerConfig: every setting that decides how a tagger is built and trained, saved beside its weights."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from dataclasses import dataclass
+
+
+class ConfigError(ValueError):
+    """A configuration key or value is not accepted; the message lists what is."""
+
+
+ARCHITECTURE_NAMES = ("fcn", "window", "rnn")  # kept in step with tagger.models.ARCHITECTURES by a test
+CELLS = ("lstm", "gru")
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class TaggerConfig:
+    architecture: str = "rnn"
+    # input encoder shared by every architecture: word embedding + character CNN
+    word_dim: int = 100
+    char_dim: int = 32
+    char_filters: int = 64
+    char_kernel: int = 3
+    max_word_length: int = 20  # longer words keep their first 10 and last 10 characters
+    lowercase: bool = True  # word embedding on the lowercased form; the char CNN sees the original case
+    min_count: int = 2  # training words seen fewer times share the unknown vector
+    word_dropout: float = 0.05  # chance a training word is replaced by <unk>, so <unk> learns to tag
+    freeze_embeddings: bool = False
+    # architecture body
+    hidden_dim: int = 128  # dense units (fcn, window) or RNN units per direction (rnn)
+    depth: int = 2  # dense layers (fcn, window) or stacked RNN layers (rnn)
+    window: int = 2  # window: neighbours on each side
+    cell: str = "lstm"
+    bidirectional: bool = True
+    dropout: float = 0.33
+    # updater and iterative learning
+    optimizer: str = "adam"
+    learning_rate: float = 0.002
+    clipnorm: float = 5.0
+    batch_size: int = 32
+    epochs: int = 12
+    patience: int = 3  # stop after this many epochs without a better dev accuracy
+    max_seconds: float = 0.0  # stop training after this long (0 = no limit); the best epoch is kept
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        choices = {"architecture": ARCHITECTURE_NAMES, "cell": CELLS, "optimizer": OPTIMIZERS}
+        for key, allowed in choices.items():
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {getattr(self, key)!r}")
+        positive = ("word_dim", "char_dim", "char_filters", "char_kernel", "max_word_length", "hidden_dim",
+                    "depth", "batch_size", "epochs", "min_count", "learning_rate")
+        for key in positive:
+            if getattr(self, key) <= 0:
+                raise ConfigError(f"{key} must be positive, not {getattr(self, key)!r}")
+        for key in ("dropout", "word_dropout"):
+            if not 0.0 <= getattr(self, key) < 1.0:
+                raise ConfigError(f"{key} must be in [0, 1), not {getattr(self, key)!r}")
+        for key in ("window", "patience", "max_seconds", "clipnorm"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"{key} must not be negative, not {getattr(self, key)!r}")
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> TaggerConfig:
+        if not isinstance(data, dict):
+            raise ConfigError("a tagger configuration must be a JSON object")
+        unknown = sorted(set(data) - set(cls.field_types()))
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s) {', '.join(unknown)}; accepted: "
+                              f"{', '.join(cls.field_types())}")
+        for key, value in data.items():
+            _check_type(key, value, cls.field_types()[key])
+        return cls(**data)
+
+    def replace(self, **changes) -> TaggerConfig:
+        return TaggerConfig.from_json({**self.to_json(), **changes})
+
+    def with_settings(self, settings: dict[str, str]) -> TaggerConfig:
+        """Apply `key=value` strings from the command line, parsed by each field's type."""
+        types = self.field_types()
+        changes = {}
+        for key, text in settings.items():
+            if key not in types:
+                raise ConfigError(f"unknown setting {key!r}; accepted: {', '.join(types)}")
+            changes[key] = parse_value(key, text, types[key])
+        return self.replace(**changes)
+
+    @classmethod
+    def field_types(cls) -> dict[str, type]:
+        hints = typing.get_type_hints(cls)
+        return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=True)
+
+
+def parse_value(key: str, text: str, kind: type):
+    try:
+        if kind is bool:
+            lowered = text.strip().lower()
+            if lowered in ("true", "1", "yes", "on"):
+                return True
+            if lowered in ("false", "0", "no", "off"):
+                return False
+            raise ValueError
+        return kind(text)
+    except ValueError:
+        raise ConfigError(f"setting {key}={text!r} is not a valid {kind.__name__}") from None
+
+
+def _check_type(key: str, value, kind: type) -> None:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return
+    if kind is int and isinstance(value, bool):
+        raise ConfigError(f"configuration {key} must be an int, not {value!r}")
+    if not isinstance(value, kind):
+        raise ConfigError(f"configuration {key} must be {kind.__name__}, not {value!r}")

@@ -1,0 +1,214 @@
+"""Tagger architectures: one shared input encoder, a body chosen by name from a plain-dict registry.
+
+Every model maps {"words": [B, T], "chars": [B, T, C]} to logits [B, T, number of tags]. Padding is id 0
+in every input; the bodies keep padded positions from leaking into real ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from .config import ARCHITECTURE_NAMES, TaggerConfig
+from .layers import DenseStack, dense, lecun_normal
+from .vocab import PAD_ID, UNK_ID
+
+
+@dataclass(frozen=True)
+class VocabSizes:
+    words: int
+    chars: int
+    tags: int
+
+
+@keras.saving.register_keras_serializable(package="postag")
+class WordCharEncoder(layers.Layer):
+    """Word embedding + character CNN (max-pooled over the word's characters), concatenated.
+
+    The character part gives every word, seen or not, a representation built from its spelling, so
+    unknown words are not all the same vector.
+    """
+
+    def __init__(self, word_vocabulary_size: int, char_vocabulary_size: int, word_dim: int, char_dim: int,
+                 char_filters: int, char_kernel: int, word_dropout: float = 0.0, dropout: float = 0.0,
+                 freeze_embeddings: bool = False, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.word_vocabulary_size = word_vocabulary_size
+        self.char_vocabulary_size = char_vocabulary_size
+        self.word_dim = word_dim
+        self.char_dim = char_dim
+        self.char_filters = char_filters
+        self.char_kernel = char_kernel
+        self.word_dropout = word_dropout
+        self.dropout = dropout
+        self.freeze_embeddings = freeze_embeddings
+        self.seed = seed
+        self.word_embedding = layers.Embedding(word_vocabulary_size, word_dim, name="word_embedding",
+                                               trainable=not freeze_embeddings)
+        self.char_embedding = layers.Embedding(char_vocabulary_size, char_dim, name="char_embedding")
+        self.char_conv = layers.Conv1D(char_filters, char_kernel, padding="same", activation="relu",
+                                       kernel_initializer=lecun_normal(seed), name="char_conv")
+        self.output_dropout = layers.Dropout(dropout, seed=seed)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    @property
+    def output_dim(self) -> int:
+        return self.word_dim + self.char_filters
+
+    def build(self, input_shape=None):
+        self.word_embedding.build((None, None))
+        self.char_embedding.build((None, None))
+        self.char_conv.build((None, None, self.char_dim))
+        self.built = True
+
+    def call(self, words, chars, training=None):
+        if training and self.word_dropout > 0:
+            drop = keras.random.uniform(ops.shape(words), seed=self.seed_generator) < self.word_dropout
+            words = ops.where(ops.logical_and(drop, words > UNK_ID), ops.full_like(words, UNK_ID), words)
+        word_vectors = self.word_embedding(words)  # [B, T, W]
+        shape = ops.shape(chars)
+        flat_chars = ops.reshape(chars, (-1, shape[2]))  # [B*T, C]
+        char_vectors = self.char_conv(self.char_embedding(flat_chars))  # [B*T, C, F], ReLU so >= 0
+        char_mask = ops.cast(ops.expand_dims(ops.not_equal(flat_chars, PAD_ID), -1), char_vectors.dtype)
+        # Zero at padded characters cannot win the max over non-negative ReLU outputs.
+        char_repr = ops.max(char_vectors * char_mask, axis=1)
+        char_repr = ops.reshape(char_repr, (shape[0], shape[1], self.char_filters))
+        features = ops.concatenate([word_vectors, char_repr], axis=-1)
+        return self.output_dropout(features, training=training)
+
+    def get_config(self):
+        return {**super().get_config(), "word_vocabulary_size": self.word_vocabulary_size,
+                "char_vocabulary_size": self.char_vocabulary_size, "word_dim": self.word_dim,
+                "char_dim": self.char_dim, "char_filters": self.char_filters, "char_kernel": self.char_kernel,
+                "word_dropout": self.word_dropout, "dropout": self.dropout,
+                "freeze_embeddings": self.freeze_embeddings, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="postag")
+class WindowConcat(layers.Layer):
+    """Each position's features concatenated with those of its ±`window` neighbours in the sentence.
+
+    Positions outside the sentence (before the start, after the end, or padding) contribute zeros.
+    """
+
+    def __init__(self, window: int, **kwargs):
+        super().__init__(**kwargs)
+        self.window = window
+
+    def call(self, features, mask):
+        features = features * ops.expand_dims(ops.cast(mask, features.dtype), -1)
+        if self.window == 0:
+            return features
+        length = ops.shape(features)[1]
+        padded = ops.pad(features, [[0, 0], [self.window, self.window], [0, 0]])
+        shifted = [padded[:, offset : offset + length, :] for offset in range(2 * self.window + 1)]
+        return ops.concatenate(shifted, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "window": self.window}
+
+
+class SequenceTagger(keras.Model):
+    """Input encoder -> architecture body -> dense layer to tag logits."""
+
+    def __init__(self, config: TaggerConfig, sizes: VocabSizes, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.sizes = sizes
+        self.encoder = WordCharEncoder(
+            sizes.words, sizes.chars, config.word_dim, config.char_dim, config.char_filters, config.char_kernel,
+            word_dropout=config.word_dropout, dropout=config.dropout, freeze_embeddings=config.freeze_embeddings,
+            seed=config.seed, name="encoder")
+        self.body = ARCHITECTURES[config.architecture](config)
+        self.output_layer = dense(sizes.tags, name="tag_logits", seed=config.seed)
+
+    def call(self, inputs, training=None):
+        words, chars = inputs["words"], inputs["chars"]
+        mask = ops.not_equal(words, PAD_ID)
+        features = self.encoder(words, chars, training=training)
+        hidden = self.body(features, mask, training=training)
+        return self.output_layer(hidden)
+
+    def get_config(self):  # rebuilt from TaggerConfig in code, never deserialized from Keras config
+        return {"config": self.config.to_json(), "sizes": vars(self.sizes)}
+
+
+class FCNBody(layers.Layer):
+    """`fcn`: one word at a time; the dense layers never see a neighbour."""
+
+    def __init__(self, config: TaggerConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.stack = DenseStack(config.hidden_dim, config.depth, "relu", config.dropout, seed=config.seed,
+                                name="dense_stack")
+
+    def call(self, features, mask, training=None):
+        return self.stack(features, training=training)
+
+
+class WindowBody(layers.Layer):
+    """`window`: the word and its ±k neighbours in the sentence, concatenated, through dense layers."""
+
+    def __init__(self, config: TaggerConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.concat = WindowConcat(config.window, name="window_concat")
+        self.stack = DenseStack(config.hidden_dim, config.depth, "relu", config.dropout, seed=config.seed,
+                                name="dense_stack")
+
+    def call(self, features, mask, training=None):
+        return self.stack(self.concat(features, mask), training=training)
+
+
+class RNNBody(layers.Layer):
+    """`rnn`: the whole sentence through stacked (Bi)LSTM or GRU layers, padding masked out."""
+
+    def __init__(self, config: TaggerConfig, **kwargs):
+        super().__init__(**kwargs)
+        cell = {"lstm": layers.LSTM, "gru": layers.GRU}[config.cell]
+        self.recurrent = []
+        for i in range(config.depth):
+            rnn = cell(config.hidden_dim, return_sequences=True, name=f"{config.cell}_{i}",
+                       seed=config.seed)
+            if config.bidirectional:
+                rnn = layers.Bidirectional(rnn, name=f"bi_{config.cell}_{i}")
+            self.recurrent.append(rnn)
+        self.dropouts = [layers.Dropout(config.dropout, seed=config.seed) for _ in range(config.depth)]
+
+    def call(self, features, mask, training=None):
+        x = features
+        for rnn, dropout in zip(self.recurrent, self.dropouts):
+            x = dropout(rnn(x, mask=mask, training=training), training=training)
+        return x
+
+
+Builder = Callable[[TaggerConfig], layers.Layer]
+
+ARCHITECTURES: dict[str, Builder] = {
+    "fcn": FCNBody,
+    "window": WindowBody,
+    "rnn": RNNBody,
+}
+assert tuple(ARCHITECTURES) == ARCHITECTURE_NAMES
+
+
+def build_model(config: TaggerConfig, sizes: VocabSizes, word_vectors: np.ndarray | None = None) -> SequenceTagger:
+    """A built model (weights exist), optionally with the word embedding initialised from `word_vectors`."""
+    if config.architecture not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {config.architecture!r}; "
+                         f"choose from {', '.join(sorted(ARCHITECTURES))}")
+    model = SequenceTagger(config, sizes, name=f"postag_{config.architecture}")
+    dummy = {"words": np.ones((1, 2), dtype=np.int32), "chars": np.ones((1, 2, 3), dtype=np.int32)}
+    model(dummy, training=False)
+    if word_vectors is not None:
+        expected = (sizes.words, config.word_dim)
+        if word_vectors.shape != expected:
+            raise ValueError(f"word vectors have shape {word_vectors.shape}, the model needs {expected}")
+        model.encoder.word_embedding.embeddings.assign(word_vectors.astype("float32"))
+    return model
+
+
+def count_parameters(model: keras.Model) -> int:
+    return int(sum(np.prod(w.shape) for w in model.weights))

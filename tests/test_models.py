@@ -1,0 +1,120 @@
+"""Every architecture: shapes, padding, what each one can see, and train -> save -> load -> same tags."""
+
+import numpy as np
+import pytest
+
+from tagger import ARCHITECTURES, Tagger, TaggerConfig, Vocabularies, VocabSizes, build_model
+
+SMALL = dict(word_dim=16, char_dim=8, char_filters=8, hidden_dim=16, depth=1, dropout=0.0, word_dropout=0.0)
+SIZES = VocabSizes(words=30, chars=20, tags=6)
+
+
+def logits(model, words, chars):
+    return np.asarray(model({"words": np.asarray(words, "int32"), "chars": np.asarray(chars, "int32")}))
+
+
+def random_inputs(rng, batch, length, width=4):
+    words = rng.integers(2, SIZES.words, (batch, length))
+    chars = rng.integers(2, SIZES.chars, (batch, length, width))
+    return words, chars
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_output_shape_is_batch_by_length_by_tags(arch):
+    model = build_model(TaggerConfig(architecture=arch, **SMALL), SIZES)
+    words, chars = random_inputs(np.random.default_rng(0), 3, 7)
+    assert logits(model, words, chars).shape == (3, 7, SIZES.tags)
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_padding_does_not_change_real_positions(arch):
+    model = build_model(TaggerConfig(architecture=arch, **SMALL), SIZES)
+    words, chars = random_inputs(np.random.default_rng(1), 1, 5)
+    padded_words = np.concatenate([words, np.zeros((1, 4), int)], axis=1)
+    padded_chars = np.concatenate([chars, np.zeros((1, 4, 4), int)], axis=1)
+    np.testing.assert_allclose(logits(model, words, chars), logits(model, padded_words, padded_chars)[:, :5],
+                               rtol=1e-5, atol=1e-5)
+
+
+def change_one_word(words, chars, position):
+    words, chars = words.copy(), chars.copy()
+    words[0, position] = 2 if words[0, position] != 2 else 3
+    chars[0, position] = (chars[0, position] % (SIZES.chars - 2)) + 2
+    return words, chars
+
+
+def positions_affected(model, position, length=9):
+    words, chars = random_inputs(np.random.default_rng(2), 1, length)
+    before = logits(model, words, chars)
+    after = logits(model, *change_one_word(words, chars, position))
+    return {i for i in range(length) if not np.allclose(before[0, i], after[0, i], atol=1e-6)}
+
+
+def test_fcn_sees_one_word_at_a_time():
+    model = build_model(TaggerConfig(architecture="fcn", **SMALL), SIZES)
+    assert positions_affected(model, 4) == {4}
+
+
+def test_window_sees_exactly_k_neighbours_each_side():
+    model = build_model(TaggerConfig(architecture="window", window=2, **SMALL), SIZES)
+    assert positions_affected(model, 4) == {2, 3, 4, 5, 6}
+
+
+@pytest.mark.parametrize("cell,bidirectional,expected", [
+    ("lstm", True, set(range(9))), ("gru", True, set(range(9))), ("lstm", False, {4, 5, 6, 7, 8})])
+def test_rnn_sees_the_sentence_in_its_reading_directions(cell, bidirectional, expected):
+    config = TaggerConfig(architecture="rnn", cell=cell, bidirectional=bidirectional, **SMALL)
+    assert positions_affected(build_model(config, SIZES), 4) == expected
+
+
+def test_unknown_architecture_lists_the_choices():
+    with pytest.raises(ValueError, match="fcn, window, rnn"):
+        TaggerConfig(architecture="cnn")
+
+
+def test_pretrained_word_vectors_initialise_the_embedding():
+    config = TaggerConfig(architecture="fcn", **SMALL)
+    vectors = np.random.default_rng(3).normal(size=(SIZES.words, config.word_dim)).astype("float32")
+    model = build_model(config, SIZES, word_vectors=vectors)
+    np.testing.assert_allclose(np.asarray(model.encoder.word_embedding.embeddings), vectors)
+    with pytest.raises(ValueError, match="shape"):
+        build_model(config, SIZES, word_vectors=vectors[:, :3])
+
+
+TWO_SENTENCES = [
+    (["the", "dog", "runs", "fast"], ["DET", "NOUN", "VERB", "ADV"]),
+    (["a", "cat", "sleeps"], ["DET", "NOUN", "VERB"]),
+]
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_overfits_two_sentences_then_save_and_load_gives_the_same_tags(arch, tmp_path):
+    from pipelines.train import train
+    from corpora import Corpus, Sentence
+
+    sentences = [Sentence(tuple(w), tuple(t)) for w, t in TWO_SENTENCES]
+    corpus = Corpus("two", "upos", train=sentences, dev=sentences)
+    config = TaggerConfig(architecture=arch, min_count=1, epochs=60, patience=0, batch_size=2,
+                          learning_rate=0.01, **SMALL)
+    result = train(corpus, config, output=tmp_path / "model")
+    assert result.history[-1].train_loss < 0.05
+    assert result.dev.accuracy == 1.0
+    loaded = Tagger.load(tmp_path / "model")
+    words = [w for w, _ in TWO_SENTENCES]
+    assert loaded.tag_sents(words) == [t for _, t in TWO_SENTENCES]
+    assert loaded.tag_sents(words) == result.tagger.tag_sents(words)
+    probe = [["the", "unseen", "word"]]
+    np.testing.assert_array_equal(
+        np.asarray(loaded.model({"words": loaded.encoder.encode(probe)[0], "chars": loaded.encoder.encode(probe)[1]})),
+        np.asarray(result.tagger.model({"words": result.tagger.encoder.encode(probe)[0],
+                                        "chars": result.tagger.encoder.encode(probe)[1]})))
+
+
+def test_tag_sents_batches_and_keeps_order():
+    vocabs = Vocabularies.build([["a", "b"]], [["X", "Y"]], min_count=1)
+    tagger = Tagger(TaggerConfig(architecture="fcn", **SMALL), vocabs)
+    sentences = [["a"] * n for n in (5, 1, 9, 0, 3)]
+    tagged = tagger.tag_sents(sentences, batch_size=2)
+    assert [len(t) for t in tagged] == [5, 1, 9, 0, 3]
+    assert all(tag in ("X", "Y") for tags in tagged for tag in tags)
+    assert tagger.tag(sentences[2]) == tagged[2]  # batched with others or alone, the same tags
