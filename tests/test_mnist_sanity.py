@@ -204,6 +204,32 @@ def test_train_files_are_used_when_present(t10k_dir):
     assert "first 30 of 60 train examples" in data.split
 
 
+def test_without_data_dir_keras_dataset_is_used(monkeypatch):
+    import keras
+
+    from pipelines.mnist_sanity import load_mnist
+
+    train, test = synthetic_digits(60), synthetic_digits(20, seed=2)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: (train, test))
+    data = load_mnist(None, train_size=25)
+    assert (len(data.x_train), len(data.x_test)) == (25, 20)
+    assert data.split == "keras.datasets.mnist: first 25 of 60 train examples, tested on the 20 test examples"
+
+
+def test_failed_keras_download_is_one_clear_error(monkeypatch):
+    import keras
+
+    from pipelines.mnist_sanity import load_mnist
+
+    def offline():
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- no network")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(PipelineError, match=r"cannot load MNIST through keras.datasets \(URL fetch failure.*"
+                                            r"pass --data-dir"):
+        load_mnist(None)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Model and training
 
