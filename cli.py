@@ -546,11 +546,12 @@ class _MnistProgress:
         self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
                                  TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
                                  console=err_console)
-        self.progress.__enter__()
         self.tasks: dict[str, int] = {}
         return self
 
     def update(self, event) -> None:
+        if not self.tasks:  # started on the first event, so a data error leaves no empty bar behind
+            self.progress.start()
         if event.mode not in self.tasks:
             self.tasks[event.mode] = self.progress.add_task(event.mode, total=event.epochs * event.steps_per_epoch,
                                                             status="")
@@ -561,7 +562,9 @@ class _MnistProgress:
                              completed=(event.epoch - 1) * event.steps_per_epoch + event.step)
 
     def __exit__(self, *exc):
-        return self.progress.__exit__(*exc)
+        if self.tasks:
+            self.progress.stop()
+        return False
 
 
 def _print_mode_comparison(results) -> None:
