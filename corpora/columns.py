@@ -9,6 +9,7 @@ boundaries in CoNLL shared-task files) end the current sentence and are skipped.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ DEFAULT_WORD_COLUMN = 1
 DEFAULT_TAG_COLUMN = 2
 DELIMITERS = ("auto", "whitespace", "tab")
 DOCUMENT_START = "-DOCSTART-"
+DELIMITER_SAMPLE = 2000  # lines read to choose the delimiter
 
 
 def check_columns(word_column: int, tag_column: int) -> None:
@@ -40,9 +42,9 @@ def choose_delimiter(lines: list[tuple[int, str]]) -> str:
 
 
 def _split(line: str, delimiter: str) -> list[str]:
-    if delimiter == "tab":
-        return [field.strip() for field in line.strip("\n").split("\t")]
-    return line.split()
+    if delimiter == "tab" and "\t" in line:
+        return [field.strip() for field in line.split("\t")]
+    return line.split()  # also a line without a tab in a tab-separated file: the mixture reads as meant
 
 
 def parse_columns(
@@ -55,9 +57,14 @@ def parse_columns(
     check_columns(word_column, tag_column)
     if delimiter not in DELIMITERS:
         raise CorpusError(f"unknown column delimiter {delimiter!r}; choose from {', '.join(DELIMITERS)}")
-    lines = list(lines)
+    lines = iter(lines)
     if delimiter == "auto":
-        delimiter = choose_delimiter(lines)
+        # Decided on the first lines, so that the rest streams: a file that needs tabs shows it early.
+        head = list(itertools.islice(lines, DELIMITER_SAMPLE))
+        delimiter = choose_delimiter(head)
+        lines = itertools.chain(head, lines)
+    strings: dict[str, str] = {}
+    intern = strings.setdefault  # one string object per distinct word or tag: memory for big corpora
     needed = max(word_column, tag_column)
     words: list[str] = []
     tags: list[str] = []
@@ -86,8 +93,8 @@ def parse_columns(
         if not word or not tag:
             empty = "word" if not word else "tag"
             raise CorpusError(f"{source}:{number}: empty {empty} in column {word_column if not word else tag_column}")
-        words.append(word)
-        tags.append(tag)
+        words.append(intern(word, word))
+        tags.append(intern(tag, tag))
     if words:
         yield Sentence(tuple(words), tuple(tags))
 

@@ -41,6 +41,8 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
     if tagset not in TAG_COLUMNS:
         raise CorpusError(f"{source}: CoNLL-U has no tagset {tagset!r}; choose from upos, xpos")
     column = TAG_COLUMNS[tagset]
+    strings: dict[str, str] = {}
+    intern = strings.setdefault  # one string object per distinct word or tag: memory for big corpora
     words: list[str] = []
     tags: list[str] = []
     for number, raw_line in lines:
@@ -71,8 +73,8 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
                 f"{source}:{number}: no {tagset.upper()} tag (column {column + 1}) for {form!r}; "
                 f"if the file has no {tagset.upper()} tags, use --tagset {other}"
             )
-        words.append(form)
-        tags.append(tag)
+        words.append(intern(form, form))
+        tags.append(intern(tag, tag))
     if words:  # a file whose last sentence lacks the closing blank line
         yield Sentence(tuple(words), tuple(tags))
 

@@ -7,6 +7,7 @@ stands for its `*train*`, `*dev*` (or `*val*`) and `*test*` files. When only tra
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from .columns import DEFAULT_TAG_COLUMN, DEFAULT_WORD_COLUMN, parse_columns
 from .conllu import TAG_COLUMNS, parse_conllu
 from .split import split_sentences
-from .textfile import FORMAT_NAMES, numbered_lines, read_text
+from .textfile import FORMAT_NAMES, read_lines
 from .types import Corpus, CorpusError, CorpusNotFoundError, Sentence
 from .wordtag import parse_word_tag
 
@@ -80,8 +81,17 @@ def _first_unlike(sample, separator, counts: Counter) -> tuple[int, str]:
     return next(((n, line) for n, line in sample if len(line.split()) != usual or usual < 2), sample[0])
 
 
+def head_lines(path: str | Path, count: int = DETECTION_LINES) -> list[tuple[int, str]]:
+    """The first `count` non-blank numbered lines, read without reading the rest of the file."""
+    lines = read_lines(path)
+    try:
+        return list(itertools.islice(((n, line) for n, line in lines if line.strip()), count))
+    finally:
+        lines.close()
+
+
 def detect_format(path: str | Path, separator: str = "/") -> str:
-    return detect_format_of_lines(list(numbered_lines(read_text(path))), str(path), separator)
+    return detect_format_of_lines(head_lines(path), str(path), separator)
 
 
 def read_corpus_file(
@@ -99,16 +109,17 @@ def read_corpus_file(
 
 def _read_file(path, format, tagset, separator, word_column, tag_column, delimiter) -> tuple[str, list[Sentence]]:
     format = normalize_format(format)
-    lines = list(numbered_lines(read_text(path)))
     source = str(path)
     if format == "auto":
-        format = detect_format_of_lines(lines, source, separator)
-        sentences = _parse(format, lines, source, tagset, separator, word_column, tag_column, delimiter)
+        format = detect_format(path, separator)
+        sentences = _parse(format, read_lines(path), source, tagset, separator, word_column, tag_column, delimiter)
     else:
         try:
-            sentences = _parse(format, lines, source, tagset, separator, word_column, tag_column, delimiter)
+            sentences = _parse(format, read_lines(path), source, tagset, separator, word_column, tag_column,
+                               delimiter)
         except CorpusError as error:
-            raise type(error)(f"{error}{_detected_hint(lines, source, separator, format, str(error))}") from None
+            hint = _detected_hint(path, separator, format, str(error))
+            raise type(error)(f"{error}{hint}") from None
     if not sentences:
         raise CorpusError(f"{path}: the file holds no sentences")
     return format, sentences
@@ -124,12 +135,12 @@ def _parse(format, lines, source, tagset, separator, word_column, tag_column, de
                               delimiter))
 
 
-def _detected_hint(lines, source, separator, used: str, message: str) -> str:
+def _detected_hint(path, separator, used: str, message: str) -> str:
     """When a format given by the user fails, say which format the content looks like."""
     if "--format" in message:
         return ""
     try:
-        detected = detect_format_of_lines(lines, source, separator)
+        detected = detect_format(path, separator)
     except CorpusError:
         return ""
     if detected == used:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import sys
 import warnings
@@ -251,21 +252,27 @@ def document_split(fileids: Iterable[str]) -> dict[str, list[str]]:
     return parts
 
 
-def _convert(tagged_sentences, mapping: dict[str, str] | None, strings: dict[str, str]) -> list[Sentence]:
-    """Sentences with traces dropped, tags mapped, and every string shared through `strings` (memory)."""
-    intern = strings.setdefault
+def _convert(tagged_sentences, mapping: dict[str, str] | None) -> list[Sentence]:
+    """Sentences with traces dropped and tags mapped; strings interned, since a corpus repeats them a lot.
+
+    Written with zip/map so the per-token work runs in C: Brown has over a million tokens.
+    """
+    intern = sys.intern
     sentences = []
     for tagged in tagged_sentences:
-        words, tags = [], []
-        for word, tag in tagged:
-            if tag == TRACE_TAG:
+        if not tagged:
+            continue
+        words, tags = zip(*tagged)
+        if TRACE_TAG in tags:
+            kept = [(word, tag) for word, tag in tagged if tag != TRACE_TAG]
+            if not kept:
                 continue
-            if mapping is not None:
-                tag = mapping.get(tag, "X")
-            words.append(intern(word, word))
-            tags.append(intern(tag, tag))
-        if words:
-            sentences.append(Sentence(tuple(words), tuple(tags)))
+            words, tags = zip(*kept)
+        if mapping is not None:
+            tags = tuple(map(mapping.get, tags, itertools.repeat("X")))
+        else:
+            tags = tuple(map(intern, tags))
+        sentences.append(Sentence(tuple(map(intern, words)), tags))
     return sentences
 
 
@@ -274,13 +281,12 @@ def load_nltk_corpus(name: str, tagset: str | None = None, fetch: bool = True) -
     chosen = resolve_tagset(corpus, tagset)
     mapping = universal_mapping(corpus.mapping, corpus.name, fetch) if chosen == "universal" else None
     reader = _reader(corpus, fetch)
-    strings: dict[str, str] = {}
     if corpus.short_name == "conll2000":
-        train_all = _convert(reader.tagged_sents("train.txt"), mapping, strings)
+        train_all = _convert(reader.tagged_sents("train.txt"), mapping)
         cut = len(train_all) - round(len(train_all) * 0.1)
         splits = {"train": train_all[:cut], "dev": train_all[cut:],
-                  "test": _convert(reader.tagged_sents("test.txt"), mapping, strings)}
+                  "test": _convert(reader.tagged_sents("test.txt"), mapping)}
     else:
         files = document_split(reader.fileids())
-        splits = {split: _convert(reader.tagged_sents(ids), mapping, strings) for split, ids in files.items()}
+        splits = {split: _convert(reader.tagged_sents(ids), mapping) for split, ids in files.items()}
     return Corpus(name=corpus.name, tagset=chosen, **splits)

@@ -38,15 +38,24 @@ def read_text(path: str | Path) -> str:
 
 
 def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
-    """(line number from 1, line without its line end)."""
-    yield from numbered_lines(read_text(path))
+    """(line number from 1, line without its line end), streamed: memory does not grow with the file.
 
-
-def numbered_lines(text: str) -> Iterator[tuple[int, str]]:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the line end after the last line opens no new line
-    yield from enumerate(lines, start=1)
+    UTF-8 with an optional BOM; Windows and old Mac line ends read as line ends. A decoding error is
+    reported with the line of the first bad byte.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CorpusNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise CorpusError(f"{path}: is a directory, expected a file")
+    try:
+        # newline=None: universal newlines ("\r\n" and "\r" become "\n"), as read_text normalises them.
+        with open(path, encoding="utf-8-sig", newline=None) as file:
+            for number, line in enumerate(file, start=1):
+                yield number, line[:-1] if line.endswith("\n") else line
+    except UnicodeDecodeError:
+        read_text(path)  # raises the error with the line number
+        raise
 
 
 def truncation_hint(source: str | Path, number: int) -> str:

@@ -13,7 +13,7 @@ class CorpusNotFoundError(CorpusError):
     """A named corpus or file is not available locally and cannot be fetched."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a corpus holds a million of these
 class Sentence:
     words: tuple[str, ...]
     tags: tuple[str, ...] = ()  # empty for untagged input

@@ -28,6 +28,8 @@ def _check_separator(separator: str) -> None:
 
 def parse_word_tag(lines: Iterable[tuple[int, str]], source: str, separator: str = "/") -> Iterator[Sentence]:
     _check_separator(separator)
+    strings: dict[str, str] = {}
+    intern = strings.setdefault  # one string object per distinct word or tag: memory for big corpora
     for number, line in lines:
         tokens = line.split()
         if not tokens:
@@ -37,8 +39,7 @@ def parse_word_tag(lines: Iterable[tuple[int, str]], source: str, separator: str
         except ValueError as error:
             hint = truncation_hint(source, number) or format_hint(line, "wordtag", separator)
             raise CorpusError(f"{source}:{number}: {error}{hint}") from None
-        words, tags = zip(*pairs)
-        yield Sentence(tuple(words), tuple(tags))
+        yield Sentence(tuple(intern(w, w) for w, _ in pairs), tuple(intern(t, t) for _, t in pairs))
 
 
 def read_word_tag(path: str | Path, separator: str = "/") -> list[Sentence]:

@@ -1,0 +1,266 @@
+"""Word vectors in text form (word2vec, GloVe, fastText `.vec`): a streaming reader and an atomic writer.
+
+The format: one word a line, the word then its values, separated by spaces (tabs are accepted too);
+word2vec and fastText files start with a header line `count dim`, GloVe files do not. A gzip file
+(`.gz`, or any file starting with the gzip magic bytes) is read as it streams.
+
+Files are read line by line: `iter_vectors` holds one line at a time, and `select_vectors` keeps only the
+vectors of the words asked for (plus, optionally, the first N others, i.e. the most frequent ones in the
+usual frequency-sorted files), so a vectors file of millions of words never has to fit in memory. Only the
+words themselves are remembered while reading, to refuse a duplicated word.
+
+Every error is a CorpusError naming the file and line: a bad header, a line with the wrong number of
+values, a value that is not a finite number, a word that occurs twice, bytes that are not UTF-8.
+
+NumPy only: no TensorFlow here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .types import CorpusError, CorpusNotFoundError
+
+GZIP_MAGIC = b"\x1f\x8b"
+_FIELD_SEPARATOR = re.compile(r"[ \t]+")
+
+
+@dataclass(frozen=True)
+class VectorsHeader:
+    """What the first line says: the dimension, and the vector count when the file has a header line."""
+
+    dim: int
+    count: int | None  # None for a file without a header (GloVe)
+
+
+@dataclass(frozen=True)
+class VectorLine:
+    number: int  # line number in the file, from 1
+    word: str
+    values: np.ndarray  # float32 [dim]
+
+
+@dataclass
+class SelectedVectors:
+    """The vectors `select_vectors` kept, in file order, with what it saw of the whole file."""
+
+    path: str
+    dim: int
+    total: int  # vectors in the file
+    words: list[str] = field(default_factory=list)
+    vectors: np.ndarray | None = None  # float32 [len(words), dim]
+    extra: list[str] = field(default_factory=list)  # the words kept only because of `extra`, in file order
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        if self.vectors is None:
+            return {}
+        return {word: self.vectors[i] for i, word in enumerate(self.words)}
+
+
+@contextmanager
+def _open_binary(path: Path):
+    if not path.exists():
+        raise CorpusNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise CorpusError(f"{path}: is a directory, expected a vectors file")
+    with open(path, "rb") as probe:
+        compressed = probe.read(2) == GZIP_MAGIC
+    handle = gzip.open(path, "rb") if compressed else open(path, "rb")
+    try:
+        yield handle
+    except (OSError, EOFError) as error:  # a damaged or truncated gzip stream
+        raise CorpusError(f"{path}: cannot be read ({error})") from None
+    finally:
+        handle.close()
+
+
+def _split(line: str) -> list[str]:
+    # Only spaces and tabs separate fields: a word may hold other Unicode spaces (fastText has some).
+    return [part for part in _FIELD_SEPARATOR.split(line.strip(" \t\r\n")) if part]
+
+
+def _decode(raw: bytes, path: Path, number: int) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CorpusError(f"{path}:{number}: not valid UTF-8 (byte {error.start} of the line); "
+                          f"vectors files must be UTF-8") from None
+    return text.lstrip("\ufeff") if number == 1 else text
+
+
+def _parse_header(fields: list[str]) -> tuple[int, int] | None:
+    """(count, dim) when the line is a word2vec header: exactly two integers."""
+    if len(fields) == 2 and all(re.fullmatch(r"[0-9]+", value) for value in fields):
+        return int(fields[0]), int(fields[1])
+    return None
+
+
+def _parse_values(fields: list[str], path: Path, number: int) -> np.ndarray:
+    try:
+        values = np.array(fields, dtype=np.float32)
+    except ValueError:
+        bad = next(value for value in fields if not _is_number(value))
+        raise CorpusError(f"{path}:{number}: value {bad!r} is not a number") from None
+    if not np.isfinite(values).all():
+        bad = fields[int(np.flatnonzero(~np.isfinite(values))[0])]
+        raise CorpusError(f"{path}:{number}: value {bad!r} is not a finite number")
+    return values
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_header(path: str | Path) -> VectorsHeader:
+    """The dimension (and count, if stated) from the first line, without reading the rest of the file."""
+    path = Path(path)
+    with _open_binary(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            fields = _split(_decode(raw, path, number))
+            if not fields:
+                continue
+            header = _parse_header(fields)
+            if header is not None:
+                count, dim = header
+                _check_header(count, dim, path, number)
+                return VectorsHeader(dim=dim, count=count)
+            _check_first_vector(fields, path, number)
+            return VectorsHeader(dim=len(fields) - 1, count=None)
+    raise CorpusError(f"{path}: the file holds no vectors")
+
+
+def _check_header(count: int, dim: int, path: Path, number: int) -> None:
+    if dim <= 0 or count <= 0:
+        raise CorpusError(f"{path}:{number}: the header `{count} {dim}` gives {count} vectors of {dim} dimensions; "
+                          f"expected at least 1 of each")
+
+
+def _check_first_vector(fields: list[str], path: Path, number: int) -> None:
+    """The first line when it is not a header: a word and at least one number, and not a malformed header."""
+    if len(fields) < 2:
+        raise CorpusError(f"{path}:{number}: expected a word and its values, or a `count dim` header")
+    if len(fields) != 2 and all(re.fullmatch(r"[0-9]+", value) for value in fields):
+        raise CorpusError(f"{path}:{number}: a header line holds two numbers, `count dim`; this one holds "
+                          f"{len(fields)}: {' '.join(fields[:4])}")
+    _parse_values(fields[1:], path, number)
+
+
+def iter_vectors(path: str | Path) -> Iterator[VectorLine]:
+    """Every vector of the file in order, each checked; blank lines are skipped.
+
+    Raises CorpusError naming the line for a bad header, a line whose value count differs from the
+    dimension (the header's, else the first line's), a value that is not a finite number, a duplicated word,
+    and, at the end, a vector count that differs from the header's.
+    """
+    path = Path(path)
+    dim: int | None = None
+    stated_count: int | None = None
+    header_line = 0
+    seen: dict[str, int] = {}  # word -> its line: words only, never their vectors
+    with _open_binary(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            fields = _split(_decode(raw, path, number))
+            if not fields:
+                continue
+            if dim is None and not seen:
+                header = _parse_header(fields)
+                if header is not None:
+                    stated_count, dim = header
+                    _check_header(stated_count, dim, path, number)
+                    header_line = number
+                    continue
+            if dim is None:
+                _check_first_vector(fields, path, number)
+                dim = len(fields) - 1
+            word = fields[0]
+            if len(fields) - 1 != dim:
+                source = f"the header (line {header_line})" if header_line else "the first vector"
+                raise CorpusError(f"{path}:{number}: {len(fields) - 1} values for {word!r}, but {source} "
+                                  f"gives {dim} dimensions")
+            if word in seen:
+                raise CorpusError(f"{path}:{number}: the word {word!r} occurs a second time (first on line "
+                                  f"{seen[word]})")
+            values = _parse_values(fields[1:], path, number)
+            seen[word] = number
+            yield VectorLine(number, word, values)
+    if stated_count is not None and stated_count != len(seen):
+        raise CorpusError(f"{path}:{header_line}: the header says {stated_count:,} vectors but the file holds "
+                          f"{len(seen):,}; the file may be truncated")
+    if dim is None:
+        raise CorpusError(f"{path}: the file holds no vectors")
+
+
+def select_vectors(path: str | Path, wanted: Callable[[str], bool], extra: int = 0,
+                   extra_key: Callable[[str], str] | None = None) -> SelectedVectors:
+    """The vectors whose word `wanted(word)` accepts, plus the first `extra` other words of the file.
+
+    `extra_key` maps a word to the key that decides whether an extra word is new (e.g. its lowercased
+    form): an extra word is taken only when neither `wanted` accepts it nor an earlier word had its key.
+    The whole file is read (and checked); only the kept vectors stay in memory.
+    """
+    header = read_header(path)
+    key = extra_key or (lambda word: word)
+    words: list[str] = []
+    rows: list[np.ndarray] = []
+    extra_words: list[str] = []
+    extra_keys: set[str] = set()
+    total = 0
+    for line in iter_vectors(path):
+        total += 1
+        if wanted(line.word):
+            words.append(line.word)
+            rows.append(line.values)
+        elif len(extra_words) < extra:
+            line_key = key(line.word)
+            if line_key not in extra_keys and not wanted(line_key):
+                extra_keys.add(line_key)
+                extra_words.append(line.word)
+                words.append(line.word)
+                rows.append(line.values)
+    vectors = np.stack(rows).astype(np.float32) if rows else np.zeros((0, header.dim), np.float32)
+    return SelectedVectors(path=str(path), dim=header.dim, total=total, words=words, vectors=vectors,
+                           extra=extra_words)
+
+
+def write_vectors(path: str | Path, words: Iterable[str], vectors: np.ndarray, precision: int = 6) -> Path:
+    """Write the word2vec text format (first line `count dim`) atomically; `words` in the order to keep.
+
+    `precision` is the number of significant digits of each value. Words must be non-empty and hold no
+    space, tab or line end (they could not be read back).
+    """
+    path = Path(path)
+    words = list(words)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or vectors.shape[0] != len(words):
+        raise ValueError(f"{len(words)} words but vectors of shape {vectors.shape}")
+    for word in words:
+        if not word or any(ch in word for ch in " \t\r\n") or word.startswith("\ufeff"):
+            raise ValueError(f"the word {word!r} cannot be written to a vectors file (empty or holds a separator)")
+    if len(set(words)) != len(words):
+        raise ValueError("the words to write are not unique")
+    row_format = " ".join([f"%.{precision}g"] * vectors.shape[1])
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as output:
+            output.write(f"{len(words)} {vectors.shape[1]}\n")
+            for word, row in zip(words, vectors):
+                output.write(word + " " + row_format % tuple(row.tolist()) + "\n")
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+    return path
