@@ -187,6 +187,10 @@ def train(
                 if output:
                     _save(tagger, output, corpus, history, best_epoch, time.perf_counter() - started,
                           parameters, complete=False)
+            elif config.lr_decay < 1.0:
+                # A plateau usually means steps too large to settle into a better minimum.
+                optimizer = tagger.model.optimizer
+                optimizer.learning_rate = float(optimizer.learning_rate.numpy()) * config.lr_decay
             notify(TrainProgress("epoch", epoch=epoch, epochs=config.epochs, record=record))
             if not np.isfinite(train_loss):
                 stopped_because = "training loss is not finite (lower --set learning_rate=...)"

@@ -41,9 +41,10 @@ class TaggerConfig:
     optimizer: str = "adam"
     learning_rate: float = 0.002
     clipnorm: float = 5.0
-    batch_size: int = 32
+    batch_size: int = 64
     epochs: int = 12
     patience: int = 3  # stop after this many epochs without a better dev accuracy
+    lr_decay: float = 0.5  # multiply the learning rate by this after an epoch without a better dev accuracy
     max_seconds: float = 0.0  # stop training after this long (0 = no limit); the best epoch is kept
     seed: int = 1
 
@@ -57,6 +58,8 @@ class TaggerConfig:
         for key in positive:
             if getattr(self, key) <= 0:
                 raise ConfigError(f"{key} must be positive, not {getattr(self, key)!r}")
+        if not 0.0 < self.lr_decay <= 1.0:
+            raise ConfigError(f"lr_decay must be in (0, 1], not {self.lr_decay!r}")
         for key in ("dropout", "word_dropout"):
             if not 0.0 <= getattr(self, key) < 1.0:
                 raise ConfigError(f"{key} must be in [0, 1), not {getattr(self, key)!r}")

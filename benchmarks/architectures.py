@@ -1,0 +1,120 @@
+"""Accuracy, training time, tagging speed and peak memory of each architecture on one corpus.
+
+    python benchmarks/architectures.py                               # fcn, window, rnn on UD EWT UPOS
+    python benchmarks/architectures.py --arch rnn --tagset xpos --name architectures-xpos
+
+Each architecture trains in its own child process, so its peak resident memory (ru_maxrss) is its own.
+Writes benchmarks/results/<name>.json and <name>.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def run_one(corpus_name: str, tagset: str, arch: str, settings: list[str], output: Path) -> dict:
+    """Train, evaluate and time one architecture in this process; returns its row."""
+    import corpora
+    from pipelines.train import train
+    from tagger import TaggerConfig
+
+    corpus = corpora.load_named_corpus(corpus_name, tagset)
+    config = TaggerConfig(architecture=arch).with_settings(dict(s.split("=", 1) for s in settings))
+    result = train(corpus, config, output=output)
+    words = [s.words for s in corpus.test]
+    result.tagger.tag_sents(words[:200])  # warm-up: trace the inference function once
+    started = time.perf_counter()
+    result.tagger.tag_sents(words)
+    tag_seconds = time.perf_counter() - started
+    tokens = corpora.count_tokens(corpus.test)
+    return {
+        "architecture": arch,
+        "corpus": corpus_name,
+        "tagset": tagset,
+        "settings": settings,
+        "test_accuracy": result.test.accuracy,
+        "test_oov_accuracy": result.test.oov_accuracy,
+        "dev_accuracy": result.dev.accuracy,
+        "train_seconds": round(result.train_seconds, 1),
+        "epochs_run": len(result.history),
+        "best_epoch": result.best_epoch,
+        "stopped_because": result.stopped_because,
+        "parameters": result.parameters,
+        "tag_tokens_per_second": round(tokens / tag_seconds),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "history": [vars(r) for r in result.history],
+    }
+
+
+def markdown(rows: list[dict], command: str) -> str:
+    lines = [
+        f"Command: `{command}`",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, no GPU; Python {platform.python_version()}.",
+        "",
+        "| architecture | tagset | test accuracy | unseen-word accuracy | dev accuracy | training s | epochs (best) "
+        "| tagging tokens/s | peak RSS MB | parameters |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        oov = "—" if r["test_oov_accuracy"] is None else f"{r['test_oov_accuracy']:.2%}"
+        lines.append(
+            f"| {r['architecture']} | {r['tagset']} | {r['test_accuracy']:.2%} | {oov} | {r['dev_accuracy']:.2%} | "
+            f"{r['train_seconds']:.0f} | {r['epochs_run']} ({r['best_epoch']}) | {r['tag_tokens_per_second']:,} | "
+            f"{r['peak_rss_mb']:,} | {r['parameters']:,} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", default="ud:en_ewt")
+    parser.add_argument("--tagset", default="upos")
+    parser.add_argument("--arch", action="append", help="repeatable; default fcn, window, rnn")
+    parser.add_argument("--set", action="append", default=[], dest="settings", help="TaggerConfig KEY=VALUE")
+    parser.add_argument("--name", default="architectures")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: train one architecture, print JSON
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        with tempfile.TemporaryDirectory() as folder:
+            row = run_one(args.corpus, args.tagset, args.worker, args.settings, Path(folder) / "model")
+        print("RESULT " + json.dumps(row))
+        return
+
+    rows = []
+    for arch in args.arch or ["fcn", "window", "rnn"]:
+        command = [sys.executable, __file__, "--worker", arch, "--corpus", args.corpus, "--tagset", args.tagset]
+        for setting in args.settings:
+            command += ["--set", setting]
+        print(f"training {arch} ...", file=sys.stderr, flush=True)
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+        result_lines = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
+        if completed.returncode != 0 or not result_lines:
+            sys.exit(f"{arch} failed:\n{completed.stderr[-3000:]}")
+        row = json.loads(result_lines[-1][len("RESULT "):])
+        rows.append(row)
+        print(f"{arch}: test {row['test_accuracy']:.2%}, {row['train_seconds']:.0f} s, "
+              f"{row['tag_tokens_per_second']:,} tokens/s", file=sys.stderr, flush=True)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    command = "python benchmarks/architectures.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    (RESULTS / f"{args.name}.json").write_text(json.dumps({"command": command, "rows": rows}, indent=2) + "\n")
+    (RESULTS / f"{args.name}.md").write_text(markdown(rows, command.strip()))
+    print(markdown(rows, command.strip()))
+
+
+if __name__ == "__main__":
+    main()
