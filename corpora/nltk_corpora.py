@@ -29,6 +29,7 @@ import itertools
 import os
 import sys
 import warnings
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,6 +264,10 @@ def _convert(tagged_sentences, mapping: dict[str, str] | None) -> list[Sentence]
         if not tagged:
             continue
         words, tags = zip(*tagged)
+        if None in tags:  # NLTK's str2tuple gives no tag to a token without "/"
+            word = words[tags.index(None)]
+            raise CorpusError(f"a token without a tag, {word!r}, in the sentence starting "
+                              f"{' '.join(words[:8])!r}: the NLTK data is damaged")
         if TRACE_TAG in tags:
             kept = [(word, tag) for word, tag in tagged if tag != TRACE_TAG]
             if not kept:
@@ -281,6 +286,21 @@ def load_nltk_corpus(name: str, tagset: str | None = None, fetch: bool = True) -
     chosen = resolve_tagset(corpus, tagset)
     mapping = universal_mapping(corpus.mapping, corpus.name, fetch) if chosen == "universal" else None
     reader = _reader(corpus, fetch)
+    try:
+        splits = _read_splits(corpus, reader, mapping)
+    except CorpusError as error:
+        raise CorpusError(f"{corpus.name}: {error}") from None
+    except (ValueError, LookupError, OSError, zipfile.BadZipFile) as error:
+        # NLTK's readers report bad data without a file and line; name the package and the way out.
+        where = package_location("corpora", corpus.package)
+        raise CorpusError(
+            f"{corpus.name}: NLTK could not read {where}: {type(error).__name__}: {error}; the package may be "
+            f"damaged: delete it and run `postag corpora download {corpus.name}`"
+        ) from None
+    return Corpus(name=corpus.name, tagset=chosen, **splits)
+
+
+def _read_splits(corpus: NLTKCorpus, reader, mapping) -> dict[str, list[Sentence]]:
     if corpus.short_name == "conll2000":
         train_all = _convert(reader.tagged_sents("train.txt"), mapping)
         cut = len(train_all) - round(len(train_all) * 0.1)
@@ -289,4 +309,4 @@ def load_nltk_corpus(name: str, tagset: str | None = None, fetch: bool = True) -
     else:
         files = document_split(reader.fileids())
         splits = {split: _convert(reader.tagged_sents(ids), mapping) for split, ids in files.items()}
-    return Corpus(name=corpus.name, tagset=chosen, **splits)
+    return splits

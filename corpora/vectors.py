@@ -158,6 +158,101 @@ def _check_first_vector(fields: list[str], path: Path, number: int) -> None:
     _parse_values(fields[1:], path, number)
 
 
+@dataclass
+class VectorBlock:
+    """Consecutive vectors of a file: their line numbers, words, and values as one float32 [n, dim] array."""
+
+    numbers: list[int]
+    words: list[str]
+    values: np.ndarray
+
+
+BLOCK_LINES = 2048
+
+
+def iter_vector_blocks(path: str | Path, block_lines: int = BLOCK_LINES) -> Iterator[VectorBlock]:
+    """The file's vectors in blocks of up to `block_lines`, every line checked (see `iter_vectors`).
+
+    The numbers of a whole block are parsed by one NumPy call, which is what makes reading fast; a block
+    that does not parse cleanly is parsed again line by line to name the bad line.
+    """
+    path = Path(path)
+    dim: int | None = None
+    stated_count: int | None = None
+    header_line = 0
+    seen: dict[str, int] = {}  # word -> its line: words only, never their vectors
+    numbers: list[int] = []
+    words: list[str] = []
+    rests: list[str] = []
+
+    def flush() -> VectorBlock:
+        block = VectorBlock(list(numbers), list(words), _parse_block(rests, numbers, dim, path))
+        numbers.clear()
+        words.clear()
+        rests.clear()
+        return block
+
+    with _open_binary(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = _decode(raw, path, number).strip(" \t\r\n")
+            if not line:
+                continue
+            if "\t" in line:
+                line = line.replace("\t", " ")
+            if dim is None:
+                fields = _split(line)
+                header = _parse_header(fields) if not seen else None
+                if header is not None:
+                    stated_count, dim = header
+                    _check_header(stated_count, dim, path, number)
+                    header_line = number
+                    continue
+                _check_first_vector(fields, path, number)
+                dim = len(fields) - 1
+            word, _, rest = line.partition(" ")
+            problem = None
+            if rest.count(" ") != dim - 1 or not rest:  # the fast count is off with doubled spaces: recount
+                found = len(_split(rest))
+                if found != dim:
+                    source = f"the header (line {header_line})" if header_line else "the first vector"
+                    problem = f"{path}:{number}: {found} values for {word!r}, but {source} gives {dim} dimensions"
+            if problem is None and word in seen:
+                problem = f"{path}:{number}: the word {word!r} occurs a second time (first on line {seen[word]})"
+            if problem is not None:
+                if numbers:
+                    flush()  # an earlier line's bad number is reported first
+                raise CorpusError(problem)
+            seen[word] = number
+            numbers.append(number)
+            words.append(word)
+            rests.append(rest)
+            if len(numbers) >= block_lines:
+                yield flush()
+    if numbers:
+        yield flush()
+    if stated_count is not None and stated_count != len(seen):
+        raise CorpusError(f"{path}:{header_line}: the header says {stated_count:,} vectors but the file holds "
+                          f"{len(seen):,}; the file may be truncated")
+    if dim is None:
+        raise CorpusError(f"{path}: the file holds no vectors")
+
+
+def _parse_block(rests: list[str], numbers: list[int], dim: int, path: Path) -> np.ndarray:
+    try:
+        values = np.fromstring(" ".join(rests), sep=" ", dtype=np.float32)
+    except ValueError:
+        values = None
+    if values is None or values.size != len(rests) * dim:
+        # Slow path, line by line: finds the line, or parses what NumPy's fast reader refused.
+        values = np.stack([_parse_values(_split(rest), path, number) for rest, number in zip(rests, numbers)])
+    values = values.reshape(len(rests), dim)
+    finite = np.isfinite(values).all(axis=1)
+    if not finite.all():
+        row = int(np.flatnonzero(~finite)[0])
+        _parse_values(_split(rests[row]), path, numbers[row])  # raises, naming the value
+    return values
+
+
 def iter_vectors(path: str | Path) -> Iterator[VectorLine]:
     """Every vector of the file in order, each checked; blank lines are skipped.
 
@@ -165,42 +260,9 @@ def iter_vectors(path: str | Path) -> Iterator[VectorLine]:
     dimension (the header's, else the first line's), a value that is not a finite number, a duplicated word,
     and, at the end, a vector count that differs from the header's.
     """
-    path = Path(path)
-    dim: int | None = None
-    stated_count: int | None = None
-    header_line = 0
-    seen: dict[str, int] = {}  # word -> its line: words only, never their vectors
-    with _open_binary(path) as handle:
-        for number, raw in enumerate(handle, start=1):
-            fields = _split(_decode(raw, path, number))
-            if not fields:
-                continue
-            if dim is None and not seen:
-                header = _parse_header(fields)
-                if header is not None:
-                    stated_count, dim = header
-                    _check_header(stated_count, dim, path, number)
-                    header_line = number
-                    continue
-            if dim is None:
-                _check_first_vector(fields, path, number)
-                dim = len(fields) - 1
-            word = fields[0]
-            if len(fields) - 1 != dim:
-                source = f"the header (line {header_line})" if header_line else "the first vector"
-                raise CorpusError(f"{path}:{number}: {len(fields) - 1} values for {word!r}, but {source} "
-                                  f"gives {dim} dimensions")
-            if word in seen:
-                raise CorpusError(f"{path}:{number}: the word {word!r} occurs a second time (first on line "
-                                  f"{seen[word]})")
-            values = _parse_values(fields[1:], path, number)
-            seen[word] = number
+    for block in iter_vector_blocks(path):
+        for number, word, values in zip(block.numbers, block.words, block.values):
             yield VectorLine(number, word, values)
-    if stated_count is not None and stated_count != len(seen):
-        raise CorpusError(f"{path}:{header_line}: the header says {stated_count:,} vectors but the file holds "
-                          f"{len(seen):,}; the file may be truncated")
-    if dim is None:
-        raise CorpusError(f"{path}: the file holds no vectors")
 
 
 def select_vectors(path: str | Path, wanted: Callable[[str], bool], extra: int = 0,
@@ -218,19 +280,22 @@ def select_vectors(path: str | Path, wanted: Callable[[str], bool], extra: int =
     extra_words: list[str] = []
     extra_keys: set[str] = set()
     total = 0
-    for line in iter_vectors(path):
-        total += 1
-        if wanted(line.word):
-            words.append(line.word)
-            rows.append(line.values)
-        elif len(extra_words) < extra:
-            line_key = key(line.word)
-            if line_key not in extra_keys and not wanted(line_key):
-                extra_keys.add(line_key)
-                extra_words.append(line.word)
-                words.append(line.word)
-                rows.append(line.values)
-    vectors = np.stack(rows).astype(np.float32) if rows else np.zeros((0, header.dim), np.float32)
+    for block in iter_vector_blocks(path):
+        total += len(block.words)
+        kept = []
+        for row, word in enumerate(block.words):
+            if wanted(word):
+                kept.append(row)
+            elif len(extra_words) < extra:
+                word_key = key(word)
+                if word_key not in extra_keys and not wanted(word_key):
+                    extra_keys.add(word_key)
+                    extra_words.append(word)
+                    kept.append(row)
+        if kept:
+            words.extend(block.words[row] for row in kept)
+            rows.append(block.values[kept])
+    vectors = np.concatenate(rows) if rows else np.zeros((0, header.dim), np.float32)
     return SelectedVectors(path=str(path), dim=header.dim, total=total, words=words, vectors=vectors,
                            extra=extra_words)
 

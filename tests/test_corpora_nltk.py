@@ -119,6 +119,18 @@ def test_split_is_the_same_every_run(nltk_data):
     assert (first.train, first.dev, first.test) == (second.train, second.dev, second.test)
 
 
+def test_damaged_nltk_data_is_a_clear_error(nltk_data):
+    # NLTK reads these files as ASCII: a UTF-8 byte is damage it reports, without file or line.
+    (nltk_data / "corpora" / "treebank" / "combined" / "wsj_0003.mrg").write_bytes(b"( (S (NNP Caf\xc3\xa9) ))\n")
+    with pytest.raises(CorpusError, match=r"nltk:treebank: NLTK could not read .*treebank.*damaged.*"
+                                          r"postag corpora download nltk:treebank"):
+        load_named_corpus("nltk:treebank")
+    (nltk_data / "corpora" / "brown" / "ca03").write_text("\n\tThe/at untagged ./.\n")
+    with pytest.raises(CorpusError, match=r"nltk:brown: a token without a tag, 'untagged', in the sentence "
+                                          r"starting 'The untagged .'"):
+        load_named_corpus("nltk:brown")
+
+
 def test_document_split_rule():
     ids = [f"f{n:02d}" for n in range(25)]
     parts = nltk_corpora.document_split(reversed(ids))
