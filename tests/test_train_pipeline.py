@@ -1,0 +1,95 @@
+"""The training pipeline: progress events, early stopping, checkpoints, interruption, repeatability."""
+
+import json
+
+import numpy as np
+import pytest
+
+from corpora import Corpus
+from pipelines.errors import PipelineError
+from pipelines.train import train
+from tagger import Tagger, TaggerConfig
+
+TINY = dict(word_dim=8, char_dim=4, char_filters=4, hidden_dim=8, depth=1, batch_size=4, min_count=1)
+
+
+@pytest.fixture
+def corpus(tiny_sentences):
+    return Corpus("tiny", "upos", train=tiny_sentences[:8], dev=tiny_sentences[8:10], test=tiny_sentences[10:])
+
+
+def test_progress_reports_start_batches_and_epochs(corpus):
+    events = []
+    train(corpus, TaggerConfig(architecture="fcn", epochs=2, patience=0, **TINY), progress=events.append)
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "start" and kinds.count("epoch") == 2
+    assert events[0].batches == 2 and kinds.count("batch") == 4  # 8 sentences in batches of 4
+    epoch_events = [e for e in events if e.kind == "epoch"]
+    assert all(e.record.dev_accuracy is not None and e.record.train_loss > 0 for e in epoch_events)
+
+
+def test_same_seed_same_model(corpus):
+    config = TaggerConfig(architecture="window", epochs=2, patience=0, **TINY)
+    first, second = train(corpus, config), train(corpus, config)
+    assert [r.train_loss for r in first.history] == [r.train_loss for r in second.history]
+    for a, b in zip(first.tagger.model.get_weights(), second.tagger.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_keeps_the_best_epoch(corpus):
+    # A learning rate this large wrecks the model after the first epochs; the best one must be kept.
+    config = TaggerConfig(architecture="fcn", epochs=8, patience=2, learning_rate=0.05, lr_decay=1.0, **TINY)
+    result = train(corpus, config)
+    best = max(r.dev_accuracy for r in result.history)
+    assert result.history[result.best_epoch - 1].dev_accuracy == best
+    assert result.dev.accuracy == pytest.approx(best)
+    if len(result.history) < 8:
+        assert "no better dev accuracy" in result.stopped_because
+        assert len(result.history) - result.best_epoch == 2
+
+
+def test_interrupt_keeps_best_model_so_far_as_valid_directory(corpus, tmp_path):
+    output = tmp_path / "model"
+
+    def interrupt_in_third_epoch(event):
+        if event.kind == "batch" and event.epoch == 3:
+            raise KeyboardInterrupt
+
+    config = TaggerConfig(architecture="fcn", epochs=10, patience=0, **TINY)
+    result = train(corpus, config, output=output, progress=interrupt_in_third_epoch)
+    assert result.interrupted and len(result.history) == 2
+    loaded = Tagger.load(output)
+    metrics = json.loads((output / "metrics.json").read_text())
+    assert metrics["complete"] is False and metrics["best_epoch"] == result.best_epoch
+    words = [s.words for s in corpus.test]
+    assert loaded.tag_sents(words) == result.tagger.tag_sents(words)
+
+
+def test_existing_model_survives_a_failed_save(corpus, tmp_path, monkeypatch):
+    output = tmp_path / "model"
+    train(corpus, TaggerConfig(architecture="fcn", epochs=1, **TINY), output=output)
+    before = (output / "model.weights.h5").read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("tagger.tagger.Tagger.write_files", crash)
+    with pytest.raises(OSError):
+        train(corpus, TaggerConfig(architecture="fcn", epochs=1, seed=7, **TINY), output=output)
+    assert (output / "model.weights.h5").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no staging folder left behind
+
+
+def test_without_dev_the_last_epoch_is_kept(tiny_sentences):
+    corpus = Corpus("tiny", "upos", train=tiny_sentences)
+    result = train(corpus, TaggerConfig(architecture="fcn", epochs=2, **TINY))
+    assert result.best_epoch == 2 and result.dev is None and result.test is None
+
+
+def test_untagged_or_empty_training_data_is_rejected(tiny_sentences):
+    from corpora import Sentence
+
+    with pytest.raises(PipelineError, match="no training sentences"):
+        train(Corpus("empty", "upos"), TaggerConfig(**TINY))
+    with pytest.raises(PipelineError, match="must be tagged"):
+        train(Corpus("raw", "upos", train=[Sentence(("a", "b"))]), TaggerConfig(**TINY))
