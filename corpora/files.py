@@ -55,8 +55,10 @@ def detect_format_of_lines(lines: list[tuple[int, str]], source: str, separator:
             return "conllu"
     if all(_all_word_tag(line, separator) for _, line in sample):
         return "wordtag"
-    counts = Counter(len(line.split()) for _, line in sample)
-    if len(counts) == 1 and 2 <= next(iter(counts)) <= 20:
+    counts = Counter(len(line.split()) for _, line in sample if not line.startswith("-DOCSTART-"))
+    usual, usual_count = counts.most_common(1)[0] if counts else (0, 0)
+    # Columns: every line has 2 to 20 fields, nearly all the same number (a stray line may have an extra one).
+    if counts and min(counts) >= 2 and max(counts) <= 20 and usual_count >= 0.9 * sum(counts.values()):
         return "columns"
     first_bad = _first_unlike(sample, separator, counts)
     raise CorpusError(
@@ -75,7 +77,7 @@ def _all_word_tag(line: str, separator: str) -> bool:
 
 
 def _first_unlike(sample, separator, counts: Counter) -> tuple[int, str]:
-    usual = counts.most_common(1)[0][0]
+    usual = counts.most_common(1)[0][0] if counts else 0
     if sum(_all_word_tag(line, separator) for _, line in sample) * 2 > len(sample):
         return next((n, line) for n, line in sample if not _all_word_tag(line, separator))
     return next(((n, line) for n, line in sample if len(line.split()) != usual or usual < 2), sample[0])

@@ -159,7 +159,9 @@ def nltk_download(package: str) -> None:
         # NLTK prints its progress and errors itself; keep them out of the user's terminal and report once.
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ok = nltk.download(package, download_dir=target, quiet=True, raise_on_error=True)
+            # print_error_to: NLTK binds sys.stderr at import, out of redirect_stderr's reach.
+            ok = nltk.download(package, download_dir=target, quiet=True, raise_on_error=True,
+                               print_error_to=output)
     except Exception as error:  # nltk raises ValueError, OSError, URLError... for a failed download
         raise CorpusNotFoundError(f"nltk.download({package!r}) failed: {error}") from None
     if not ok:
@@ -185,7 +187,13 @@ def download_corpus(name: str) -> list[Path]:
     corpus = nltk_corpus(name)
     for category, package in (("corpora", corpus.package), ("taggers", UNIVERSAL_PACKAGE)):
         if package_location(category, package) is None:
-            nltk_download(package)
+            try:
+                nltk_download(package)
+            except CorpusNotFoundError as error:
+                raise CorpusNotFoundError(
+                    f"{error}; without a network, copy {package}.zip into $NLTK_DATA/{category}/ "
+                    f"(NLTK_DATA is {os.environ.get('NLTK_DATA') or 'not set: ~/nltk_data is used'})"
+                ) from None
             if package_location(category, package) is None:
                 raise CorpusNotFoundError(missing_message(package, category, name))
     return [package_location("corpora", corpus.package), package_location("taggers", UNIVERSAL_PACKAGE)]

@@ -51,6 +51,13 @@ def test_conllu_file_starting_with_a_multiword_token_is_conllu(tmp_path):
     assert detect_format(path) == "conllu"
 
 
+def test_columns_detected_despite_a_stray_extra_field(tmp_path):
+    lines = [f"w{i} NN" for i in range(20)] + ["odd NN extra", "-DOCSTART- -X- -X- O"]
+    path = write(tmp_path, "\n".join(lines) + "\n", "cols.txt")
+    assert detect_format(path) == "columns"
+    assert len(read_corpus_file(path)[0]) == 21
+
+
 def test_file_of_no_known_format_names_a_line_and_suggests_format(tmp_path):
     path = write(tmp_path, "This is prose.\nIt has lines of\nvarying length and no tags at all.\n", "prose.txt")
     with pytest.raises(CorpusError, match=rf"^{path}:\d+: cannot tell the file's format.*--format"):
