@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tagger import ARCHITECTURES, Tagger, TaggerConfig, Vocabularies, VocabSizes, build_model
+from tagger import ARCHITECTURES, Tagger, TaggerConfig, VocabSizes, Vocabularies, build_model
 
 SMALL = dict(word_dim=16, char_dim=8, char_filters=8, hidden_dim=16, depth=1, dropout=0.0, word_dropout=0.0)
 SIZES = VocabSizes(words=30, chars=20, tags=6)
@@ -89,8 +89,8 @@ TWO_SENTENCES = [
 
 @pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_overfits_two_sentences_then_save_and_load_gives_the_same_tags(arch, tmp_path):
-    from pipelines.train import train
     from corpora import Corpus, Sentence
+    from pipelines.train import train
 
     sentences = [Sentence(tuple(w), tuple(t)) for w, t in TWO_SENTENCES]
     corpus = Corpus("two", "upos", train=sentences, dev=sentences)
