@@ -87,7 +87,11 @@ def train(
     train_file: Path = typer.Option(None, "--train", help="Training file (CoNLL-U or word/TAG lines)."),
     dev_file: Path = typer.Option(None, "--dev", help="Development file, for early stopping."),
     test_file: Path = typer.Option(None, "--test", help="Test file, scored after training."),
-    file_format: str = typer.Option("auto", "--format", help="Format of --train/--dev/--test files."),
+    file_format: str = typer.Option("auto", "--format", help="Format of the files: auto, conllu, wordtag, columns."),
+    split: str = typer.Option(None, "--split", help="Cut dev/test off a lone --train file, e.g. 80/10/10."),
+    separator: str = typer.Option(None, "--separator", help="word/TAG separator (default /)."),
+    word_column: int = typer.Option(None, "--word-column", help="Column files: the word column (from 1)."),
+    tag_column: int = typer.Option(None, "--tag-column", help="Column files: the tag column (from 1)."),
     tagset: str = typer.Option(None, "--tagset", "-t", help="upos or xpos for CoNLL-U; universal or native for NLTK."),
     arch: str = typer.Option("rnn", "--arch", "-a", help="Architecture: fcn, window or rnn."),
     epochs: int = typer.Option(None, "--epochs", help="Most epochs to train (early stopping may end sooner)."),
@@ -112,7 +116,8 @@ def train(
                "bidirectional": bidirectional, "window": window, "max_seconds": max_seconds}
     config = TaggerConfig(architecture=arch).replace(**{k: v for k, v in options.items() if v is not None})
     config = config.with_settings(_parse_settings(settings))
-    data = load_training_corpus(corpus, train_file, dev_file, test_file, file_format, tagset)
+    data = load_training_corpus(corpus, train_file, dev_file, test_file, file_format, tagset, split=split,
+                                separator=separator, word_column=word_column, tag_column=tag_column)
     with _TrainingDisplay() as display:
         result = run_training(data, config, output=output, progress=display.update)
     if result.interrupted:

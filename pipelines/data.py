@@ -20,13 +20,16 @@ def is_corpus_name(source: str) -> bool:
 
 
 def load_training_corpus(corpus: str | None = None, train: str | Path | None = None, dev: str | Path | None = None,
-                         test: str | Path | None = None, format: str = "auto", tagset: str | None = None) -> Corpus:
+                         test: str | Path | None = None, format: str = "auto", tagset: str | None = None,
+                         **file_options) -> Corpus:
+    """A named corpus, or the user's files (`file_options`: split, separator, word_column, tag_column)."""
     if corpus and train:
         raise PipelineError("give either --corpus NAME or --train FILE, not both")
     if corpus:
         return load_named_corpus(corpus, tagset or default_tagset(corpus))
     if train:
-        return load_files(train, dev, test, format=format, tagset=tagset or "upos")
+        return load_files(train, dev, test, format=format, tagset=tagset,
+                          **{k: v for k, v in file_options.items() if v is not None})
     raise PipelineError("no training data: give --corpus NAME (e.g. ud:en_ewt) or --train FILE")
 
 
