@@ -590,6 +590,187 @@ def _print_mode_comparison(results) -> None:
     console.print(table)
 
 
+# ---- compare: architectures side by side, with baselines and significance tests ---------------------------
+
+
+@app.command()
+@user_errors
+def compare(
+    output: Path = typer.Option(..., "--output", "-o", help="Folder for the report and the models; a folder "
+                                "holding the same comparison is resumed."),
+    corpus: str = typer.Option(None, "--corpus", "-c", help="Named corpus, e.g. ud:en_ewt."),
+    train_file: Path = typer.Option(None, "--train", help="Training file (CoNLL-U or word/TAG lines)."),
+    dev_file: Path = typer.Option(None, "--dev", help="Development file: early stopping, choosing the best."),
+    test_file: Path = typer.Option(None, "--test", help="Test file: where the models are compared."),
+    file_format: str = typer.Option("auto", "--format", help="Format of --train/--dev/--test files."),
+    tagset: str = typer.Option(None, "--tagset", "-t", help="upos or xpos for CoNLL-U; universal or native for NLTK."),
+    archs: list[str] = typer.Option([], "--arch", "-a", help="Architecture to compare, repeatable: fcn, window, "
+                                    "rnn, or NAME=ARCH for a named variant (default: fcn, window and rnn)."),
+    configs: Path = typer.Option(None, "--configs", help="JSON or TOML file of variants: "
+                                 "name -> {architecture, TaggerConfig fields}."),
+    settings: list[str] = typer.Option([], "--set", help="KEY=VALUE for every variant, NAME.KEY=VALUE for one "
+                                       "variant or architecture (repeatable)."),
+    seeds: str = typer.Option(None, "--seeds", help="Seeds, e.g. 1,2,3 or 1-5 (default 1): each variant "
+                              "trains once per seed."),
+    epochs: int = typer.Option(None, "--epochs", help="Most epochs for every variant."),
+    baselines: bool = typer.Option(True, "--baselines/--no-baselines",
+                                   help="Most-frequent-tag and NLTK averaged perceptron rows."),
+    force: bool = typer.Option(False, "--force", help="Replace a different comparison in --output "
+                               "(models that still match are reused)."),
+    as_json: bool = typer.Option(False, "--json", help="Print report.json instead of tables."),
+):
+    """Which architecture is best for this corpus: same data, vocabulary and seeds; McNemar tests; report files."""
+    from pipelines.compare import DataSource, parse_seeds, plan_variants
+    from pipelines.compare import compare as run_comparison
+    from pipelines.errors import PipelineError
+
+    try:
+        parsed_settings = _parse_settings(settings)
+    except typer.BadParameter as error:
+        raise PipelineError(f"{error.message}; e.g. --set hidden_dim=256 or --set rnn.cell=gru") from None
+    # Everything is checked before any data is read or any model trained.
+    seed_list = parse_seeds(seeds)
+    variants = plan_variants(archs, parsed_settings, configs, epochs)
+    source = DataSource.of(corpus, train_file, dev_file, test_file, file_format, tagset)
+    command = _compare_command(corpus, train_file, dev_file, test_file, tagset, archs, configs, settings, seeds,
+                               epochs, baselines, output)
+    with _CompareDisplay() as display:
+        result = run_comparison(source, variants, seed_list, output, force=force, baselines=baselines,
+                                progress=display.update, command=command)
+    if as_json:
+        sys.stdout.write(json.dumps(result.report, ensure_ascii=False) + "\n")
+        return
+    _print_comparison(result.report, result.files)
+
+
+def _compare_command(corpus, train_file, dev_file, test_file, tagset, archs, configs, settings, seeds, epochs,
+                     baselines, output) -> str:
+    """The command line that repeats this comparison, for the report."""
+    import shlex
+
+    parts = ["postag", "compare"]
+    for option, value in (("--corpus", corpus), ("--train", train_file), ("--dev", dev_file),
+                          ("--test", test_file), ("--tagset", tagset), ("--configs", configs),
+                          ("--seeds", seeds), ("--epochs", epochs)):
+        if value is not None:
+            parts += [option, str(value)]
+    for arch in archs:
+        parts += ["--arch", arch]
+    for setting in settings:
+        parts += ["--set", setting]
+    if not baselines:
+        parts.append("--no-baselines")
+    return shlex.join(parts + ["--output", str(output)])
+
+
+class _CompareDisplay:
+    """Rich progress for `postag compare`: runs done, and the current run's epoch and batches (on stderr)."""
+
+    def __enter__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
+                                 console=err_console, transient=True)
+        self.progress.__enter__()
+        self.overall = None
+        self.current = None
+        self.best_dev = None
+        return self
+
+    def _say(self, text: str) -> None:
+        self.progress.console.print(_text(text), soft_wrap=True)
+
+    def update(self, event) -> None:
+        progress = self.progress
+        if event.kind == "plan":
+            if event.message == "resume":
+                self._say("resuming: models that finished training are reused")
+            elif event.message == "replace":
+                self._say("replacing the comparison in the output folder (--force)")
+            self.overall = progress.add_task("comparison", total=event.total, status="")
+        elif event.kind == "run-start":
+            self.best_dev = None
+            self.current = progress.add_task(event.run, total=None, status="starting")
+        elif event.kind == "reuse" and self.current is not None:
+            progress.update(self.current, status="reusing the trained model")
+        elif event.kind == "train-start" and self.current is not None:
+            progress.update(self.current, status=f"training ({event.message})")
+        elif event.kind in ("training", "batch") and self.current is not None:
+            loss = "" if event.loss is None else f" loss {event.loss:.4f}"
+            best = "" if self.best_dev is None else f", best dev {self.best_dev:.2%}"
+            progress.update(self.current, description=f"{event.run} epoch {max(event.epoch, 1)}/{event.epochs}",
+                            total=event.batches or None, completed=event.batch, status=f"{loss}{best}")
+        elif event.kind == "epoch" and event.dev_accuracy is not None:
+            self.best_dev = max(self.best_dev or 0.0, event.dev_accuracy)
+        elif event.kind == "scoring" and self.current is not None:
+            progress.update(self.current, description=event.run, status="tagging dev and test")
+        elif event.kind == "run-done":
+            if self.current is not None:
+                progress.remove_task(self.current)
+                self.current = None
+            how = "reused" if event.message == "reused" else "trained"
+            best = "" if self.best_dev is None or how == "reused" else f", best dev accuracy {self.best_dev:.2%}"
+            self._say(f"[{event.index}/{event.total}] {event.run}: {how}{best}")
+            if self.overall is not None:
+                progress.advance(self.overall)
+        elif event.kind == "report" and self.overall is not None:
+            progress.update(self.overall, status="writing the report")
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+
+def _print_comparison(report: dict, files: dict) -> None:
+    from rich.table import Table
+
+    from pipelines import report as render
+
+    corpus = report["corpus"]
+    title = f"postag compare: {corpus['name']} ({corpus['tagset']}), test {corpus['splits']['test']['tokens']:,} tokens"
+    headers = {key: short for key, _, short in render.RESULT_COLUMNS}
+    cells = render.result_cells(report, short=True)
+    # One wide table where it fits; otherwise accuracy and cost as two tables of six columns.
+    groups = [[key for key, _, _ in render.RESULT_COLUMNS]] if console.width >= 160 else \
+        [list(render.ACCURACY_KEYS), list(render.COST_KEYS)]
+    for number, keys in enumerate(groups):
+        part = "" if len(groups) == 1 else (" (accuracy)" if number == 0 else " (cost)")
+        table = Table(title=title + part)
+        for index, key in enumerate(keys):
+            table.add_column(headers[key], justify="left" if index == 0 else "right", overflow="fold",
+                             no_wrap=index == 0)
+        previous_kind = None
+        for row, row_cells in zip(report["rows"], cells):
+            if previous_kind == "baseline" and row["kind"] != "baseline":
+                table.add_section()  # baselines above the line, neural variants below
+            previous_kind = row["kind"]
+            table.add_row(*[_text(row_cells[key]) for key in keys], style="bold green" if row["best"] else None)
+        console.print(table)
+    console.print(_text("dev/test acc: accuracy; unseen acc: test accuracy on words unseen in training; p vs best: "
+                        "McNemar's test (largest p over seeds); peak mem: of the run's own process"),
+                  style="dim", soft_wrap=True)
+    console.print(_text(render.seeds_note(report)), soft_wrap=True)
+    console.print(_text(render.summary(report)), soft_wrap=True)
+
+    significance = Table(title="McNemar's test on the test tokens, the best model against each other "
+                               "(best only / other only: tokens only that model tags right)")
+    for index, header in enumerate(render.SHORT_SIGNIFICANCE_HEADERS):
+        significance.add_column(header, justify="left" if index < 2 else "right", overflow="fold",
+                                no_wrap=index == 0)
+    for cells in render.significance_rows(report):
+        significance.add_row(*[_text(cell) for cell in cells])
+    console.print(significance)
+
+    tags = Table(title=f"Where the models differ most: test F1 per tag (spread over "
+                       f"{', '.join(report['per_tag']['spread_over'])})")
+    for index, header in enumerate(render.per_tag_headers(report)):
+        tags.add_column(header, justify="left" if index == 0 else "right")
+    for cells in render.per_tag_rows(report):
+        tags.add_row(*[_text(cell) for cell in cells])
+    console.print(tags)
+    console.print(_text(f"report: {files['markdown']}, {files['json']}; chart: {files['chart']}"), soft_wrap=True)
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,312 @@
+"""One run of `postag compare`: train (or reuse) one model, tag dev and test, measure speed, size and memory.
+
+    python -m pipelines.compare_worker '<job as JSON>'
+
+pipelines.compare starts one such process per run so that each run's peak memory is its own. The worker
+talks to its parent in JSON lines on standard output (progress events, then one result or error); anything
+else that would reach standard output, and TensorFlow's start-up messages, go to standard error, which the
+parent keeps in OUTPUT/logs/<run>.log. A baseline run never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from corpora import Corpus, count_tokens
+
+from .baselines import PERCEPTRON_ITERATIONS, load_baseline, save_baseline, train_baseline
+from .errors import PipelineError
+
+Emit = Callable[[dict], None]
+RUN_RECORD = "compare-run.json"
+# Timed tagging passes: at least the first number, at most the second, and no more once the seconds are spent.
+# The fastest pass counts: on a shared machine, the slow ones measure the neighbours.
+SPEED_PASSES = (3, 5)
+SPEED_SECONDS = 3.0
+
+
+def run_job(job: dict, emit: Emit, corpus: Corpus | None = None, measure_memory: bool = True) -> dict:
+    """Carry out one job from pipelines.compare.plan_jobs and return its result (predictions included)."""
+    from .compare import DataSource, data_fingerprint
+
+    if corpus is None:
+        corpus = DataSource(**job["data"]).load()
+        if data_fingerprint(corpus) != job["data_fingerprint"]:
+            raise PipelineError("the corpus changed while the comparison was running (its fingerprint differs); "
+                                "run the comparison again")
+    if job["kind"] == "neural":
+        return run_neural(job, corpus, emit, measure_memory)
+    return run_baseline(job, corpus, emit, measure_memory)
+
+
+# ---- neural variants ----------------------------------------------------------------------------------
+
+def why_not_reusable(model_dir: Path, config_json: dict, fingerprint: str, vocabs_json: dict) -> str | None:
+    """None when the model directory holds this very model, finished; else why it must be (re)trained."""
+    config = _read_json(model_dir / "config.json")
+    if config is None:
+        return "no model yet"
+    if config.get("tagger") != config_json:
+        return "its settings differ from the requested ones"
+    if config.get("data_fingerprint") != fingerprint:
+        return "it was trained on different data"
+    metrics = _read_json(model_dir / "metrics.json") or {}
+    if metrics.get("complete") is not True:
+        return "its training did not finish"
+    if _read_json(model_dir / "vocab.json") != vocabs_json:
+        return "its vocabulary differs"
+    return None
+
+
+def run_neural(job: dict, corpus: Corpus, emit: Emit, measure_memory: bool) -> dict:
+    from tagger import ModelError, Tagger, TaggerConfig, Vocabularies
+
+    from .train import train
+
+    model_dir = Path(job["model_dir"])
+    config = TaggerConfig.from_json(job["config"])
+    vocabs_json = _read_json(Path(job["vocabulary"]))
+    if vocabs_json is None:
+        raise PipelineError(f"{job['vocabulary']}: the comparison's vocabulary file is missing or damaged")
+    vocabs = Vocabularies.from_json(vocabs_json)
+    setup_rss = peak_rss_bytes() if measure_memory else None
+    reason = why_not_reusable(model_dir, config.to_json(), job["data_fingerprint"], vocabs_json)
+    tagger = None
+    if reason is None:
+        try:
+            tagger = Tagger.load(model_dir)
+        except ModelError as error:
+            reason = f"it cannot be loaded ({error})"
+    if tagger is not None:
+        emit({"event": "reuse", "reason": "settings, data and vocabulary match a finished model"})
+        metrics = _read_json(model_dir / "metrics.json")
+        record = _matching_record(model_dir, job) or {}
+        history, best_epoch = metrics["history"], metrics["best_epoch"]
+        train_seconds, parameters = metrics["train_seconds"], metrics["parameters"]
+        stopped_because = metrics.get("stopped_because", "")
+        peak, setup_rss = record.get("peak_rss_bytes"), record.get("setup_rss_bytes")
+    else:
+        emit({"event": "train", "reason": reason})
+
+        def forward(event) -> None:
+            record = event.record
+            emit({"event": "progress", "kind": event.kind, "epoch": event.epoch, "epochs": event.epochs,
+                  "batch": event.batch, "batches": event.batches,
+                  "loss": record.train_loss if record else event.loss,
+                  "dev_accuracy": record.dev_accuracy if record else None})
+
+        metadata = {"data_fingerprint": job["data_fingerprint"],
+                    "vocabulary_fingerprint": job["vocabulary_fingerprint"], "comparison_run": job["run"]}
+        result = train(corpus, config, output=model_dir, progress=forward, vocabs=vocabs, metadata=metadata)
+        if result.interrupted:
+            raise KeyboardInterrupt
+        tagger = result.tagger
+        history = [dict(vars(record)) for record in result.history]
+        best_epoch, train_seconds, parameters = result.best_epoch, round(result.train_seconds, 2), result.parameters
+        stopped_because = result.stopped_because
+        peak = None
+
+    emit({"event": "scoring"})
+    dev_predictions, test_predictions, speed, tagging_seconds = tag_and_time(tagger, corpus)
+    reused = reason is None
+    if not reused:
+        peak = peak_rss_bytes() if measure_memory else None
+        _write_record(model_dir, job, train_seconds, peak, setup_rss)
+    return {
+        "run": job["run"], "row": job["row"], "kind": "neural", "seed": job["seed"], "model_dir": str(model_dir),
+        "reused": reused, "reason": "reused" if reused else reason, "parameters": parameters,
+        "train_seconds": train_seconds, "best_epoch": best_epoch, "stopped_because": stopped_because,
+        "history": history, "dev_predictions": dev_predictions, "test_predictions": test_predictions,
+        "tokens_per_second": speed, "tagging_seconds": tagging_seconds, "size_bytes": model_size(model_dir),
+        "peak_rss_bytes": peak, "setup_rss_bytes": setup_rss,
+        "vocabulary_fingerprint": job["vocabulary_fingerprint"], "config": job["config"],
+        "environment": environment(),
+    }
+
+
+# ---- baselines ----------------------------------------------------------------------------------------
+
+def run_baseline(job: dict, corpus: Corpus, emit: Emit, measure_memory: bool) -> dict:
+    model_dir = Path(job["model_dir"])
+    setup_rss = peak_rss_bytes() if measure_memory else None
+    record = _matching_record(model_dir, job)
+    model, reason = None, "no model yet" if not model_dir.exists() else "it does not match this comparison"
+    if record is not None:
+        try:
+            model = load_baseline(model_dir)
+        except ValueError as error:
+            reason = f"it cannot be loaded ({error})"
+    reused = model is not None
+    if reused:
+        emit({"event": "reuse", "reason": "data and settings match a finished model"})
+        train_seconds, peak, setup_rss = record["train_seconds"], record["peak_rss_bytes"], record["setup_rss_bytes"]
+    else:
+        emit({"event": "train", "reason": reason})
+        started = time.perf_counter()
+        model = train_baseline(job["kind"], corpus.train, job["seed"] if job["seed"] is not None else 1)
+        train_seconds = round(time.perf_counter() - started, 2)
+        save_baseline(model, model_dir)
+    emit({"event": "scoring"})
+    dev_predictions, test_predictions, speed, tagging_seconds = tag_and_time(model, corpus)
+    if not reused:
+        peak = peak_rss_bytes() if measure_memory else None
+        _write_record(model_dir, job, train_seconds, peak, setup_rss)
+    return {
+        "run": job["run"], "row": job["row"], "kind": "baseline", "seed": job["seed"], "model_dir": str(model_dir),
+        "reused": reused, "reason": "reused" if reused else reason, "parameters": model.parameters,
+        "train_seconds": train_seconds, "best_epoch": None, "stopped_because": "", "history": [],
+        "dev_predictions": dev_predictions, "test_predictions": test_predictions, "tokens_per_second": speed,
+        "tagging_seconds": tagging_seconds, "size_bytes": model_size(model_dir), "peak_rss_bytes": peak,
+        "setup_rss_bytes": setup_rss, "vocabulary_fingerprint": None, "config": None,
+        "environment": environment(),
+    }
+
+
+# ---- measurements ---------------------------------------------------------------------------------------
+
+def tag_and_time(tagger, corpus: Corpus) -> tuple[list[list[str]], list[list[str]], float, float]:
+    """Dev and test predictions (which also warm the tagger up), then timed passes over the test words."""
+    dev_words = [list(s.words) for s in corpus.dev]
+    test_words = [list(s.words) for s in corpus.test]
+    dev_predictions = tagger.tag_sents(dev_words)
+    test_predictions = tagger.tag_sents(test_words)
+    fastest, spent = float("inf"), 0.0
+    fewest, most = SPEED_PASSES
+    for done in range(1, most + 1):
+        started = time.perf_counter()
+        tagger.tag_sents(test_words)
+        elapsed = time.perf_counter() - started
+        fastest, spent = min(fastest, elapsed), spent + elapsed
+        if done >= fewest and spent >= SPEED_SECONDS:
+            break
+    tokens = count_tokens(corpus.test)
+    return dev_predictions, test_predictions, tokens / max(fastest, 1e-9), fastest
+
+
+def peak_rss_bytes() -> int | None:
+    """This process's peak resident set size so far, in bytes (None where neither source exists).
+
+    On Linux, VmHWM of /proc/self/status: the high-water mark of this program's own memory. getrusage's
+    ru_maxrss is no good there, since Linux carries the parent's size at fork over into the child's value.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    value, unit = line.split()[1:3]
+                    return int(value) * {"kB": 1024, "mB": 1024**2}.get(unit, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)  # macOS reports bytes, Linux kilobytes
+
+
+def model_size(directory: Path) -> int:
+    """Bytes on disk of the model's own files (the comparison's run record left out)."""
+    return sum(path.stat().st_size for path in Path(directory).rglob("*")
+               if path.is_file() and path.name != RUN_RECORD)
+
+
+def environment() -> dict:
+    info: dict = {"python": platform.python_version()}
+    if "tensorflow" in sys.modules:
+        import keras
+        import tensorflow as tf
+
+        gpus = tf.config.list_logical_devices("GPU")
+        info.update({"tensorflow": tf.__version__, "keras": keras.__version__,
+                     "device": f"{len(gpus)} GPU(s)" if gpus else f"CPU ({os.cpu_count()} cores)"})
+    if "nltk" in sys.modules:
+        import nltk
+
+        info["nltk"] = nltk.__version__
+    return info
+
+
+# ---- the run record beside each model -------------------------------------------------------------------
+
+def _record_identity(job: dict) -> dict:
+    identity = {"kind": job["kind"], "seed": job["seed"], "data_fingerprint": job["data_fingerprint"]}
+    if job["kind"] == "neural":
+        identity.update(config=job["config"], vocabulary_fingerprint=job["vocabulary_fingerprint"])
+    elif job["kind"] == "perceptron":
+        identity["iterations"] = PERCEPTRON_ITERATIONS
+    return identity
+
+
+def _matching_record(model_dir: Path, job: dict) -> dict | None:
+    record = _read_json(model_dir / RUN_RECORD)
+    if not isinstance(record, dict) or record.get("complete") is not True:
+        return None
+    identity = _record_identity(job)
+    return record if all(record.get(key) == value for key, value in identity.items()) else None
+
+
+def _write_record(model_dir: Path, job: dict, train_seconds, peak, setup_rss) -> None:
+    from .compare import write_text_atomically
+
+    record = {**_record_identity(job), "run": job["run"], "train_seconds": train_seconds, "peak_rss_bytes": peak,
+              "setup_rss_bytes": setup_rss, "complete": True}
+    write_text_atomically(model_dir / RUN_RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+# ---- the process ----------------------------------------------------------------------------------------
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    from corpora import CorpusError
+
+    types: list[type[BaseException]] = [CorpusError, PipelineError]
+    if "tagger" in sys.modules:
+        from tagger import ConfigError, ModelError
+
+        types += [ConfigError, ModelError]
+    return tuple(types)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # The protocol keeps the real standard output; everything else printed to it lands in the log instead.
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+
+    def emit(event: dict) -> None:
+        protocol.write(json.dumps(event, ensure_ascii=False) + "\n")
+        protocol.flush()
+
+    try:
+        if len(argv) != 1:
+            raise PipelineError("usage: python -m pipelines.compare_worker '<job JSON>'")
+        result = run_job(json.loads(argv[0]), emit)
+        emit({"event": "result", **result})
+        return 0
+    except KeyboardInterrupt:
+        emit({"event": "interrupted"})
+        return 130
+    except Exception as error:
+        if isinstance(error, _user_error_types()):
+            emit({"event": "error", "message": str(error)})
+            return 2
+        raise  # a bug: the traceback goes to the log, and the parent points at it
+    finally:
+        protocol.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
