@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -545,11 +546,17 @@ def run_isolated(job: dict, output: Path, notify: ProgressCallback, context: dic
                     _forward(event, notify, context)
             code = process.wait()
         except KeyboardInterrupt:
-            # The worker got the same Ctrl-C: it stops after the current batch and keeps its best epoch.
+            # Ctrl-C in a terminal reaches the worker too: it stops after the current batch and keeps its best
+            # epoch. When only this process was interrupted, pass the interrupt on.
             try:
-                process.wait(timeout=120)
+                process.wait(timeout=3)
             except subprocess.TimeoutExpired:
-                process.kill()
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
             raise
     if interrupted or code in (130, -2):
         raise KeyboardInterrupt
@@ -628,6 +635,7 @@ def build_report(corpus: Corpus, source: DataSource, fingerprint: str, variants:
         "best_selected_by": BEST_SELECTED_BY,
         "rows": rows,
         "significance": significance,
+        "pairwise": _pairwise(rows, runs, evaluations),
         "per_tag": _per_tag(rows, runs, evaluations, corpus),
         "learning_curves": {row["name"]: _curve([r for r in runs if r["row"] == row["name"]])
                             for row in rows if row["kind"] == "neural"},
@@ -682,30 +690,44 @@ def _describe_variant(variant: Variant) -> str:
     return f"{variant.architecture}" + (f" ({shown})" if shown else " (default settings)")
 
 
-def _significance(best: dict, rows: list[dict], runs: list[dict], evaluations: dict) -> list[dict]:
-    """McNemar's test of the best row against each other row, run against run of the same seed.
+def _paired_tests(first: str, second: str, by_row: dict, evaluations: dict) -> list[dict]:
+    """McNemar's test of row `first` against row `second`, run against run of the same seed.
 
-    A seedless row (most-frequent) is paired with every run of the other. With several seeds the row's
-    p-value is the largest over seeds (the most conservative), then Holm-corrected over the rows.
+    A seedless row (most-frequent) is paired with every run of the other.
     """
+    pairs = []
+    for first_run in by_row[first]:
+        for second_run in by_row[second]:
+            if first_run["seed"] is not None and second_run["seed"] is not None \
+                    and first_run["seed"] != second_run["seed"]:
+                continue
+            test = mcnemar(evaluations[first_run["run"]][1].correct, evaluations[second_run["run"]][1].correct)
+            pairs.append({"best_run": first_run["run"], "other_run": second_run["run"],
+                          "seed": first_run["seed"] if first_run["seed"] is not None else second_run["seed"],
+                          "best_only_correct": test.first_only, "other_only_correct": test.second_only,
+                          "method": test.method, "statistic": test.statistic, "p_value": test.p_value})
+    return pairs
+
+
+def _runs_by_row(runs: list[dict]) -> dict[str, list[dict]]:
     by_row = defaultdict(list)
     for run in runs:
         by_row[run["row"]].append(run)
+    return by_row
+
+
+def _significance(best: dict, rows: list[dict], runs: list[dict], evaluations: dict) -> list[dict]:
+    """McNemar's test of the best row against each other row on the test tokens.
+
+    With several seeds the row's p-value is the largest over seeds (the most conservative), then
+    Holm-corrected over the rows.
+    """
+    by_row = _runs_by_row(runs)
     entries = []
     for row in rows:
         if row is best:
             continue
-        pairs = []
-        for best_run in by_row[best["name"]]:
-            for other_run in by_row[row["name"]]:
-                if best_run["seed"] is not None and other_run["seed"] is not None \
-                        and best_run["seed"] != other_run["seed"]:
-                    continue
-                test = mcnemar(evaluations[best_run["run"]][1].correct, evaluations[other_run["run"]][1].correct)
-                pairs.append({"best_run": best_run["run"], "other_run": other_run["run"],
-                              "seed": best_run["seed"] if best_run["seed"] is not None else other_run["seed"],
-                              "best_only_correct": test.first_only, "other_only_correct": test.second_only,
-                              "method": test.method, "statistic": test.statistic, "p_value": test.p_value})
+        pairs = _paired_tests(best["name"], row["name"], by_row, evaluations)
         entries.append({"row": row["name"], "against": best["name"], "pairs": pairs,
                         "p_value": max(p["p_value"] for p in pairs) if pairs else None})
     scored = [entry for entry in entries if entry["p_value"] is not None]
@@ -716,6 +738,19 @@ def _significance(best: dict, rows: list[dict], runs: list[dict], evaluations: d
         entry.setdefault("holm_p_value", None)
         entry.setdefault("significant_at_0_05", None)
     return entries
+
+
+def _pairwise(rows: list[dict], runs: list[dict], evaluations: dict) -> dict:
+    """McNemar p (largest over seeds, uncorrected) for every pair of rows, e.g. to check fcn < window too."""
+    by_row = _runs_by_row(runs)
+    names = [row["name"] for row in rows]
+    p_values: dict[str, dict[str, float | None]] = {name: {} for name in names}
+    for index, first in enumerate(names):
+        for second in names[index + 1:]:
+            pairs = _paired_tests(first, second, by_row, evaluations)
+            p = max(pair["p_value"] for pair in pairs) if pairs else None
+            p_values[first][second] = p_values[second][first] = p
+    return {"rows": names, "p_values": p_values}
 
 
 def _per_tag(rows: list[dict], runs: list[dict], evaluations: dict, corpus: Corpus) -> dict:

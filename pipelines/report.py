@@ -129,6 +129,12 @@ def significance_rows(report: dict) -> list[list[str]]:
     return rows
 
 
+def pairwise_rows(report: dict) -> list[list[str]]:
+    pairwise = report["pairwise"]
+    return [[first] + ["" if first == second else p_value(pairwise["p_values"][first][second])
+                       for second in pairwise["rows"]] for first in pairwise["rows"]]
+
+
 def per_tag_headers(report: dict) -> list[str]:
     return ["tag", "support"] + [row["name"] for row in report["rows"]] + ["spread"]
 
@@ -139,6 +145,18 @@ def per_tag_rows(report: dict, top: int = TOP_TAGS) -> list[list[str]]:
         rows.append([entry["tag"], f"{entry['support']:,}"]
                     + [f"{entry['f1'][row['name']]:.3f}" for row in report["rows"]]
                     + [f"{entry['spread']:.3f}"])
+    return rows
+
+
+def run_rows(report: dict) -> list[list[str]]:
+    rows = []
+    for run in report["runs"]:
+        neural = run["kind"] == "neural"
+        stopped = run["stopped_because"] or MISSING
+        rows.append([run["run"], f"`models/{run['run']}`", "reused" if run["reused"] else "trained",
+                     stopped if neural else MISSING, str(len(run["history"])) if neural else MISSING,
+                     str(run["best_epoch"]) if neural else MISSING, f"{run['train_seconds']:,.1f}",
+                     f"{run['test']['accuracy']:.2%}"])
     return rows
 
 
@@ -185,7 +203,9 @@ def markdown(report: dict, top: int = TOP_TAGS) -> str:
     lines += [
         "",
         f"- Every model trained on the same data (fingerprint `{corpus['data_fingerprint'][:19]}…`), splits, "
-        f"vocabulary and seeds; ★ marks the best by {report['best_selected_by']}.",
+        + ("vocabulary" if len(report["vocabularies"]) == 1 else
+           "vocabulary for the same vocabulary settings (see Data and settings)")
+        + f" and seeds; ★ marks the best by {report['best_selected_by']}.",
         "- *best epoch*: the epoch with the best dev accuracy, whose weights were kept (early stopping).",
         f"- *unseen acc*: accuracy on the {corpus['unseen_tokens']['test']:,} test tokens that are unseen words "
         f"({corpus['unseen_definition']}).",
@@ -205,6 +225,10 @@ def markdown(report: dict, top: int = TOP_TAGS) -> str:
         "",
     ]
     lines += _table(SIGNIFICANCE_HEADERS, significance_rows(report), right_from=2)
+    pairwise = report.get("pairwise")
+    if pairwise and len(pairwise["rows"]) > 2:
+        lines += ["", "Every pair of models (McNemar p on the test tokens, largest over seeds, uncorrected):", ""]
+        lines += _table([""] + pairwise["rows"], pairwise_rows(report))
     spread_over = report["per_tag"]["spread_over"]
     lines += [
         "",
@@ -229,6 +253,9 @@ def markdown(report: dict, top: int = TOP_TAGS) -> str:
         lines.append(f"- **{row['name']}**: {row['description']}; models: "
                      f"{', '.join(f'`models/{run}`' for run in row['runs'])}"
                      + (f" ({row['reused']} reused from an earlier run)" if row["reused"] else "") + ".")
+    lines += ["", "Runs:", ""]
+    lines += _table(["run", "model directory", "this time", "stopped because", "epochs trained", "best epoch",
+                     "train s", "test acc"], run_rows(report), right_from=4)
     versions = ", ".join(f"{name} {environment[name]}" for name in ("python", "tensorflow", "keras", "nltk")
                          if environment.get(name))
     lines += ["", f"Machine: {environment.get('device', MISSING)}; {environment['platform']}; {versions}."]

@@ -131,6 +131,19 @@ def test_fingerprint_follows_words_tags_and_tagset():
     assert data_fingerprint(moved) != data_fingerprint(corpus())
 
 
+def test_variants_share_a_vocabulary_unless_they_change_how_it_is_built(tiny_sentences, tmp_path):
+    from corpora import Corpus
+    from pipelines.compare import write_vocabularies
+
+    corpus = Corpus("tiny", "upos", train=tiny_sentences)
+    variants = plan_variants(["fcn", "window", "cased=rnn"], {"cased.lowercase": "false"})
+    groups = write_vocabularies(corpus, variants, tmp_path)
+    assert {key: group["variants"] for key, group in groups.items()} == {
+        "min_count-2_lowercase": ["fcn", "window"], "min_count-2_cased": ["cased"]}
+    for group in groups.values():
+        assert json.loads((tmp_path / group["file"]).read_text())["lowercase"] == group["lowercase"]
+
+
 def test_manifest_differences_name_what_changed():
     old = {"source": "ud:en_ewt", "tagset": "upos", "data_fingerprint": "a", "variants": {"fcn": {"depth": 2}},
            "seeds": [1], "baselines": ["most-frequent", "perceptron"]}
@@ -192,6 +205,17 @@ def test_significance_against_the_best_on_every_other_row(comparison):
         other_correct = report["per_token_correct"][pair["other_run"]]
         assert len(best_correct) == len(other_correct) == 73
         assert pair["best_only_correct"] == sum(a == "1" and b == "0" for a, b in zip(best_correct, other_correct))
+
+
+def test_every_pair_of_models_is_tested_too(comparison):
+    report = comparison[0].report
+    pairwise = report["pairwise"]
+    assert pairwise["rows"] == ["most-frequent", "perceptron", "fcn", "window"]
+    assert pairwise["p_values"]["fcn"]["window"] == pairwise["p_values"]["window"]["fcn"]
+    assert 0 <= pairwise["p_values"]["fcn"]["window"] <= 1
+    best_entry = next(entry for entry in report["significance"] if entry["row"] == "fcn")
+    assert pairwise["p_values"][report["best"]]["fcn"] == best_entry["p_value"]
+    assert "Every pair of models" in (comparison[0].output / "report.md").read_text()
 
 
 def test_per_tag_f1_side_by_side(comparison):
