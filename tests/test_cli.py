@@ -9,7 +9,8 @@ from cli import app
 
 runner = CliRunner()
 SMALL = ["--set", "hidden_dim=16", "--set", "word_dim=16", "--set", "char_filters=8", "--set", "depth=1",
-         "--set", "min_count=1", "--set", "dropout=0", "--set", "patience=0", "--lr", "0.01", "--batch-size", "4"]
+         "--set", "min_count=1", "--set", "dropout=0", "--set", "patience=0", "--set", "lr_decay=1",
+         "--lr", "0.01", "--batch-size", "4"]
 
 
 @pytest.fixture(scope="module")

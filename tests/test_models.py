@@ -94,7 +94,7 @@ def test_overfits_two_sentences_then_save_and_load_gives_the_same_tags(arch, tmp
 
     sentences = [Sentence(tuple(w), tuple(t)) for w, t in TWO_SENTENCES]
     corpus = Corpus("two", "upos", train=sentences, dev=sentences)
-    config = TaggerConfig(architecture=arch, min_count=1, epochs=60, patience=0, batch_size=2,
+    config = TaggerConfig(architecture=arch, min_count=1, epochs=60, patience=0, lr_decay=1.0, batch_size=2,
                           learning_rate=0.01, **SMALL)
     result = train(corpus, config, output=tmp_path / "model")
     assert result.history[-1].train_loss < 0.05
