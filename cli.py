@@ -104,6 +104,13 @@ def train(
     window: int = typer.Option(None, "--window", help="window: neighbours on each side."),
     max_seconds: float = typer.Option(None, "--max-seconds", help="Stop after this many seconds; keep the best."),
     settings: list[str] = typer.Option([], "--set", help="Any TaggerConfig field, KEY=VALUE (repeatable)."),
+    vocab_file: Path = typer.Option(None, "--vocab", help="Word vocabulary from `postag vocab build` (instead of "
+                                    "building one from the training data)."),
+    embeddings: Path = typer.Option(None, "--embeddings", help="Initialise the word embedding from a word2vec, GloVe "
+                                    "or fastText text file (.gz accepted); word_dim becomes the file's."),
+    freeze_embeddings: bool = typer.Option(False, "--freeze-embeddings", help="Keep the --embeddings vectors fixed."),
+    extend_vocab: int = typer.Option(0, "--extend-vocab", help="Add the N most frequent words of --embeddings that "
+                                     "the vocabulary lacks, so unseen words still get their vector."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
 ):
     """Train a tagger and save it as a model directory."""
@@ -118,8 +125,11 @@ def train(
     config = config.with_settings(_parse_settings(settings))
     data = load_training_corpus(corpus, train_file, dev_file, test_file, file_format, tagset, split=split,
                                 separator=separator, word_column=word_column, tag_column=tag_column)
+    words = _prepare_word_inputs(data, config, vocab_file, embeddings, freeze_embeddings, extend_vocab, settings)
+    config = words.config if words else config
     with _TrainingDisplay() as display:
-        result = run_training(data, config, output=output, progress=display.update)
+        result = run_training(data, config, output=output, progress=display.update, vocabs=words and words.vocabs,
+                              word_vectors=words and words.word_vectors, metadata=words and words.metadata)
     if result.interrupted:
         where = f"; the best epoch so far ({result.best_epoch}) is saved in {output}" if result.best_epoch else ""
         err_console.print(f"training interrupted{where}")
@@ -770,6 +780,203 @@ def _print_comparison(report: dict, files: dict) -> None:
     console.print(tags)
     console.print(_text(f"report: {files['markdown']}, {files['json']}; chart: {files['chart']}"), soft_wrap=True)
 
+
+# ---- vocab build|show, embeddings train|similar (TensorFlow only inside the commands that train) ---------
+
+vocab_app = typer.Typer(help="Word vocabularies: build one from corpora or files, show one.", no_args_is_help=True)
+embeddings_app = typer.Typer(help="Word embeddings: train skip-gram vectors on text, look at neighbours.",
+                             no_args_is_help=True)
+app.add_typer(vocab_app, name="vocab")
+app.add_typer(embeddings_app, name="embeddings")
+
+_SOURCES_HELP = ("Corpus names (their train split; nltk:brown:all or ud:en_ewt:train,dev for others) or files "
+                 "(CoNLL-U, or raw text split by the `postag tag` tokenizer).")
+
+
+class _ReadingStatus:
+    """'reading SOURCE (i/n)' on stderr while sources are read, for the vocab and embeddings pipelines."""
+
+    def __call__(self, source, index: int, count: int) -> None:
+        err_console.print(_text(f"reading {source.describe()} ({index + 1}/{count})"))
+
+
+@vocab_app.command("build")
+@user_errors
+def vocab_build(
+    sources: list[str] = typer.Argument(..., help=_SOURCES_HELP),
+    output: Path = typer.Option(..., "--output", "-o", help="Vocabulary JSON to write (atomically)."),
+    min_count: int = typer.Option(2, "--min-count", help="Keep words seen at least this many times."),
+    max_size: int = typer.Option(None, "--max-size", help="Keep at most this many words, most frequent first."),
+    lowercase: bool = typer.Option(True, "--lowercase/--cased", help="Lowercase words (as the tagger does by "
+                                   "default; the tagger takes this setting from the file)."),
+    file_format: str = typer.Option("auto", "--format", help="How to read files: auto, conllu, wordtag, columns, "
+                                    "text."),
+) -> None:
+    """Build a word vocabulary (for `postag train --vocab FILE`)."""
+    from pipelines.vocab import build_word_vocab, save_word_vocab
+
+    vocab_file = build_word_vocab(list(sources), min_count, max_size, lowercase, file_format, _ReadingStatus())
+    save_word_vocab(vocab_file, output)
+    console.print(_text(f"{output}: {len(vocab_file.vocab) - 2:,} words (+ padding and unknown) from "
+                        f"{vocab_file.tokens:,} tokens of {', '.join(vocab_file.sources)}; min count "
+                        f"{min_count}, {'lowercased' if lowercase else 'cased'}"), soft_wrap=True)
+
+
+@vocab_app.command("show")
+@user_errors
+def vocab_show(
+    vocab: Path = typer.Argument(..., help="A vocabulary file written by `postag vocab build`."),
+    coverage: list[str] = typer.Option([], "--coverage", "-c", help="A corpus name or file to measure the "
+                                       "vocabulary's coverage of (repeatable). " + _SOURCES_HELP),
+    top: int = typer.Option(10, "--top", help="How many most frequent and rarest words to show."),
+    file_format: str = typer.Option("auto", "--format", help="How to read --coverage files."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Size, coverage of a corpus, most frequent and rarest words of a vocabulary."""
+    import dataclasses
+
+    from rich.table import Table
+
+    from pipelines.vocab import vocab_summary
+
+    summary = vocab_summary(vocab, list(coverage), top, file_format)
+    if as_json:
+        data = dataclasses.asdict(summary)
+        for item, entry in zip(data["coverage"], summary.coverage):
+            item.update(token_rate=entry.token_rate, type_rate=entry.type_rate)
+        _print_json(data)
+        return
+    console.print(_text(f"{summary.path}: {summary.words:,} words (+ padding and unknown), "
+                        f"{'lowercased' if summary.lowercase else 'cased'}, min count {summary.min_count}"
+                        + (f", max size {summary.max_size:,}" if summary.max_size else "")
+                        + f"; built from {summary.tokens:,} tokens of {', '.join(summary.sources) or '?'}"),
+                  soft_wrap=True)
+    if summary.coverage:
+        table = Table(title="coverage (words with their own id; the rest share <unk>)")
+        for column in ("source", "tokens", "known tokens", "types", "known types"):
+            table.add_column(column, justify="left" if column == "source" else "right")
+        for entry in summary.coverage:
+            table.add_row(_text(entry.source), f"{entry.tokens:,}", f"{entry.token_rate:.2%}", f"{entry.types:,}",
+                          f"{entry.type_rate:.2%}")
+        console.print(table)
+    for title, words in ((f"most frequent {len(summary.most_frequent)}", summary.most_frequent),
+                         (f"rarest {len(summary.rarest)}", summary.rarest)):
+        table = Table(title=title)
+        table.add_column("word")
+        table.add_column("count", justify="right")
+        for word, count in words:
+            table.add_row(_text(word), f"{count:,}")
+        console.print(table)
+
+
+class _EmbeddingsDisplay:
+    """Reading lines, then a Rich progress bar over corpus tokens x epochs, fed by the pipeline's callback."""
+
+    def __enter__(self):
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+                                 TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=err_console)
+        self.progress.__enter__()
+        self.task = None
+        return self
+
+    def update(self, event) -> None:
+        if event.stage == "read":
+            self.progress.console.print(_text(f"reading {event.source} ({event.index + 1}/{event.sources})"))
+            return
+        if self.task is None:
+            self.task = self.progress.add_task("skip-gram", total=event.tokens_total, status="")
+        loss = "" if event.loss is None else f" loss {event.loss:.4f}"
+        self.progress.update(self.task, completed=event.tokens_done, status=f"epoch {event.epoch}/{event.epochs}"
+                             f"{loss}")
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+
+@embeddings_app.command("train")
+@user_errors
+def embeddings_train(
+    sources: list[str] = typer.Argument(..., help="Text files and corpus names. " + _SOURCES_HELP),
+    output: Path = typer.Option(..., "--output", "-o", help="Vectors file to write (word2vec text format)."),
+    dim: int = typer.Option(100, "--dim", help="Vector dimensions."),
+    window: int = typer.Option(5, "--window", help="Most words on each side of a word that count as context."),
+    epochs: int = typer.Option(5, "--epochs", help="Passes over the text."),
+    min_count: int = typer.Option(5, "--min-count", help="Words seen fewer times get no vector."),
+    negatives: int = typer.Option(5, "--negatives", help="Negative samples per (word, context) pair."),
+    lowercase: bool = typer.Option(True, "--lowercase/--cased", help="Lowercase words first (as the tagger's "
+                                   "word embedding does by default)."),
+    batch_size: int = typer.Option(4096, "--batch-size", help="(word, context) pairs per update."),
+    learning_rate: float = typer.Option(0.025, "--learning-rate", "--lr", help="Starting step size (decays to 0)."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed repeats the same run."),
+    file_format: str = typer.Option("auto", "--format", help="How to read files: auto, conllu, wordtag, columns, "
+                                    "text."),
+) -> None:
+    """Train word vectors (skip-gram with negative sampling) and write them in word2vec text format."""
+    from pipelines.embeddings import train_embeddings
+
+    with _EmbeddingsDisplay() as display:
+        result = train_embeddings(list(sources), output, dim=dim, window=window, epochs=epochs, min_count=min_count,
+                                  negatives=negatives, lowercase=lowercase, batch_size=batch_size,
+                                  learning_rate=learning_rate, seed=seed, format=file_format,
+                                  progress=display.update)
+    loss = (f"; loss per pair {result.losses[0]:.3f} at the start, {result.epoch_losses[-1]:.3f} over the last "
+            f"epoch" if result.losses else "")
+    console.print(_text(
+        f"{result.output}: {result.vocabulary:,} words x {result.dim} from {result.corpus_tokens:,} tokens "
+        f"({result.training_tokens:,} kept by --min-count {min_count}) in {result.sentences:,} sentences; "
+        f"{result.epochs} epoch{'s' if result.epochs != 1 else ''} in {result.train_seconds:.1f} s, "
+        f"{result.words_per_second:,.0f} words/s{loss}"), soft_wrap=True)
+
+
+@embeddings_app.command("similar")
+@user_errors
+def embeddings_similar(
+    vectors: Path = typer.Argument(..., help="A word2vec, GloVe or fastText text file (.gz accepted)."),
+    word: str = typer.Argument(..., help="The word to find neighbours of (exact form, else lowercased)."),
+    k: int = typer.Option(10, "-k", "--top", help="How many neighbours."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Nearest neighbours of a word by cosine similarity: a quick look at whether vectors mean anything."""
+    from rich.table import Table
+
+    from pipelines.embeddings import nearest_neighbours
+
+    result = nearest_neighbours(vectors, word, k)
+    if as_json:
+        _print_json(result)
+        return
+    console.print(_text(f"nearest to {result.found_as!r} in {result.path} ({result.vectors:,} words x {result.dim})"),
+                  soft_wrap=True)
+    table = Table()
+    for column in ("rank", "word", "cosine"):
+        table.add_column(column, justify="left" if column == "word" else "right")
+    for rank, (neighbour, cosine) in enumerate(result.neighbours, start=1):
+        table.add_row(str(rank), _text(neighbour), f"{cosine:.3f}")
+    console.print(table)
+
+
+def _prepare_word_inputs(data, config, vocab_file, embeddings, freeze, extend, settings):
+    """`train --vocab/--embeddings`: the settled vocabulary and embedding, with coverage reported on stderr."""
+    if not (vocab_file or embeddings or freeze or extend):
+        return None
+    from pipelines.embeddings import prepare_word_inputs
+
+    words = prepare_word_inputs(data, config, vocab_file, embeddings, freeze, extend, set(_parse_settings(settings)))
+    if words.vocab_file is not None:
+        err_console.print(_text(f"vocabulary {vocab_file}: {len(words.vocab_file.vocab) - 2:,} words, "
+                                f"{words.vocab_coverage:.2%} of training tokens have their own id"), soft_wrap=True)
+    report = words.embeddings
+    if report:
+        extended = f"; {report['extended']:,} words added from the file" if report["extended"] else ""
+        err_console.print(_text(
+            f"embeddings {report['file']} ({report['dim']} dimensions): {report['covered']:,} of "
+            f"{report['vocabulary']:,} vocabulary words have a vector ({report['coverage']:.2%}: {report['exact']:,} "
+            f"exact, {report['lowercased']:,} by lowercase), {report['token_coverage']:.2%} of training tokens; "
+            f"{report['random']:,} initialised at random{extended}"
+            f"{'; frozen' if words.config.freeze_embeddings else ''}"), soft_wrap=True)
+    return words
 
 def main() -> None:
     app()

@@ -266,15 +266,18 @@ def iter_vectors(path: str | Path) -> Iterator[VectorLine]:
 
 
 def select_vectors(path: str | Path, wanted: Callable[[str], bool], extra: int = 0,
-                   extra_key: Callable[[str], str] | None = None) -> SelectedVectors:
+                   extra_key: Callable[[str], str] | None = None,
+                   known: Callable[[str], bool] | None = None) -> SelectedVectors:
     """The vectors whose word `wanted(word)` accepts, plus the first `extra` other words of the file.
 
-    `extra_key` maps a word to the key that decides whether an extra word is new (e.g. its lowercased
-    form): an extra word is taken only when neither `wanted` accepts it nor an earlier word had its key.
+    An extra word is taken when its key (`extra_key(word)`, e.g. its lowercased form; the word itself by
+    default) is neither `known` (default: `wanted`) nor the key of an earlier extra word. Later words with
+    the key of an extra word are kept too, so the caller can still prefer an exact form that comes later.
     The whole file is read (and checked); only the kept vectors stay in memory.
     """
     header = read_header(path)
     key = extra_key or (lambda word: word)
+    is_known = known or wanted
     words: list[str] = []
     rows: list[np.ndarray] = []
     extra_words: list[str] = []
@@ -286,9 +289,11 @@ def select_vectors(path: str | Path, wanted: Callable[[str], bool], extra: int =
         for row, word in enumerate(block.words):
             if wanted(word):
                 kept.append(row)
-            elif len(extra_words) < extra:
+            elif extra:
                 word_key = key(word)
-                if word_key not in extra_keys and not wanted(word_key):
+                if word_key in extra_keys:
+                    kept.append(row)
+                elif len(extra_words) < extra and not is_known(word_key):
                     extra_keys.add(word_key)
                     extra_words.append(word)
                     kept.append(row)
