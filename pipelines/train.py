@@ -92,18 +92,17 @@ def training_batches(encoder, sentences, batch_size: int, rng: np.random.Generat
     """A tf.data pipeline of length-bucketed, padded batches, reshuffled every epoch."""
     import tensorflow as tf
 
+    from tagger.tagger import input_signature
+
     lengths = [len(s) for s in sentences]
 
     def generate():
         for batch in _epoch_batches(lengths, batch_size, rng):
             chosen = [sentences[i] for i in batch]
-            words, chars = encoder.encode([s.words for s in chosen])
-            yield {"words": words, "chars": chars}, encoder.encode_tags([s.tags for s in chosen], words.shape[1])
+            inputs = encoder.inputs([s.words for s in chosen])
+            yield inputs, encoder.encode_tags([s.tags for s in chosen], inputs["words"].shape[1])
 
-    signature = (
-        {"words": tf.TensorSpec([None, None], tf.int32), "chars": tf.TensorSpec([None, None, None], tf.int32)},
-        tf.TensorSpec([None, None], tf.int32),
-    )
+    signature = (input_signature(), tf.TensorSpec([None, None], tf.int32))
     batches = len(_epoch_batches(lengths, batch_size, None))
     dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
     # A known length lets Keras end the epoch cleanly instead of warning that the data ran out.

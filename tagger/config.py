@@ -23,9 +23,11 @@ class TaggerConfig:
     # input encoder shared by every architecture: word embedding + character CNN
     word_dim: int = 100
     char_dim: int = 32
-    char_filters: int = 64
+    char_filters: int = 100
     char_kernel: int = 3
     max_word_length: int = 20  # longer words keep their first 10 and last 10 characters
+    affix_buckets: int = 20000  # hashed prefix/suffix/shape features, as spaCy's tagger uses (0 = none)
+    affix_dim: int = 16
     lowercase: bool = True  # word embedding on the lowercased form; the char CNN sees the original case
     min_count: int = 2  # training words seen fewer times share the unknown vector
     word_dropout: float = 0.05  # chance a training word is replaced by <unk>, so <unk> learns to tag
@@ -63,7 +65,7 @@ class TaggerConfig:
         for key in ("dropout", "word_dropout"):
             if not 0.0 <= getattr(self, key) < 1.0:
                 raise ConfigError(f"{key} must be in [0, 1), not {getattr(self, key)!r}")
-        for key in ("window", "patience", "max_seconds", "clipnorm"):
+        for key in ("window", "patience", "max_seconds", "clipnorm", "affix_buckets", "affix_dim"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"{key} must not be negative, not {getattr(self, key)!r}")
 

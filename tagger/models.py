@@ -1,7 +1,7 @@
 """Tagger architectures: one shared input encoder, a body chosen by name from a plain-dict registry.
 
-Every model maps {"words": [B, T], "chars": [B, T, C]} to logits [B, T, number of tags]. Padding is id 0
-in every input; the bodies keep padded positions from leaking into real ones.
+Every model maps {"words": [B, T], "chars": [B, T, C], "affixes": [B, T, 6]} to logits [B, T, number of
+tags]. Padding is id 0 in every input; the bodies keep padded positions from leaking into real ones.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ import numpy as np
 from keras import layers, ops
 
 from .config import ARCHITECTURE_NAMES, TaggerConfig
+from .encoding import AFFIX_KINDS
 from .layers import DenseStack, dense, lecun_normal
 from .vocab import PAD_ID, UNK_ID
+
+AFFIX_COUNT = len(AFFIX_KINDS)
 
 
 @dataclass(frozen=True)
@@ -27,15 +30,16 @@ class VocabSizes:
 
 @keras.saving.register_keras_serializable(package="postag")
 class WordCharEncoder(layers.Layer):
-    """Word embedding + character CNN (max-pooled over the word's characters), concatenated.
+    """Word embedding + character CNN (max-pooled over the word's characters) + affix embeddings.
 
-    The character part gives every word, seen or not, a representation built from its spelling, so
-    unknown words are not all the same vector.
+    The character and affix parts give every word, seen or not, a representation built from its
+    spelling, so unknown words are not all the same vector.
     """
 
     def __init__(self, word_vocabulary_size: int, char_vocabulary_size: int, word_dim: int, char_dim: int,
                  char_filters: int, char_kernel: int, word_dropout: float = 0.0, dropout: float = 0.0,
-                 freeze_embeddings: bool = False, seed: int | None = None, **kwargs):
+                 freeze_embeddings: bool = False, seed: int | None = None, affix_buckets: int = 0,
+                 affix_dim: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.word_vocabulary_size = word_vocabulary_size
         self.char_vocabulary_size = char_vocabulary_size
@@ -47,6 +51,10 @@ class WordCharEncoder(layers.Layer):
         self.dropout = dropout
         self.freeze_embeddings = freeze_embeddings
         self.seed = seed
+        self.affix_buckets = affix_buckets
+        self.affix_dim = affix_dim if affix_buckets else 0
+        self.affix_embedding = (layers.Embedding(affix_buckets + 1, affix_dim, name="affix_embedding")
+                                if affix_buckets else None)
         self.word_embedding = layers.Embedding(word_vocabulary_size, word_dim, name="word_embedding",
                                                trainable=not freeze_embeddings)
         self.char_embedding = layers.Embedding(char_vocabulary_size, char_dim, name="char_embedding")
@@ -57,15 +65,17 @@ class WordCharEncoder(layers.Layer):
 
     @property
     def output_dim(self) -> int:
-        return self.word_dim + self.char_filters
+        return self.word_dim + self.char_filters + AFFIX_COUNT * self.affix_dim
 
     def build(self, input_shape=None):
         self.word_embedding.build((None, None))
         self.char_embedding.build((None, None))
         self.char_conv.build((None, None, self.char_dim))
+        if self.affix_embedding is not None:
+            self.affix_embedding.build((None, None))
         self.built = True
 
-    def call(self, words, chars, training=None):
+    def call(self, words, chars, affixes, training=None):
         if training and self.word_dropout > 0:
             drop = keras.random.uniform(ops.shape(words), seed=self.seed_generator) < self.word_dropout
             words = ops.where(ops.logical_and(drop, words > UNK_ID), ops.full_like(words, UNK_ID), words)
@@ -77,7 +87,11 @@ class WordCharEncoder(layers.Layer):
         # Zero at padded characters cannot win the max over non-negative ReLU outputs.
         char_repr = ops.max(char_vectors * char_mask, axis=1)
         char_repr = ops.reshape(char_repr, (shape[0], shape[1], self.char_filters))
-        features = ops.concatenate([word_vectors, char_repr], axis=-1)
+        parts = [word_vectors, char_repr]
+        if self.affix_embedding is not None:
+            affix_vectors = self.affix_embedding(affixes)  # [B, T, 6, A]
+            parts.append(ops.reshape(affix_vectors, (shape[0], shape[1], AFFIX_COUNT * self.affix_dim)))
+        features = ops.concatenate(parts, axis=-1)
         return self.output_dropout(features, training=training)
 
     def get_config(self):
@@ -85,7 +99,8 @@ class WordCharEncoder(layers.Layer):
                 "char_vocabulary_size": self.char_vocabulary_size, "word_dim": self.word_dim,
                 "char_dim": self.char_dim, "char_filters": self.char_filters, "char_kernel": self.char_kernel,
                 "word_dropout": self.word_dropout, "dropout": self.dropout,
-                "freeze_embeddings": self.freeze_embeddings, "seed": self.seed}
+                "freeze_embeddings": self.freeze_embeddings, "seed": self.seed,
+                "affix_buckets": self.affix_buckets, "affix_dim": self.affix_dim}
 
 
 @keras.saving.register_keras_serializable(package="postag")
@@ -122,14 +137,14 @@ class SequenceTagger(keras.Model):
         self.encoder = WordCharEncoder(
             sizes.words, sizes.chars, config.word_dim, config.char_dim, config.char_filters, config.char_kernel,
             word_dropout=config.word_dropout, dropout=config.dropout, freeze_embeddings=config.freeze_embeddings,
-            seed=config.seed, name="encoder")
+            seed=config.seed, affix_buckets=config.affix_buckets, affix_dim=config.affix_dim, name="encoder")
         self.body = ARCHITECTURES[config.architecture](config)
         self.output_layer = dense(sizes.tags, name="tag_logits", seed=config.seed)
 
     def call(self, inputs, training=None):
-        words, chars = inputs["words"], inputs["chars"]
+        words = inputs["words"]
         mask = ops.not_equal(words, PAD_ID)
-        features = self.encoder(words, chars, training=training)
+        features = self.encoder(words, inputs["chars"], inputs["affixes"], training=training)
         hidden = self.body(features, mask, training=training)
         return self.output_layer(hidden)
 
@@ -200,7 +215,8 @@ def build_model(config: TaggerConfig, sizes: VocabSizes, word_vectors: np.ndarra
         raise ValueError(f"unknown architecture {config.architecture!r}; "
                          f"choose from {', '.join(sorted(ARCHITECTURES))}")
     model = SequenceTagger(config, sizes, name=f"postag_{config.architecture}")
-    dummy = {"words": np.ones((1, 2), dtype=np.int32), "chars": np.ones((1, 2, 3), dtype=np.int32)}
+    dummy = {"words": np.ones((1, 2), dtype=np.int32), "chars": np.ones((1, 2, 3), dtype=np.int32),
+             "affixes": np.ones((1, 2, AFFIX_COUNT), dtype=np.int32)}
     model(dummy, training=False)
     if word_vectors is not None:
         expected = (sizes.words, config.word_dim)

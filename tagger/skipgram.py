@@ -167,24 +167,36 @@ class PairGenerator:
         slots = rng.integers(0, len(self.negative_table), size=(count, self.config.negatives))
         return self.negative_table[slots]
 
-    def batches(self, epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.int64]]:
-        """(targets, contexts, negatives, corpus tokens done in this epoch once this batch is trained)."""
+    def batches(self, epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """Per chunk, its batches stacked: (targets [n, B], contexts [n, B], negatives [n, B, K], done [n]).
+
+        `done` is the corpus tokens of this epoch done once that batch is trained. A chunk whose pairs do not
+        fill its last batch yields that batch on its own, as a stack of one.
+        """
         rng = np.random.default_rng([self.config.seed, epoch])
         batch_size = self.config.batch_size
         for start, end in self.chunk_bounds():
             targets, contexts = self.pairs(start, end, rng)
             negatives = self.negatives(len(targets), rng)
-            steps = max(math.ceil(len(targets) / batch_size), 1)
-            for step in range(steps):
-                piece = slice(step * batch_size, (step + 1) * batch_size)
-                # Tokens done are spread over the chunk's batches, for a smooth bar and learning-rate decay.
-                done = start + (end - start) * (step + 1) // steps
-                yield targets[piece], contexts[piece], negatives[piece], np.int64(done)
+            steps = math.ceil(len(targets) / batch_size)
+            # Tokens done are spread over the chunk's batches, for a smooth bar and learning-rate decay.
+            done = start + (end - start) * np.arange(1, steps + 1, dtype=np.int64) // max(steps, 1)
+            full = len(targets) // batch_size
+            if full:
+                cut = full * batch_size
+                yield (targets[:cut].reshape(full, batch_size), contexts[:cut].reshape(full, batch_size),
+                       negatives[:cut].reshape(full, batch_size, -1), done[:full])
+            if len(targets) > full * batch_size:
+                cut = full * batch_size
+                yield targets[None, cut:], contexts[None, cut:], negatives[None, cut:], done[full:]
 
     def dataset(self, epoch: int) -> tf.data.Dataset:
-        signature = (tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32),
-                     tf.TensorSpec([None, self.config.negatives], tf.int32), tf.TensorSpec([], tf.int64))
-        return tf.data.Dataset.from_generator(lambda: self.batches(epoch), output_signature=signature).prefetch(8)
+        """The epoch's batches as a tf.data pipeline: NumPy builds a chunk's batches in a background thread
+        (one Python call per chunk, not per batch), `unbatch` splits them, `prefetch` keeps some ready."""
+        signature = (tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.int32),
+                     tf.TensorSpec([None, None, self.config.negatives], tf.int32), tf.TensorSpec([None], tf.int64))
+        chunks = tf.data.Dataset.from_generator(lambda: self.batches(epoch), output_signature=signature)
+        return chunks.prefetch(1).unbatch().prefetch(16)
 
 
 @keras.saving.register_keras_serializable(package="postag")

@@ -31,6 +31,12 @@ REQUIRED_FILES = (CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE)
 HOW_TO_GET_A_MODEL = "train one with `postag train --corpus ud:en_ewt --output DIR` (see `postag train --help`)"
 
 
+def input_signature() -> dict[str, tf.TensorSpec]:
+    """Shapes of a batch of model inputs: any batch size and sentence length, so one trace serves all."""
+    return {"words": tf.TensorSpec([None, None], tf.int32), "chars": tf.TensorSpec([None, None, None], tf.int32),
+            "affixes": tf.TensorSpec([None, None, None], tf.int32)}
+
+
 class ModelError(ValueError):
     """A model directory is missing, incomplete or was written by an incompatible version."""
 
@@ -54,10 +60,10 @@ class Tagger:
         self.sizes = VocabSizes(len(vocabs.words), len(vocabs.chars), len(vocabs.tags))
         self.model = model if model is not None else build_model(config, self.sizes, word_vectors)
         self.metadata = dict(metadata or {})
-        self.encoder = SentenceEncoder(vocabs, config.max_word_length)
+        self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets)
         self._predict_ids = tf.function(
-            lambda words, chars: predict_tags(self.model({"words": words, "chars": chars}, training=False)),
-            input_signature=[tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None, None], tf.int32)],
+            lambda inputs: predict_tags(self.model(inputs, training=False)),
+            input_signature=[input_signature()],
         )
 
     @property
@@ -77,8 +83,7 @@ class Tagger:
             batch_sentences = [sentences[i] for i in batch]
             if not any(batch_sentences):
                 continue
-            words, chars = self.encoder.encode(batch_sentences)
-            predicted = self._predict_ids(tf.constant(words), tf.constant(chars)).numpy()
+            predicted = self._predict_ids(self.encoder.inputs(batch_sentences)).numpy()
             for row, index in enumerate(batch):
                 results[index] = [tag_items[t] for t in predicted[row, : lengths[index]]]
         return results

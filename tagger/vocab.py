@@ -10,6 +10,8 @@ PAD_ID = 0
 UNK_ID = 1
 PAD = "<pad>"
 UNK = "<unk>"
+BOW = "<w>"  # begin-of-word and end-of-word marks let the character CNN tell suffixes and prefixes apart
+EOW = "</w>"
 
 
 @dataclass
@@ -84,7 +86,7 @@ class Vocabularies:
         word_forms = ([w.lower() for w in words] for words in sentences_words) if lowercase else sentences_words
         return cls(
             words=Vocab.build(word_forms, min_count=min_count, max_size=max_size),
-            chars=Vocab.build((ch for word in words for ch in word) for words in sentences_words),
+            chars=Vocab.build([[BOW, EOW], *((ch for word in words for ch in word) for words in sentences_words)]),
             tags=Vocab.build(sentences_tags, has_unk=False),
             lowercase=lowercase,
         )
