@@ -64,6 +64,8 @@ class EmbeddingsResult:
     train_seconds: float
     words_per_second: float  # training tokens x epochs / train_seconds
     read_seconds: float
+    cpu_seconds: float = 0.0  # process CPU time while training (all threads)
+    first_step_seconds: float = 0.0  # the first update: tracing and XLA compilation, mostly
     losses: list[float] = field(default_factory=list)
     epoch_losses: list[float] = field(default_factory=list)
     pairs: int = 0
@@ -159,13 +161,17 @@ def train_embeddings(sources: list[str], output: str | Path, dim: int = 100, win
         notify(EmbeddingsProgress("train", epoch=event.epoch, epochs=event.epochs, tokens_done=event.tokens_done,
                                   tokens_total=event.tokens_total, loss=event.loss))
 
-    result = train_skipgram(data.token_ids, data.sentence_ids, data.counts, config, progress=on_progress)
+    try:
+        result = train_skipgram(data.token_ids, data.sentence_ids, data.counts, config, progress=on_progress)
+    except FloatingPointError as error:
+        raise PipelineError(f"{error}; nothing written") from None
     write_vectors(output, data.words, result.vectors)
     return EmbeddingsResult(
         output=output, sources=[source.describe() for source in parsed], sentences=data.sentences,
         corpus_tokens=data.corpus_tokens, training_tokens=len(data.token_ids), vocabulary=len(data.words), dim=dim,
         epochs=epochs, train_seconds=result.seconds, words_per_second=result.words_per_second,
-        read_seconds=read_seconds, losses=result.losses, epoch_losses=result.epoch_losses, pairs=result.pairs,
+        read_seconds=read_seconds, cpu_seconds=result.cpu_seconds, first_step_seconds=result.first_step_seconds,
+        losses=result.losses, epoch_losses=result.epoch_losses, pairs=result.pairs,
         config={**config.to_json(), "min_count": min_count, "lowercase": lowercase})
 
 

@@ -3,31 +3,33 @@
 Input is integer ids only: a flat array of word ids (0 .. vocabulary-1, most frequent first), the sentence
 each token belongs to, and each word's count. No files, no strings.
 
-Data: `PairGenerator` turns the corpus into (target, context, negatives) training examples with NumPy, a
-chunk of sentences at a time, the way word2vec does it:
+Data: `PairGenerator` is a tf.data pipeline that turns the corpus, a chunk of sentences at a time, into
+batches of (target, context, negatives) training examples the way word2vec does it:
 - subsampling: a token of a frequent word is dropped with probability 1 - (sqrt(f/t) + 1) t/f, where f is
   the word's share of the corpus and t = `subsample`, so "the" and "of" do not swamp the pairs;
 - dynamic window: each target draws its window b uniformly from 1..window, and pairs with the words up to
   b positions away in the same sentence, so near words count more than far ones;
-- negatives: `negatives` words per pair drawn from the unigram distribution raised to the 3/4 power.
-The chunks are fed through a tf.data pipeline (a generator with prefetch, so NumPy builds the next batches
-while TensorFlow trains on the current ones).
+- negatives: `negatives` words per pair drawn from the unigram distribution raised to the 3/4 power
+  (word2vec's table: each word fills a share of its slots, so a draw is one random index).
+The pairs of a chunk are built with vectorised TensorFlow ops (masks over the whole chunk, one per
+distance), shuffled, and stacked into batches; the pipeline prefetches the next chunk while the current one
+trains. Everything stays in TensorFlow's C++ runtime: no Python runs per batch, nor per chunk of data.
 
 Model: `SkipGramModel`, a small Keras model with two embedding tables, target (the vectors kept) and
 context; the logit of a (target, word) pair is the dot product of their vectors. Loss: sigmoid
 cross-entropy on the logits, label 1 for the true context and 0 for the negatives, summed over a batch.
 
 Updates: sparse SGD, as word2vec: only the rows a batch touches change, by the sum of their gradients, with
-a learning rate decaying linearly to nearly zero over training. Large batches (thousands of pairs) keep
-TensorFlow's per-step cost small, and the whole step (gathers, dot products, scatter updates) is compiled
-by XLA, several times faster on CPU than TensorFlow's op-by-op scatter.
+a learning rate decaying linearly to nearly zero over training. Large batches (thousands of pairs) keep the
+per-step cost small; the step (gathers, dot products, scatter updates) is compiled by XLA, several times
+faster on CPU than TensorFlow's op-by-op scatter, and the loop over a chunk's batches runs inside one
+tf.function call.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import keras
@@ -44,7 +46,7 @@ class SkipGramConfig:
     batch_size: int = 4096  # (target, context) pairs per update
     learning_rate: float = 0.025  # at the start; decays linearly to learning_rate * 1e-4
     subsample: float = 1e-3  # t of the subsampling formula; 0 keeps every token
-    chunk_tokens: int = 200_000  # corpus tokens turned into pairs at once (memory vs. overhead)
+    chunk_tokens: int = 50_000  # corpus tokens turned into pairs at once (progress is reported per chunk)
     seed: int = 1
     jit_compile: bool = True  # XLA: several times faster on CPU; off for a TensorFlow built without it
 
@@ -74,12 +76,12 @@ class SkipGramProgress:
 @dataclass
 class SkipGramResult:
     vectors: np.ndarray  # float32 [vocabulary, dim]: the target table
-    losses: list[float]  # mean loss per pair, one entry per reported stretch of training, in order
+    losses: list[float]  # mean loss per pair of each chunk, in training order
     epoch_losses: list[float]
     seconds: float  # training time, from the first batch to the last update (compilation included)
     tokens: int  # corpus tokens processed, all epochs (counted before subsampling)
     pairs: int
-    first_step_seconds: float = 0.0  # the first update: tracing and XLA compilation, mostly
+    first_step_seconds: float = 0.0  # the first chunk: tracing and XLA compilation, mostly
     cpu_seconds: float = 0.0  # process CPU time over `seconds` (all threads): the cost, whatever else runs
 
     @property
@@ -91,10 +93,10 @@ ProgressCallback = Callable[[SkipGramProgress], None]
 
 
 class PairGenerator:
-    """(targets, contexts, negatives) batches from a corpus of word ids, built with NumPy a chunk at a time."""
+    """Batches of (targets, contexts, negatives) from a corpus of word ids, as a tf.data pipeline."""
 
     def __init__(self, token_ids: np.ndarray, sentence_ids: np.ndarray, counts: np.ndarray, config: SkipGramConfig,
-                 negative_table_size: int = 10_000_000):
+                 max_table_size: int = 10_000_000):
         token_ids = np.asarray(token_ids, dtype=np.int32)
         sentence_ids = np.asarray(sentence_ids, dtype=np.int64)
         counts = np.asarray(counts, dtype=np.float64)
@@ -102,9 +104,8 @@ class PairGenerator:
             raise ValueError("token_ids and sentence_ids must be flat arrays of the same length")
         if len(counts) == 0 or (len(token_ids) and (token_ids.min() < 0 or token_ids.max() >= len(counts))):
             raise ValueError("every token id must index `counts`")
-        self.token_ids = token_ids
-        self.sentence_ids = sentence_ids
         self.config = config
+        self.tokens = len(token_ids)
         total = counts.sum()
         if config.subsample > 0 and total > 0:
             share = counts / total
@@ -113,21 +114,20 @@ class PairGenerator:
             self.keep_probability = np.nan_to_num(np.minimum(keep, 1.0), nan=1.0).astype(np.float32)
         else:
             self.keep_probability = np.ones(len(counts), dtype=np.float32)
-        # word2vec's table: each word fills a share of the slots proportional to count^0.75, so drawing a
-        # random slot is drawing from the smoothed unigram distribution, in O(1).
         weights = counts ** 0.75
         weights = weights / weights.sum()
-        size = max(negative_table_size, 100 * len(counts)) if len(counts) > 1 else 1
+        size = int(min(max(100 * len(counts), 1_000_000), max_table_size))
         boundaries = np.round(np.cumsum(weights) * size).astype(np.int64)
         self.negative_table = np.repeat(np.arange(len(counts), dtype=np.int32),
                                         np.diff(np.concatenate([[0], boundaries])))
         # Chunks end at sentence boundaries so no pair is lost at a cut.
         starts = np.flatnonzero(np.diff(sentence_ids, prepend=sentence_ids[:1] - 1)) if len(sentence_ids) else []
         self.sentence_starts = np.asarray(starts, dtype=np.int64)
-
-    @property
-    def tokens(self) -> int:
-        return len(self.token_ids)
+        # Sentence ids only need to tell neighbours apart: int32 is plenty, modulo its range.
+        self._token_ids = tf.constant(token_ids)
+        self._sentence_ids = tf.constant((sentence_ids % (2**31 - 1)).astype(np.int32))
+        self._keep_probability = tf.constant(self.keep_probability)
+        self._negative_table = tf.constant(self.negative_table)
 
     def chunk_bounds(self) -> list[tuple[int, int]]:
         bounds, start = [], 0
@@ -142,61 +142,65 @@ class PairGenerator:
             start = end
         return bounds
 
-    def pairs(self, start: int, end: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Shuffled (targets, contexts) of the tokens start..end, after subsampling, with dynamic windows."""
-        ids = self.token_ids[start:end]
-        sentences = self.sentence_ids[start:end]
-        kept = rng.random(len(ids), dtype=np.float32) < self.keep_probability[ids]
-        ids, sentences = ids[kept], sentences[kept]
-        reach = rng.integers(1, self.config.window + 1, size=len(ids))
+    def pairs(self, start, end, seed) -> tuple[tf.Tensor, tf.Tensor]:
+        """Shuffled (targets, contexts) of the tokens start..end, after subsampling, with dynamic windows.
+
+        `seed` is a stateless seed, shape [2]: the same seed gives the same pairs.
+        """
+        window = self.config.window
+        subsample_seed, window_seed, shuffle_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 3))
+        ids = self._token_ids[start:end]
+        sentences = self._sentence_ids[start:end]
+        kept = tf.random.stateless_uniform(tf.shape(ids), subsample_seed) < tf.gather(self._keep_probability, ids)
+        ids, sentences = tf.boolean_mask(ids, kept), tf.boolean_mask(sentences, kept)
+        reach = tf.random.stateless_uniform(tf.shape(ids), window_seed, minval=1, maxval=window + 1, dtype=tf.int32)
         targets, contexts = [], []
-        for distance in range(1, min(self.config.window, max(len(ids) - 1, 0)) + 1):
-            same_sentence = sentences[:-distance] == sentences[distance:]
+        for distance in range(1, window + 1):
+            same_sentence = tf.equal(sentences[:-distance], sentences[distance:])
             left, right = ids[:-distance], ids[distance:]
             forward = same_sentence & (reach[:-distance] >= distance)  # target on the left, context right
             backward = same_sentence & (reach[distance:] >= distance)  # target on the right, context left
-            targets += [left[forward], right[backward]]
-            contexts += [right[forward], left[backward]]
-        if not targets:
-            return np.zeros(0, np.int32), np.zeros(0, np.int32)
-        targets_array, contexts_array = np.concatenate(targets), np.concatenate(contexts)
-        order = rng.permutation(len(targets_array))
-        return targets_array[order], contexts_array[order]
+            targets += [tf.boolean_mask(left, forward), tf.boolean_mask(right, backward)]
+            contexts += [tf.boolean_mask(right, forward), tf.boolean_mask(left, backward)]
+        targets, contexts = tf.concat(targets, 0), tf.concat(contexts, 0)
+        order = tf.random.experimental.stateless_shuffle(tf.range(tf.shape(targets)[0]), shuffle_seed)
+        return tf.gather(targets, order), tf.gather(contexts, order)
 
-    def negatives(self, count: int, rng: np.random.Generator) -> np.ndarray:
-        slots = rng.integers(0, len(self.negative_table), size=(count, self.config.negatives))
-        return self.negative_table[slots]
+    def negatives(self, shape, seed) -> tf.Tensor:
+        slots = tf.random.stateless_uniform(shape, seed, maxval=len(self.negative_table), dtype=tf.int32)
+        return tf.gather(self._negative_table, slots)
 
-    def batches(self, epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-        """Per chunk, its batches stacked: (targets [n, B], contexts [n, B], negatives [n, B, K], done [n]).
+    def chunk(self, start, end, seed):
+        """The chunk's batches stacked: targets, contexts [n, B], negatives [n, B, K], weights [n, B], done [n].
 
-        `done` is the corpus tokens of this epoch done once that batch is trained. A chunk whose pairs do not
-        fill its last batch yields that batch on its own, as a stack of one.
+        The last batch is padded with weight-0 pairs. `done` is the corpus tokens of the epoch done once
+        that batch is trained (spread over the chunk's batches, for progress and learning-rate decay).
         """
-        rng = np.random.default_rng([self.config.seed, epoch])
         batch_size = self.config.batch_size
-        for start, end in self.chunk_bounds():
-            targets, contexts = self.pairs(start, end, rng)
-            negatives = self.negatives(len(targets), rng)
-            steps = math.ceil(len(targets) / batch_size)
-            # Tokens done are spread over the chunk's batches, for a smooth bar and learning-rate decay.
-            done = start + (end - start) * np.arange(1, steps + 1, dtype=np.int64) // max(steps, 1)
-            full = len(targets) // batch_size
-            if full:
-                cut = full * batch_size
-                yield (targets[:cut].reshape(full, batch_size), contexts[:cut].reshape(full, batch_size),
-                       negatives[:cut].reshape(full, batch_size, -1), done[:full])
-            if len(targets) > full * batch_size:
-                cut = full * batch_size
-                yield targets[None, cut:], contexts[None, cut:], negatives[None, cut:], done[full:]
+        pair_seed, negative_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
+        targets, contexts = self.pairs(start, end, pair_seed)
+        count = tf.shape(targets)[0]
+        steps = tf.maximum((count + batch_size - 1) // batch_size, 1)
+        padding = [[0, steps * batch_size - count]]
+        stacked = [tf.reshape(tf.pad(values, padding), [steps, batch_size])
+                   for values in (targets, contexts, tf.ones_like(targets, dtype=tf.float32))]
+        negatives = self.negatives([steps, batch_size, self.config.negatives], negative_seed)
+        done = (tf.cast(start, tf.int64) + tf.cast(end - start, tf.int64) * tf.range(1, steps + 1, dtype=tf.int64)
+                // tf.cast(steps, tf.int64))
+        return stacked[0], stacked[1], negatives, stacked[2], done
 
-    def dataset(self, epoch: int) -> tf.data.Dataset:
-        """The epoch's batches as a tf.data pipeline: NumPy builds a chunk's batches in a background thread
-        (one Python call per chunk, not per batch), `unbatch` splits them, `prefetch` keeps some ready."""
-        signature = (tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.int32),
-                     tf.TensorSpec([None, None, self.config.negatives], tf.int32), tf.TensorSpec([None], tf.int64))
-        chunks = tf.data.Dataset.from_generator(lambda: self.batches(epoch), output_signature=signature)
-        return chunks.prefetch(1).unbatch().prefetch(16)
+    def dataset(self, epochs: int = 1, first_epoch: int = 0) -> tf.data.Dataset:
+        """Every chunk of every epoch, each as (epoch, stacked batches...); the next chunk is built while one
+        trains. One pipeline for all epochs, so its functions are traced once."""
+        bounds = np.asarray(self.chunk_bounds(), dtype=np.int32).reshape(-1, 2)
+        epoch_ids = np.repeat(np.arange(first_epoch, first_epoch + epochs, dtype=np.int64), len(bounds))
+        chunk_ids = np.tile(np.arange(len(bounds), dtype=np.int64), epochs)
+        seeds = np.stack([np.full(len(epoch_ids), self.config.seed, dtype=np.int64),
+                          epoch_ids * len(bounds) + chunk_ids], axis=1)
+        chunks = tf.data.Dataset.from_tensor_slices((epoch_ids, np.tile(bounds[:, 0], epochs),
+                                                     np.tile(bounds[:, 1], epochs), seeds))
+        return chunks.map(lambda epoch, start, end, seed: (epoch, *self.chunk(start, end, seed)),
+                          num_parallel_calls=1, deterministic=True).prefetch(1)
 
 
 @keras.saving.register_keras_serializable(package="postag")
@@ -247,11 +251,12 @@ def _sparse_sgd(variable, gradient, learning_rate) -> None:
 
 
 def train_skipgram(token_ids: np.ndarray, sentence_ids: np.ndarray, counts: np.ndarray, config: SkipGramConfig,
-                   progress: ProgressCallback | None = None, report_every: int = 50) -> SkipGramResult:
+                   progress: ProgressCallback | None = None) -> SkipGramResult:
     """Train skip-gram vectors for the words 0..len(counts)-1 on the corpus of ids; return the target table.
 
     `token_ids[i]` is the i-th token's word, `sentence_ids[i]` its sentence (pairs never cross sentences),
-    `counts[w]` the word's corpus count (it drives subsampling and negative sampling).
+    `counts[w]` the word's corpus count (it drives subsampling and negative sampling). Progress is reported
+    once per chunk of `config.chunk_tokens` tokens.
     """
     if len(token_ids) == 0:
         raise ValueError("no tokens to train on")
@@ -261,55 +266,58 @@ def train_skipgram(token_ids: np.ndarray, sentence_ids: np.ndarray, counts: np.n
     model.build()
     target_table = model.target_embedding.embeddings.value
     context_table = model.context_embedding.embeddings.value
+    total_tokens = generator.tokens * config.epochs
 
     # XLA compiles the gathers, dot products and scatter updates into one kernel.
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.int32),
-                                  tf.TensorSpec([None, config.negatives], tf.int32), tf.TensorSpec([], tf.float32)],
-                 jit_compile=config.jit_compile)
-    def train_step(targets, contexts, negatives, learning_rate):
+    @tf.function(jit_compile=config.jit_compile)
+    def train_step(targets, contexts, negatives, weights, learning_rate):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_sum(skipgram_loss(model((targets, contexts, negatives))))
+            loss = tf.reduce_sum(skipgram_loss(model((targets, contexts, negatives))) * weights)
         target_gradient, context_gradient = tape.gradient(loss, [target_table, context_table])
         _sparse_sgd(target_table, target_gradient, learning_rate)
         _sparse_sgd(context_table, context_gradient, learning_rate)
         return loss
 
+    @tf.function(input_signature=[
+        tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.int32),
+        tf.TensorSpec([None, None, config.negatives], tf.int32), tf.TensorSpec([None, None], tf.float32),
+        tf.TensorSpec([None], tf.int64), tf.TensorSpec([], tf.int64)])
+    def train_chunk(targets, contexts, negatives, weights, done, tokens_before):
+        """Every batch of a chunk in one call: (summed loss, pairs)."""
+        loss = tf.constant(0.0)
+        for step in tf.range(tf.shape(targets)[0]):
+            fraction = tf.cast(tokens_before + done[step], tf.float32) / float(total_tokens)
+            learning_rate = config.learning_rate * tf.maximum(1.0 - fraction, 1e-4)
+            loss += train_step(targets[step], contexts[step], negatives[step], weights[step], learning_rate)
+        return loss, tf.reduce_sum(weights)
+
     notify = progress or (lambda event: None)
-    total_tokens = generator.tokens * config.epochs
     losses: list[float] = []
-    epoch_losses: list[float] = []
     pairs_done = 0
     started = cpu_started = None
     first_step_seconds = 0.0
-    for epoch in range(config.epochs):
-        epoch_loss, epoch_pairs = 0.0, 0
-        stretch_loss, stretch_pairs = 0.0, 0
-        for step, (targets, contexts, negatives, done) in enumerate(generator.dataset(epoch)):
-            if started is None:
-                started, cpu_started = time.perf_counter(), time.process_time()
-            batch = int(targets.shape[0])
-            if batch == 0:
-                continue
-            tokens_done = epoch * generator.tokens + int(done)
-            fraction = tokens_done / total_tokens
-            learning_rate = config.learning_rate * max(1.0 - fraction, 1e-4)
-            loss = train_step(targets, contexts, negatives, tf.constant(learning_rate, tf.float32))
-            stretch_loss += float(loss)
-            if not first_step_seconds:
-                first_step_seconds = time.perf_counter() - started
-            stretch_pairs += batch
-            pairs_done += batch
-            if step % report_every == 0:
-                epoch_loss, epoch_pairs = epoch_loss + stretch_loss, epoch_pairs + stretch_pairs
-                losses.append(stretch_loss / stretch_pairs)
-                notify(SkipGramProgress(epoch + 1, config.epochs, tokens_done, total_tokens, losses[-1], pairs_done))
-                stretch_loss, stretch_pairs = 0.0, 0
-        if stretch_pairs:
-            epoch_loss, epoch_pairs = epoch_loss + stretch_loss, epoch_pairs + stretch_pairs
-            losses.append(stretch_loss / stretch_pairs)
-        epoch_losses.append(epoch_loss / epoch_pairs if epoch_pairs else float("nan"))
-        notify(SkipGramProgress(epoch + 1, config.epochs, (epoch + 1) * generator.tokens, total_tokens,
+    epoch_loss = [0.0] * config.epochs
+    epoch_pairs = [0] * config.epochs
+    for epoch, targets, contexts, negatives, weights, done in generator.dataset(config.epochs):
+        epoch = int(epoch)
+        if started is None:
+            started, cpu_started = time.perf_counter(), time.process_time()
+        tokens_before = epoch * generator.tokens
+        loss, pairs = train_chunk(targets, contexts, negatives, weights, done, tf.constant(tokens_before, tf.int64))
+        loss, pairs = float(loss), int(pairs)
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"skip-gram training diverged (the loss is {loss}) in epoch {epoch + 1}; "
+                                     f"lower the learning rate (now {config.learning_rate:g})")
+        if not first_step_seconds:
+            first_step_seconds = time.perf_counter() - started  # tracing and XLA compilation, mostly
+        if pairs:
+            losses.append(loss / pairs)
+        epoch_loss[epoch] += loss
+        epoch_pairs[epoch] += pairs
+        pairs_done += pairs
+        notify(SkipGramProgress(epoch + 1, config.epochs, tokens_before + int(done[-1]), total_tokens,
                                 losses[-1] if losses else None, pairs_done))
+    epoch_losses = [total / count if count else float("nan") for total, count in zip(epoch_loss, epoch_pairs)]
     seconds = time.perf_counter() - started if started is not None else 0.0
     cpu_seconds = time.process_time() - cpu_started if cpu_started is not None else 0.0
     vectors = np.asarray(model.target_embedding.embeddings.numpy(), dtype=np.float32)

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from typer.testing import CliRunner
 
 from cli import app
@@ -24,25 +25,35 @@ def test_pairs_stay_inside_sentences_and_windows():
     sentence_ids = np.repeat([0, 1, 2], 10)
     config = SkipGramConfig(window=2, subsample=0, chunk_tokens=7)
     generator = PairGenerator(token_ids, sentence_ids, np.full(10, 3), config)
+    assert generator.chunk_bounds() == [(0, 10), (10, 20), (20, 30)]  # chunks end at sentence boundaries
     targets, contexts = [], []
     for start, end in generator.chunk_bounds():
-        pair_targets, pair_contexts = generator.pairs(start, end, np.random.default_rng(0))
-        targets += pair_targets.tolist()
-        contexts += pair_contexts.tolist()
-    # Tokens are distinct within a sentence, so a pair's positions are recoverable: same sentence, <= 2 apart.
-    assert generator.chunk_bounds() == [(0, 10), (10, 20), (20, 30)]  # chunks end at sentence boundaries
-    assert len(targets) > 0
-    for target, context in zip(targets, contexts):
-        assert target != context and abs(target - context) <= 2
+        pair_targets, pair_contexts = generator.pairs(start, end, tf.constant([1, start], tf.int64))
+        targets += pair_targets.numpy().tolist()
+        contexts += pair_contexts.numpy().tolist()
+    # Word ids are positions within the sentence, so a pair's distance is visible: never over 2, never 0.
+    assert targets and all(0 < abs(t - c) <= 2 for t, c in zip(targets, contexts))
     # Every adjacent pair appears in both directions: the drawn window is at least 1.
     assert sum(1 for t, c in zip(targets, contexts) if abs(t - c) == 1) == 3 * 9 * 2
+
+
+def test_chunks_stack_padded_batches_and_spread_the_tokens_done():
+    config = SkipGramConfig(window=2, subsample=0, batch_size=16)
+    generator = PairGenerator(np.arange(30, dtype=np.int32) % 10, np.repeat([0, 1, 2], 10), np.full(10, 3), config)
+    epoch, targets, contexts, negatives, weights, done = [x.numpy() for x in next(iter(generator.dataset()))]
+    pairs = int(weights.sum())
+    assert targets.shape == contexts.shape == weights.shape == (len(done), 16) and negatives.shape[-1] == 5
+    assert len(done) == -(-pairs // 16) and done[-1] == 30 and (np.diff(done) > 0).all()
+    assert weights.ravel()[pairs:].sum() == 0 and weights.ravel()[:pairs].all()  # padding only at the end
+    assert epoch == 0
 
 
 def test_negatives_follow_the_smoothed_unigram_distribution_and_frequent_words_are_subsampled():
     counts = np.array([8000, 1000, 1000, 10], dtype=np.int64)
     config = SkipGramConfig(negatives=5, subsample=1e-2)
     generator = PairGenerator(np.zeros(4, np.int32), np.zeros(4, np.int64), counts, config)
-    drawn = np.bincount(generator.negatives(40_000, np.random.default_rng(1)).ravel(), minlength=4) / 200_000
+    drawn = np.bincount(generator.negatives([40_000, 5], tf.constant([1, 2], tf.int64)).numpy().ravel(),
+                        minlength=4) / 200_000
     expected = counts ** 0.75 / (counts ** 0.75).sum()
     np.testing.assert_allclose(drawn, expected, atol=0.01)
     keep = generator.keep_probability
