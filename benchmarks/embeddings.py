@@ -4,7 +4,7 @@
         --part speed [--repeat 3]
     POSTAG_DATA_DIR=/work/shared/data NLTK_DATA=/work/shared/nltk_data python benchmarks/embeddings.py \
         --part ewt [--vector-epochs 5] [--min-count 5] [--extend-vocab 100000] [--set KEY=VALUE ...] \
-        [--work /tmp/postag-embeddings]
+        [--freeze-embeddings] [--quick] [--work /tmp/postag-embeddings]
 
 speed: `postag embeddings train nltk:brown:all` as the CLI runs it (pipelines.embeddings.train_embeddings),
 100 dimensions, window 5, 5 negatives, 1 epoch, --repeat times. Words/s = tokens the skip-gram trains on (the
@@ -115,7 +115,7 @@ def speed_part(work: Path, repeat: int, epochs: int, neighbour_epochs: int) -> d
 
 
 def ewt_part(work: Path, vector_epochs: int, min_count: int, extend: int, settings: dict[str, str],
-             quick: bool) -> dict:
+             quick: bool, freeze: bool) -> dict:
     from corpora import load_named_corpus
     from pipelines.embeddings import prepare_word_inputs, train_embeddings
     from pipelines.train import train
@@ -136,7 +136,7 @@ def ewt_part(work: Path, vector_epochs: int, min_count: int, extend: int, settin
         metadata, report = {}, None
         run_config = config
         if name == "with vectors":
-            prepared = prepare_word_inputs(corpus, config, vectors_path=vectors, extend=extend,
+            prepared = prepare_word_inputs(corpus, config, vectors_path=vectors, extend=extend, freeze=freeze,
                                            explicit=set(settings))
             run_config, vocabs, word_vectors = prepared.config, prepared.vocabs, prepared.word_vectors
             metadata, report = prepared.metadata, prepared.embeddings
@@ -166,7 +166,8 @@ def ewt_part(work: Path, vector_epochs: int, min_count: int, extend: int, settin
             "postag train --corpus ud:en_ewt --tagset upos --arch rnn --output without-vectors"
             + "".join(f" --set {k}={v}" for k, v in settings.items()) + (" --epochs 1" if quick else ""),
             f"postag train --corpus ud:en_ewt --tagset upos --arch rnn --output with-vectors --embeddings "
-            f"{vectors.name} --extend-vocab {extend}" + "".join(f" --set {k}={v}" for k, v in settings.items())
+            f"{vectors.name} --extend-vocab {extend}" + (" --freeze-embeddings" if freeze else "")
+            + "".join(f" --set {k}={v}" for k, v in settings.items())
             + (" --epochs 1" if quick else ""),
         ],
         "quick": quick,
@@ -253,6 +254,8 @@ def main() -> None:
     parser.add_argument("--extend-vocab", type=int, default=100_000, help="ewt: words added from the vectors")
     parser.add_argument("--set", dest="settings", action="append", default=[], help="ewt: tagger KEY=VALUE")
     parser.add_argument("--quick", action="store_true", help="ewt: 1 epoch each, to check the script runs")
+    parser.add_argument("--freeze-embeddings", action="store_true", help="ewt: keep the vectors fixed in the "
+                        "tagger trained with them")
     parser.add_argument("--work", type=Path, default=Path("/tmp/postag-embeddings"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -265,7 +268,7 @@ def main() -> None:
         report["speed"] = speed_part(args.work, args.repeat, args.epochs, args.neighbour_epochs)
     if args.part in ("ewt", "all"):
         report["ewt"] = ewt_part(args.work, args.vector_epochs, args.min_count, args.extend_vocab, settings,
-                                 args.quick)
+                                 args.quick, args.freeze_embeddings)
     write_atomically(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     write_atomically(RESULTS / "embeddings.md", markdown(report))
     print(markdown(report))
