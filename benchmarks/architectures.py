@@ -84,6 +84,10 @@ def markdown(rows: list[dict], command: str) -> str:
         "| tagging tokens/s | peak RSS MB | parameters |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    loads = ", ".join(f"{r['architecture']} {r.get('load_average_at_end', float('nan')):.1f}" for r in rows)
+    lines.insert(3, f"1-minute load average when each run ended (2 cores; above 2, other work shared the CPU, "
+                    f"so seconds and tokens/s are pessimistic): {loads}.")
+    lines.insert(4, "")
     for r in rows:
         oov = "—" if r["test_oov_accuracy"] is None else f"{r['test_oov_accuracy']:.2%}"
         lines.append(
