@@ -22,6 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from pipelines.files import write_atomically  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 
 
@@ -130,8 +133,8 @@ def main(argv: list[str] | None = None) -> None:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     command = "python benchmarks/architectures.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    (RESULTS / f"{args.name}.json").write_text(json.dumps({"command": command, "rows": rows}, indent=2) + "\n")
-    (RESULTS / f"{args.name}.md").write_text(markdown(rows, command.strip()))
+    write_atomically(RESULTS / f"{args.name}.json", json.dumps({"command": command, "rows": rows}, indent=2) + "\n")
+    write_atomically(RESULTS / f"{args.name}.md", markdown(rows, command.strip()))
     print(markdown(rows, command.strip()))
 
 

@@ -24,17 +24,12 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from pipelines.files import write_atomically  # noqa: E402
+
 TARGET_SECONDS = 30 * 60
 ARCHITECTURES = ("fcn", "window", "rnn")
-
-
-def write_atomically(path: Path, data: bytes | str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    if isinstance(data, str):
-        temporary.write_text(data, encoding="utf-8")
-    else:
-        temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def run_comparison(output: Path, seeds: str | None, epochs: int | None, settings: list[str]) -> dict:

@@ -20,11 +20,14 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipelines.files import write_atomically  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_RUNS = [
     ("ud:en_ewt", "upos"),
@@ -122,14 +125,6 @@ def run_child(name: str, tagset: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temporary, path)
-
-
 def markdown(report: dict) -> str:
     lines = [
         "# Reading and encoding named corpora",
@@ -185,6 +180,7 @@ def main() -> None:
                    + (f" --repeat {args.repeat}" if args.repeat != 1 else ""),
         "results": results, "skipped": sorted(set(skipped)),
     }
+    RESULTS.mkdir(parents=True, exist_ok=True)
     write_atomically(RESULTS / "corpora_read.json", json.dumps(report, indent=2) + "\n")
     write_atomically(RESULTS / "corpora_read.md", markdown(report))
     print(markdown(report))

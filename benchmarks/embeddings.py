@@ -37,15 +37,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from pipelines.files import write_atomically  # noqa: E402
+
 RESULTS = REPO / "benchmarks" / "results"
 NOUNS = ("man", "house", "city", "money", "water", "church", "school", "car", "government", "year")
 TARGET_WORDS_PER_SECOND = 100_000
-
-
-def write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 def load_average() -> float | None:

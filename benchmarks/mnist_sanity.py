@@ -25,6 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from pipelines.files import write_atomically  # noqa: E402
+
 
 def default_data_dir() -> Path:
     configured = os.environ.get("POSTAG_DATA_DIR")
@@ -41,12 +43,6 @@ def run_default_command(data_dir: Path) -> dict:
     return {"command": f"postag sanity mnist --data-dir {data_dir}", "exit_code": completed.returncode,
             "wall_seconds": round(wall, 2), "last_line": lines[-1] if lines else "",
             "stderr_tail": completed.stderr.strip().splitlines()[-3:] if completed.returncode else []}
-
-
-def write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 def markdown(report: dict) -> str:

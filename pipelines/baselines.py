@@ -7,7 +7,6 @@ pickle), and load back. No TensorFlow here: a baseline runs in a process that ne
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import tempfile
@@ -16,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from corpora import Sentence
+
+from .files import replace_directory
 
 MOST_FREQUENT = "most-frequent"
 PERCEPTRON = "perceptron"
@@ -133,14 +134,7 @@ def save_baseline(model, directory: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
     try:
         (staging / MODEL_FILE).write_text(json.dumps(model.to_json(), ensure_ascii=False), encoding="utf-8")
-        backup = None
-        if directory.exists():
-            backup = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
-            os.rmdir(backup)
-            os.replace(directory, backup)
-        os.replace(staging, directory)
-        if backup is not None:
-            shutil.rmtree(backup, ignore_errors=True)
+        replace_directory(staging, directory)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

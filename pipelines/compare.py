@@ -25,7 +25,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from corpora import Corpus, count_tokens
 from .baselines import BASELINES, DESCRIPTIONS, MOST_FREQUENT, PERCEPTRON
 from .errors import PipelineError
 from .evaluate import Evaluation, score
+from .files import write_atomically
 from .significance import holm, mcnemar
 
 FORMAT_VERSION = 1
@@ -354,20 +354,10 @@ def prepare_output(output: Path, manifest: dict, force: bool) -> str:
     if state == "replace":
         for name in (REPORT_JSON, REPORT_MD, CHART_FILE):  # a stale report must not outlive its comparison
             (output / name).unlink(missing_ok=True)
-    write_text_atomically(output / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
+    write_atomically(output / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
     return state
 
 
-def write_text_atomically(path: Path, text: str) -> Path:
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
 
 
 def _read_json_or_none(path: Path):
@@ -463,7 +453,7 @@ def write_vocabularies(corpus: Corpus, variants: list[Variant], output: Path) ->
             groups[key]["variants"].append(variant.name)
             continue
         vocabs = build_vocabularies(corpus, variant.config).to_json()
-        path = write_text_atomically(folder / f"{key}.json", json.dumps(vocabs, ensure_ascii=False) + "\n")
+        path = write_atomically(folder / f"{key}.json", json.dumps(vocabs, ensure_ascii=False) + "\n")
         groups[key] = {"file": str(path.relative_to(output)), "path": str(path.resolve()),
                        "fingerprint": vocabulary_fingerprint(vocabs), "min_count": variant.config.min_count,
                        "lowercase": variant.config.lowercase, "words": len(vocabs["words"]["items"]),
@@ -792,6 +782,6 @@ def write_report(report: dict, output: Path) -> dict[str, Path]:
 
     files = {"json": output / REPORT_JSON, "markdown": output / REPORT_MD, "chart": output / CHART_FILE}
     draw_learning_curves(report, files["chart"])
-    write_text_atomically(files["markdown"], markdown(report))
-    write_text_atomically(files["json"], json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    write_atomically(files["markdown"], markdown(report))
+    write_atomically(files["json"], json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     return files

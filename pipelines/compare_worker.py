@@ -253,11 +253,11 @@ def _matching_record(model_dir: Path, job: dict) -> dict | None:
 
 
 def _write_record(model_dir: Path, job: dict, train_seconds, peak, setup_rss) -> None:
-    from .compare import write_text_atomically
+    from .files import write_atomically
 
     record = {**_record_identity(job), "run": job["run"], "train_seconds": train_seconds, "peak_rss_bytes": peak,
               "setup_rss_bytes": setup_rss, "complete": True}
-    write_text_atomically(model_dir / RUN_RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    write_atomically(model_dir / RUN_RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def _read_json(path: Path):

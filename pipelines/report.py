@@ -5,9 +5,10 @@ The terminal (cli.py, with Rich) and report.md show the same cells, made here, s
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
+
+from .files import write_atomically
 
 MISSING = "—"
 TOP_TAGS = 10
@@ -320,12 +321,7 @@ def draw_learning_curves(report: dict, path: str | Path) -> Path:
     seeds_text = f"mean over {seeds} seeds" if seeds > 1 else f"one seed ({report['seeds'][0]})"
     figure.suptitle(f"Learning curves: {corpus['name']} ({corpus['tagset']}), {seeds_text}", fontsize=13)
     figure.tight_layout(rect=(0, 0.08, 1, 0.95))
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        figure.savefig(temporary, format="png")
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    image = io.BytesIO()
+    figure.savefig(image, format="png")
+    write_atomically(path, image.getvalue())
     return path

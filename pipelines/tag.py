@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from corpora import Sentence, format_conllu, tokenize
 from corpora.textfile import read_text
 
 from .errors import PipelineError
+from .files import write_atomically as write_file_atomically
 
 FORMATS = ("text", "tsv", "conllu", "json")
 XPOS_TAGSETS = ("xpos", "ptb", "brown", "native")
@@ -93,20 +92,10 @@ def _sentence_text(text: str, sentence: Sentence) -> str:
 
 
 def write_atomically(path: str | Path, text: str) -> Path:
-    """Write to a temporary file in the same folder, then rename: never a truncated `path`."""
+    """Write a `--output` file atomically, with a clear error for a bad path."""
     path = Path(path)
     if path.is_dir():
         raise PipelineError(f"--output {path} is a directory; give a file name")
     if not path.parent.exists():
         raise PipelineError(f"--output {path}: folder {path.parent} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-    return path
+    return write_file_atomically(path, text)

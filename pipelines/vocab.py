@@ -16,8 +16,6 @@ Word sources, shared with `embeddings train`:
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ from pathlib import Path
 from corpora import CorpusError, count_tokens
 
 from .errors import PipelineError
+from .files import write_atomically
 
 VOCAB_KIND = "postag-word-vocab"
 VOCAB_FORMAT_VERSION = 1
@@ -182,15 +181,7 @@ def save_word_vocab(vocab_file: WordVocabFile, path: str | Path) -> Path:
     if not path.parent.exists():
         raise PipelineError(f"{path}: the folder {path.parent} does not exist")
     text = json.dumps(vocab_file.to_json(), ensure_ascii=False, indent=1) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as output:
-            output.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    write_atomically(path, text)
     vocab_file.path = path
     return path
 
