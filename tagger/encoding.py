@@ -9,7 +9,15 @@ import numpy as np
 
 from .vocab import BOW, EOW, PAD_ID, Vocabularies
 
-AFFIX_KINDS = ("prefix1", "prefix2", "suffix1", "suffix2", "suffix3", "shape")
+# Per-encoder memo limits: enough for any corpus vocabulary, bounded for endless streams of text.
+CACHE_LIMIT = 500_000
+
+# Prefixes and suffixes up to these lengths, and the word's shape, each a hashed id: for words never seen in
+# training they carry most of the tag ("-ness", "-ized", "un-"); measured on EWT, going from 2/3 to 4/5
+# raised the context-free fcn by 0.3 points.
+PREFIX_LENGTHS = (1, 2, 3, 4)
+SUFFIX_LENGTHS = (1, 2, 3, 4, 5)
+AFFIX_KINDS = (*(f"prefix{n}" for n in PREFIX_LENGTHS), *(f"suffix{n}" for n in SUFFIX_LENGTHS), "shape")
 
 
 def word_shape(word: str) -> str:
@@ -28,14 +36,20 @@ def affix_ids(word: str, buckets: int) -> list[int]:
     Hashing (CRC-32, the same in every process) needs no vocabulary file and gives unseen affixes an id.
     """
     lower = word.lower()
-    values = (lower[:1], lower[:2], lower[-1:], lower[-2:], lower[-3:], word_shape(word))
+    values = (*(lower[:n] for n in PREFIX_LENGTHS), *(lower[-n:] for n in SUFFIX_LENGTHS), word_shape(word))
     return [zlib.crc32(f"{kind}:{value}".encode()) % buckets + 1 for kind, value in zip(AFFIX_KINDS, values)]
 
 
 class SentenceEncoder:
-    """Turns word lists into model inputs with 0 as padding everywhere:
+    """Turns word lists into model inputs, with 0 as padding everywhere:
 
-    words [B, T] word ids, chars [B, T, C] character ids, affixes [B, T, 6] hashed prefix/suffix/shape ids.
+    - words [B, T]: word ids;
+    - spellings [S, C]: the character ids of each distinct spelling in the batch, row 0 all padding;
+    - spelling_index [B, T]: the row of `spellings` for each word (0 at padding);
+    - affixes [B, T, 10]: hashed prefix, suffix and shape ids, one per AFFIX_KINDS entry.
+
+    Characters come once per distinct spelling rather than once per token: a batch of sentences repeats
+    "the", "," and "." many times, and the character CNN is then the dearest part of the input encoder.
     """
 
     def __init__(self, vocabs: Vocabularies, max_word_length: int, affix_buckets: int = 0):
@@ -44,6 +58,7 @@ class SentenceEncoder:
         self.affix_buckets = affix_buckets
         self._char_cache: dict[str, list[int]] = {}
         self._affix_cache: dict[str, list[int]] = {}
+        self._word_id_cache: dict[str, int] = {}
         self._bow, self._eow = vocabs.chars.id(BOW), vocabs.chars.id(EOW)
 
     def char_ids(self, word: str) -> list[int]:
@@ -56,7 +71,7 @@ class SentenceEncoder:
             else:
                 word_chars = word
             cached = [self._bow, *self.vocabs.chars.ids(word_chars), self._eow]
-            if len(self._char_cache) < 500_000:
+            if len(self._char_cache) < CACHE_LIMIT:
                 self._char_cache[word] = cached
         return cached
 
@@ -64,32 +79,38 @@ class SentenceEncoder:
         cached = self._affix_cache.get(word)
         if cached is None:
             cached = affix_ids(word, self.affix_buckets) if self.affix_buckets else [PAD_ID] * len(AFFIX_KINDS)
-            if len(self._affix_cache) < 500_000:
+            if len(self._affix_cache) < CACHE_LIMIT:
                 self._affix_cache[word] = cached
+        return cached
+
+    def word_id(self, word: str) -> int:
+        cached = self._word_id_cache.get(word)
+        if cached is None:
+            cached = self.vocabs.words.id(self.vocabs.word_key(word))
+            if len(self._word_id_cache) < CACHE_LIMIT:
+                self._word_id_cache[word] = cached
         return cached
 
     def inputs(self, sentences: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
         """The model's input dict for a batch of sentences."""
-        words, chars, affixes = self.encode(sentences)
-        return {"words": words, "chars": chars, "affixes": affixes}
-
-    def encode(self, sentences: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         batch = len(sentences)
         length = max((len(s) for s in sentences), default=0) or 1
-        chars = [[self.char_ids(w) for w in s] for s in sentences]
-        width = max((len(c) for sentence in chars for c in sentence), default=0) or 1
+        rows: dict[str, int] = {}  # spelling -> its row in `spellings`; row 0 is padding
         word_ids = np.full((batch, length), PAD_ID, dtype=np.int32)
-        char_ids = np.full((batch, length, width), PAD_ID, dtype=np.int32)
+        spelling_index = np.full((batch, length), PAD_ID, dtype=np.int32)
         affixes = np.full((batch, length, len(AFFIX_KINDS)), PAD_ID, dtype=np.int32)
-        vocab, key = self.vocabs.words, self.vocabs.word_key
         for i, sentence in enumerate(sentences):
             if not sentence:
                 continue
-            word_ids[i, : len(sentence)] = [vocab.id(key(w)) for w in sentence]
+            word_ids[i, : len(sentence)] = [self.word_id(w) for w in sentence]
+            spelling_index[i, : len(sentence)] = [rows.setdefault(w, len(rows) + 1) for w in sentence]
             affixes[i, : len(sentence)] = [self.affix_ids(w) for w in sentence]
-            for j, ids in enumerate(chars[i]):
-                char_ids[i, j, : len(ids)] = ids
-        return word_ids, char_ids, affixes
+        chars = [self.char_ids(w) for w in rows]
+        width = max((len(c) for c in chars), default=0) or 1
+        spellings = np.full((len(rows) + 1, width), PAD_ID, dtype=np.int32)
+        for row, ids in enumerate(chars, start=1):
+            spellings[row, : len(ids)] = ids
+        return {"words": word_ids, "spellings": spellings, "spelling_index": spelling_index, "affixes": affixes}
 
     def encode_tags(self, tag_sequences: Sequence[Sequence[str]], length: int | None = None) -> np.ndarray:
         length = length or max((len(t) for t in tag_sequences), default=0) or 1
@@ -103,27 +124,38 @@ class SentenceEncoder:
 
 
 def length_batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator | None = None,
-                   max_tokens: int | None = None) -> list[np.ndarray]:
+                   max_tokens: int | None = None, max_padding: float | None = None) -> list[np.ndarray]:
     """Indices grouped into batches of similar length, so little of each batch is padding.
 
+    Sentences are sorted by length and cut into runs of at most `batch_size`. `max_tokens` caps batch size x
+    longest length, which keeps inference memory flat on long sentences; `max_padding` caps the share of a
+    batch's positions that are padding (a recurrent model pays for padded steps as for real ones).
     With `rng`, sentences are shuffled before sorting (ties break randomly) and the batch order is
     shuffled, so every epoch sees different batches; without it the order is deterministic.
-    `max_tokens` caps batch_size x longest length, which keeps inference memory flat on long sentences.
     """
-    lengths = np.asarray(lengths)
+    lengths = np.asarray(lengths, dtype=np.int64)
     order = np.arange(len(lengths))
     if rng is not None:
         order = rng.permutation(order)
     order = order[np.argsort(lengths[order], kind="stable")]
+    sorted_lengths = lengths[order]
+    real = np.concatenate([[0], np.cumsum(sorted_lengths)])  # real[j] - real[i]: tokens of sorted i..j-1
     batches = []
     start = 0
     while start < len(order):
-        size = batch_size
-        if max_tokens:
-            longest = max(int(lengths[order[min(start + size, len(order)) - 1]]), 1)
-            size = max(1, min(batch_size, max_tokens // longest))
-        batches.append(order[start : start + size])
-        start += size
+        end = min(start + batch_size, len(order))  # one past the batch's last sentence
+        if max_tokens or max_padding is not None:
+            end = start + 1
+            while end < len(order) and end - start < batch_size:
+                # Sorted ascending: the candidate is the longest of the grown batch.
+                positions = max(int(sorted_lengths[end]), 1) * (end + 1 - start)
+                if max_tokens and positions > max_tokens:
+                    break
+                if max_padding is not None and 1 - (real[end + 1] - real[start]) / positions > max_padding:
+                    break
+                end += 1
+        batches.append(order[start:end])
+        start = end
     if rng is not None:
         rng.shuffle(batches)
     return batches

@@ -1,7 +1,8 @@
 """Tagger architectures: one shared input encoder, a body chosen by name from a plain-dict registry.
 
-Every model maps {"words": [B, T], "chars": [B, T, C], "affixes": [B, T, 6]} to logits [B, T, number of
-tags]. Padding is id 0 in every input; the bodies keep padded positions from leaking into real ones.
+Every model maps {"words": [B, T], "spellings": [S, C], "spelling_index": [B, T], "affixes": [B, T, A]} (see
+tagger.encoding.SentenceEncoder) to logits [B, T, number of tags]. Padding is id 0 in every input; the bodies
+keep padded positions from leaking into real ones.
 """
 
 from __future__ import annotations
@@ -75,21 +76,21 @@ class WordCharEncoder(layers.Layer):
             self.affix_embedding.build((None, None))
         self.built = True
 
-    def call(self, words, chars, affixes, training=None):
+    def call(self, words, spellings, spelling_index, affixes, training=None):
         if training and self.word_dropout > 0:
             drop = keras.random.uniform(ops.shape(words), seed=self.seed_generator) < self.word_dropout
             words = ops.where(ops.logical_and(drop, words > UNK_ID), ops.full_like(words, UNK_ID), words)
         word_vectors = self.word_embedding(words)  # [B, T, W]
-        shape = ops.shape(chars)
-        flat_chars = ops.reshape(chars, (-1, shape[2]))  # [B*T, C]
-        char_vectors = self.char_conv(self.char_embedding(flat_chars))  # [B*T, C, F], ReLU so >= 0
-        char_mask = ops.cast(ops.expand_dims(ops.not_equal(flat_chars, PAD_ID), -1), char_vectors.dtype)
-        # Zero at padded characters cannot win the max over non-negative ReLU outputs.
-        char_repr = ops.max(char_vectors * char_mask, axis=1)
-        char_repr = ops.reshape(char_repr, (shape[0], shape[1], self.char_filters))
+        char_vectors = self.char_conv(self.char_embedding(spellings))  # [S, C, F], ReLU so >= 0
+        char_mask = ops.cast(ops.expand_dims(ops.not_equal(spellings, PAD_ID), -1), char_vectors.dtype)
+        # Zero at padded characters cannot win the max over non-negative ReLU outputs; the all-padding row 0
+        # (where padded positions point) comes out as zeros.
+        spelling_vectors = ops.max(char_vectors * char_mask, axis=1)  # [S, F]
+        char_repr = ops.take(spelling_vectors, spelling_index, axis=0)  # [B, T, F]
+        shape = ops.shape(words)
         parts = [word_vectors, char_repr]
         if self.affix_embedding is not None:
-            affix_vectors = self.affix_embedding(affixes)  # [B, T, 6, A]
+            affix_vectors = self.affix_embedding(affixes)  # [B, T, kinds, affix_dim]
             parts.append(ops.reshape(affix_vectors, (shape[0], shape[1], AFFIX_COUNT * self.affix_dim)))
         features = ops.concatenate(parts, axis=-1)
         return self.output_dropout(features, training=training)
@@ -144,7 +145,8 @@ class SequenceTagger(keras.Model):
     def call(self, inputs, training=None):
         words = inputs["words"]
         mask = ops.not_equal(words, PAD_ID)
-        features = self.encoder(words, inputs["chars"], inputs["affixes"], training=training)
+        features = self.encoder(words, inputs["spellings"], inputs["spelling_index"], inputs["affixes"],
+                                training=training)
         hidden = self.body(features, mask, training=training)
         return self.output_layer(hidden)
 
@@ -215,7 +217,8 @@ def build_model(config: TaggerConfig, sizes: VocabSizes, word_vectors: np.ndarra
         raise ValueError(f"unknown architecture {config.architecture!r}; "
                          f"choose from {', '.join(sorted(ARCHITECTURES))}")
     model = SequenceTagger(config, sizes, name=f"postag_{config.architecture}")
-    dummy = {"words": np.ones((1, 2), dtype=np.int32), "chars": np.ones((1, 2, 3), dtype=np.int32),
+    dummy = {"words": np.ones((1, 2), dtype=np.int32), "spellings": np.ones((2, 3), dtype=np.int32),
+             "spelling_index": np.ones((1, 2), dtype=np.int32),
              "affixes": np.ones((1, 2, AFFIX_COUNT), dtype=np.int32)}
     model(dummy, training=False)
     if word_vectors is not None:

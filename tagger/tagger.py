@@ -24,16 +24,20 @@ from .loss import predict_tags
 from .models import SequenceTagger, VocabSizes, build_model
 from .vocab import Vocabularies
 
-FORMAT_VERSION = 1
+# 2: ten affix kinds (prefixes to 4, suffixes to 5) where format 1 had six.
+FORMAT_VERSION = 2
 CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE, METRICS_FILE, CARD_FILE = (
     "config.json", "vocab.json", "model.weights.h5", "metrics.json", "README.md")
 REQUIRED_FILES = (CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE)
+# The largest share of padded positions in an inference batch.
+INFERENCE_PADDING = 0.1
 HOW_TO_GET_A_MODEL = "train one with `postag train --corpus ud:en_ewt --output DIR` (see `postag train --help`)"
 
 
 def input_signature() -> dict[str, tf.TensorSpec]:
     """Shapes of a batch of model inputs: any batch size and sentence length, so one trace serves all."""
-    return {"words": tf.TensorSpec([None, None], tf.int32), "chars": tf.TensorSpec([None, None, None], tf.int32),
+    return {"words": tf.TensorSpec([None, None], tf.int32), "spellings": tf.TensorSpec([None, None], tf.int32),
+            "spelling_index": tf.TensorSpec([None, None], tf.int32),
             "affixes": tf.TensorSpec([None, None, None], tf.int32)}
 
 
@@ -73,13 +77,18 @@ class Tagger:
     def tag(self, words: Sequence[str]) -> list[str]:
         return self.tag_sents([words])[0]
 
-    def tag_sents(self, sentences: Sequence[Sequence[str]], batch_size: int = 256) -> list[list[str]]:
-        """Tags for every sentence, batching sentences of similar length (never one call per sentence)."""
+    def tag_sents(self, sentences: Sequence[Sequence[str]], batch_size: int = 1024,
+                  max_tokens: int = 8192) -> list[list[str]]:
+        """Tags for every sentence, batching sentences of similar length (never one call per sentence).
+
+        A batch holds at most `batch_size` sentences and `max_tokens` padded positions, and at most a tenth
+        of it is padding: measured on EWT test, that tags about a quarter faster than fixed batches of 256.
+        """
         sentences = [list(s) for s in sentences]
         results: list[list[str]] = [[] for _ in sentences]
         lengths = [len(s) for s in sentences]
         tag_items = self.vocabs.tags.items
-        for batch in length_batches(lengths, batch_size, max_tokens=batch_size * 64):
+        for batch in length_batches(lengths, batch_size, max_tokens=max_tokens, max_padding=INFERENCE_PADDING):
             batch_sentences = [sentences[i] for i in batch]
             if not any(batch_sentences):
                 continue

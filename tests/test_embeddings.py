@@ -207,7 +207,7 @@ def test_extend_vocab_gives_unseen_words_their_vectors_without_calling_them_seen
     assert tagger.vocabs.words.items[-2:] == ["zebra", "giraffe"]
     np.testing.assert_allclose(rows[tagger.vocabs.words.index["zebra"]], vectors["zebra"], rtol=1e-5)
     assert not tagger.vocabs.seen_in_training("zebra")  # unseen-word accuracy still means unseen in training
-    assert tagger.encoder.encode([["Zebra"]])[0][0, 0] == tagger.vocabs.words.index["zebra"]
+    assert tagger.encoder.inputs([["Zebra"]])["words"][0, 0] == tagger.vocabs.words.index["zebra"]
 
 
 def test_vectors_dimension_must_match_an_explicit_word_dim(tmp_path, tiny_conllu, tiny_vectors):

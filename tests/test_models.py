@@ -4,15 +4,21 @@ import numpy as np
 import pytest
 
 from tagger import ARCHITECTURES, Tagger, TaggerConfig, VocabSizes, Vocabularies, build_model
+from tagger.encoding import AFFIX_KINDS
 
 SMALL = dict(word_dim=16, char_dim=8, char_filters=8, hidden_dim=16, depth=1, dropout=0.0, word_dropout=0.0)
 SIZES = VocabSizes(words=30, chars=20, tags=6)
 
 
-def logits(model, words, chars):
-    affixes = np.asarray(words)[..., None] % 7 + (np.asarray(words)[..., None] > 0) * np.arange(1, 7)
-    return np.asarray(model({"words": np.asarray(words, "int32"), "chars": np.asarray(chars, "int32"),
-                             "affixes": np.asarray(affixes, "int32")}))
+def logits(model, words, chars, affixes=None):
+    """Logits for word ids [B, T] and character ids [B, T, C], one spelling row per position."""
+    words, chars = np.asarray(words, "int32"), np.asarray(chars, "int32")
+    if affixes is None:
+        affixes = words[..., None] % 7 + (words[..., None] > 0) * np.arange(1, len(AFFIX_KINDS) + 1)
+    spellings = np.concatenate([np.zeros((1, chars.shape[-1]), "int32"), chars.reshape(-1, chars.shape[-1])])
+    spelling_index = (np.arange(words.size).reshape(words.shape) + 1) * (words > 0)
+    return np.asarray(model({"words": words, "spellings": spellings, "spelling_index": spelling_index.astype("int32"),
+                             "affixes": affixes.astype("int32")}))
 
 
 def random_inputs(rng, batch, length, width=4):
@@ -108,6 +114,19 @@ def test_overfits_two_sentences_then_save_and_load_gives_the_same_tags(arch, tmp
     probe = [["the", "unseen", "word"]]
     np.testing.assert_array_equal(np.asarray(loaded.model(loaded.encoder.inputs(probe))),
                                   np.asarray(result.tagger.model(result.tagger.encoder.inputs(probe))))
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_shared_spellings_give_the_same_logits_as_one_spelling_per_token(arch):
+    vocabs = Vocabularies.build([["the", "dog", "saw", "the", "cat", "."]], [["X"] * 6], min_count=1)
+    tagger = Tagger(TaggerConfig(architecture=arch, **SMALL), vocabs)
+    sentences = [["the", "dog", "saw", "the", "cat", "."], ["the", "cat", "."], ["Unseen", "the"]]
+    inputs = tagger.encoder.inputs(sentences)
+    assert len(inputs["spellings"]) == 1 + 6  # the padding row, then the, dog, saw, cat, ".", Unseen
+    words = inputs["words"]
+    chars = inputs["spellings"][inputs["spelling_index"]]  # [B, T, C]: each token's own copy
+    expected = logits(tagger.model, words, chars, inputs["affixes"])
+    np.testing.assert_allclose(np.asarray(tagger.model(inputs)), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_tag_sents_batches_and_keeps_order():
