@@ -117,13 +117,24 @@ def _epoch_batches(lengths, batch_size, rng):
 
 # ---- block 4: updater ---------------------------------------------------------------------------------
 
-def make_optimizer(config):
+def uses_weight_average(config, batches_per_epoch: int) -> bool:
+    """Average the weights (config.ema) only where an epoch is long enough for the average to settle.
+
+    An average with momentum m remembers about 1/(1 - m) steps; on a tiny corpus it would still be mostly
+    the random initial weights when the first epochs are scored.
+    """
+    return bool(config.ema) and batches_per_epoch >= 1 / (1 - config.ema)
+
+
+def make_optimizer(config, weight_average: bool = False):
     import keras
 
-    clip = {"clipnorm": config.clipnorm} if config.clipnorm else {}
+    options = {"clipnorm": config.clipnorm} if config.clipnorm else {}
+    if weight_average:
+        options.update(use_ema=True, ema_momentum=config.ema)
     if config.optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate=config.learning_rate, momentum=0.9, **clip)
-    return keras.optimizers.Adam(learning_rate=config.learning_rate, **clip)
+        return keras.optimizers.SGD(learning_rate=config.learning_rate, momentum=0.9, **options)
+    return keras.optimizers.Adam(learning_rate=config.learning_rate, **options)
 
 
 # ---- block 5: iterative learning ----------------------------------------------------------------------
@@ -157,11 +168,17 @@ def train(
     metadata = {"corpus": corpus.name, "tagset": corpus.tagset, "seed": config.seed, **(metadata or {})}
 
     # 2. model, 3. loss, 4. updater: built inside the strategy so they are replicated where it applies
+    batches_per_epoch = len(_epoch_batches([len(s) for s in corpus.train], config.batch_size, None))
+    weight_average = uses_weight_average(config, batches_per_epoch)
+    metadata["weight_average"] = weight_average
     with distribution_strategy().scope():
         tagger = Tagger(config, vocabs, metadata=metadata, word_vectors=word_vectors)
-        tagger.model.compile(optimizer=make_optimizer(config), loss=sequence_loss, jit_compile=False)
+        tagger.model.compile(optimizer=make_optimizer(config, weight_average), loss=sequence_loss,
+                             jit_compile=False)
     dataset = training_batches(tagger.encoder, corpus.train, config.batch_size, rng)
-    batches_per_epoch = len(_epoch_batches([len(s) for s in corpus.train], config.batch_size, None))
+    # With a weight average, Keras ends every fit() by overwriting the weights with the average; training
+    # goes on from the weights the updater reached, kept by this callback just before that happens.
+    last_weights = _LastWeights() if weight_average else None
     parameters = count_parameters(tagger.model)
 
     # 5. iterative learning
@@ -173,8 +190,9 @@ def train(
     try:
         for epoch in range(1, config.epochs + 1):
             epoch_start = time.perf_counter()
+            callbacks = [_BatchReporter(notify, epoch, config.epochs, batches_per_epoch)]
             fit = tagger.model.fit(dataset, epochs=1, verbose=0, shuffle=False,
-                                   callbacks=[_BatchReporter(notify, epoch, config.epochs, batches_per_epoch)])
+                                   callbacks=callbacks + ([last_weights] if last_weights else []))
             train_loss = float(fit.history["loss"][-1])
             dev_accuracy = evaluate(tagger, corpus.dev).accuracy if corpus.dev else None
             record = EpochRecord(epoch, train_loss, dev_accuracy, time.perf_counter() - epoch_start)
@@ -190,6 +208,8 @@ def train(
                 # A plateau usually means steps too large to settle into a better minimum.
                 optimizer = tagger.model.optimizer
                 optimizer.learning_rate = float(optimizer.learning_rate.numpy()) * config.lr_decay
+            if last_weights is not None:  # scored and kept the averaged weights; train on from the last ones
+                tagger.model.set_weights(last_weights.weights)
             notify(TrainProgress("epoch", epoch=epoch, epochs=config.epochs, record=record))
             if not np.isfinite(train_loss):
                 stopped_because = "training loss is not finite (lower --set learning_rate=...)"
@@ -217,6 +237,21 @@ def train(
     if output:
         tagger.save(output, result.metrics, model_card(tagger, corpus, result.metrics))
     return result
+
+
+class _LastWeights:
+    """A Keras callback holding the model's weights as they are at the end of each epoch's fit()."""
+
+    def __new__(cls):
+        import keras
+
+        class Keeper(keras.callbacks.Callback):
+            weights = None
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.weights = self.model.get_weights()
+
+        return Keeper()
 
 
 class _BatchReporter:

@@ -75,6 +75,20 @@ def test_rnn_sees_the_sentence_in_its_reading_directions(cell, bidirectional, ex
     assert positions_affected(build_model(config, SIZES), 4) == expected
 
 
+@pytest.mark.parametrize("bidirectional", [True, False])
+def test_lstm_inference_path_gives_the_keras_layers_outputs(bidirectional):
+    config = TaggerConfig(architecture="rnn", bidirectional=bidirectional, **{**SMALL, "depth": 2})
+    model = build_model(config, SIZES)
+    features = np.random.default_rng(4).normal(size=(3, 7, model.encoder.output_dim)).astype("float32")
+    lengths = np.array([7, 4, 1])
+    mask = np.arange(7)[None, :] < lengths[:, None]
+    fast = np.asarray(model.body.projected_lstm(features, mask))
+    keras_layers = np.asarray(model.body.keras_layers(features, mask, training=False))
+    assert fast.shape == keras_layers.shape == (3, 7, 2 * 16 if bidirectional else 16)
+    np.testing.assert_allclose(fast[mask], keras_layers[mask], rtol=1e-5, atol=1e-5)
+    assert np.abs(keras_layers[mask]).max() > 0.01  # a real comparison, not of two zero tensors
+
+
 def test_unknown_architecture_lists_the_choices():
     with pytest.raises(ValueError, match="fcn, window, rnn"):
         TaggerConfig(architecture="cnn")
