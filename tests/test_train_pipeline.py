@@ -7,7 +7,7 @@ import pytest
 
 from corpora import Corpus
 from pipelines.errors import PipelineError
-from pipelines.train import train
+from pipelines.train import train, uses_weight_average
 from tagger import Tagger, TaggerConfig
 
 TINY = dict(word_dim=8, char_dim=4, char_filters=4, hidden_dim=8, depth=1, batch_size=4, min_count=1)
@@ -34,6 +34,27 @@ def test_same_seed_same_model(corpus):
     assert [r.train_loss for r in first.history] == [r.train_loss for r in second.history]
     for a, b in zip(first.tagger.model.get_weights(), second.tagger.model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_weight_average_only_where_an_epoch_is_long_enough():
+    assert not uses_weight_average(TaggerConfig(ema=0.99), 99)
+    assert uses_weight_average(TaggerConfig(ema=0.99), 100)
+    assert not uses_weight_average(TaggerConfig(ema=0.0), 10_000)
+
+
+def test_weight_average_is_kept_but_training_goes_on_from_the_updaters_weights(tiny_sentences):
+    corpus = Corpus("tiny", "upos", train=tiny_sentences[:8])  # no dev set: the last epoch is kept
+    settings = dict(architecture="fcn", epochs=3, patience=0, **{**TINY, "batch_size": 1})
+    averaged = train(corpus, TaggerConfig(ema=0.5, **settings))  # 8 batches an epoch: enough for 0.5
+    plain = train(corpus, TaggerConfig(ema=0.0, **settings))
+    assert averaged.tagger.metadata["weight_average"] is True
+    assert plain.tagger.metadata["weight_average"] is False
+    # The same steps in both runs: the average is kept beside the weights, never trained from...
+    assert [r.train_loss for r in averaged.history] == [r.train_loss for r in plain.history]
+    # ...and the model kept is that average, not the updater's last weights.
+    differences = [np.abs(a - b).max() for a, b in zip(averaged.tagger.model.get_weights(),
+                                                       plain.tagger.model.get_weights())]
+    assert max(differences) > 1e-4
 
 
 def test_early_stopping_keeps_the_best_epoch(corpus):
