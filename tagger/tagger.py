@@ -132,7 +132,13 @@ class Tagger:
         }
         _write_json(folder / CONFIG_FILE, config)
         _write_json(folder / VOCAB_FILE, self.vocabs.to_json())
-        self.model.save_weights(str(folder / WEIGHTS_FILE))
+        model = self.model
+        if getattr(model, "optimizer", None) is not None:
+            # A compiled model also writes its updater's state (Adam's moments, the weight average): three to
+            # four times the weights, and of no use for tagging. An uncompiled copy writes the weights alone.
+            model = build_model(self.config, self.sizes)
+            model.set_weights(self.model.get_weights())
+        model.save_weights(str(folder / WEIGHTS_FILE))
         _write_json(folder / METRICS_FILE, metrics or {})
         (folder / CARD_FILE).write_text(card or f"# postag {self.config.architecture} tagger\n", encoding="utf-8")
 

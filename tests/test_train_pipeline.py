@@ -57,6 +57,18 @@ def test_weight_average_is_kept_but_training_goes_on_from_the_updaters_weights(t
     assert max(differences) > 1e-4
 
 
+def test_the_model_directory_holds_the_weights_without_the_updaters_state(corpus, tmp_path):
+    import h5py
+
+    result = train(corpus, TaggerConfig(architecture="fcn", epochs=1, **TINY), output=tmp_path / "model")
+    assert result.tagger.model.optimizer is not None  # compiled for training...
+    with h5py.File(tmp_path / "model" / "model.weights.h5", "r") as weights:
+        assert "optimizer" not in weights and "layers" in weights  # ...yet only the model's weights are saved
+    loaded = Tagger.load(tmp_path / "model")
+    for a, b in zip(loaded.model.get_weights(), result.tagger.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_early_stopping_keeps_the_best_epoch(corpus):
     # A learning rate this large wrecks the model after the first epochs; the best one must be kept.
     config = TaggerConfig(architecture="fcn", epochs=8, patience=2, learning_rate=0.05, lr_decay=1.0, **TINY)
