@@ -185,7 +185,7 @@ class RNNBody(layers.Layer):
 
     Training runs Keras' LSTM/GRU layers. Inference with an LSTM runs `projected_lstm` on the same weights:
     Keras' loop multiplies each step's input by the input kernel inside the loop, a small matrix product
-    per step; projecting every step at once first is one large product and tags about a fifth faster on
+    per step; projecting every step at once first is one large product, and EWT test tags about 15% faster on
     a CPU (same outputs, tested).
     """
 
