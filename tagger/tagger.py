@@ -82,8 +82,8 @@ class Tagger:
         """Tags for every sentence, batching sentences of similar length (never one call per sentence).
 
         A batch holds at most `batch_size` sentences and `max_tokens` padded positions, and at most a tenth
-        of it is padding: on EWT test that is 27k padded positions instead of 33k with fixed batches of 256,
-        and the rnn tags about a tenth faster.
+        of it is padding: on EWT test that is 27k padded positions instead of 33k with fixed batches of 256
+        (the speed difference is within this machine's noise: benchmarks/tagging_speed.py).
         """
         sentences = [list(s) for s in sentences]
         results: list[list[str]] = [[] for _ in sentences]
