@@ -30,19 +30,16 @@ FIXED = {"batch_size": 256, "max_tokens": 256 * 64, "max_padding": None}
 
 def measure(model: str, corpus_name: str, split: str, passes: int) -> dict:
     """One process's fastest pass for each batching, in tokens per second."""
-    import tagger.tagger as tagger_module
     from corpora.registry import load_named_corpus
     from tagger import Tagger
 
     tagger = Tagger.load(model)
     sentences = [list(s.words) for s in getattr(load_named_corpus(corpus_name), split)]
     tokens = sum(map(len, sentences))
-    default_padding = tagger_module.INFERENCE_PADDING
-    best = {"default": float("inf"), "fixed": float("inf")}
+    batchings = {"default": {}, "fixed": FIXED}
+    best = {name: float("inf") for name in batchings}
     for round_number in range(passes + 1):  # round 0 warms both up and is not counted
-        for name in ("default", "fixed"):
-            options = {} if name == "default" else {k: v for k, v in FIXED.items() if k != "max_padding"}
-            tagger_module.INFERENCE_PADDING = default_padding if name == "default" else FIXED["max_padding"]
+        for name, options in batchings.items():
             started = time.perf_counter()
             tagger.tag_sents(sentences, **options)
             if round_number:

@@ -191,8 +191,9 @@ def train(
         for epoch in range(1, config.epochs + 1):
             epoch_start = time.perf_counter()
             callbacks = [_BatchReporter(notify, epoch, config.epochs, batches_per_epoch)]
-            fit = tagger.model.fit(dataset, epochs=1, verbose=0, shuffle=False,
-                                   callbacks=callbacks + ([last_weights] if last_weights else []))
+            if last_weights is not None:
+                callbacks.append(last_weights)
+            fit = tagger.model.fit(dataset, epochs=1, verbose=0, shuffle=False, callbacks=callbacks)
             train_loss = float(fit.history["loss"][-1])
             dev_accuracy = evaluate(tagger, corpus.dev).accuracy if corpus.dev else None
             record = EpochRecord(epoch, train_loss, dev_accuracy, time.perf_counter() - epoch_start)

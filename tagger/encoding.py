@@ -58,7 +58,6 @@ class SentenceEncoder:
         self.affix_buckets = affix_buckets
         self._char_cache: dict[str, list[int]] = {}
         self._affix_cache: dict[str, list[int]] = {}
-        self._word_id_cache: dict[str, int] = {}
         self._bow, self._eow = vocabs.chars.id(BOW), vocabs.chars.id(EOW)
 
     def char_ids(self, word: str) -> list[int]:
@@ -83,14 +82,6 @@ class SentenceEncoder:
                 self._affix_cache[word] = cached
         return cached
 
-    def word_id(self, word: str) -> int:
-        cached = self._word_id_cache.get(word)
-        if cached is None:
-            cached = self.vocabs.words.id(self.vocabs.word_key(word))
-            if len(self._word_id_cache) < CACHE_LIMIT:
-                self._word_id_cache[word] = cached
-        return cached
-
     def inputs(self, sentences: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
         """The model's input dict for a batch of sentences."""
         batch = len(sentences)
@@ -99,10 +90,11 @@ class SentenceEncoder:
         word_ids = np.full((batch, length), PAD_ID, dtype=np.int32)
         spelling_index = np.full((batch, length), PAD_ID, dtype=np.int32)
         affixes = np.full((batch, length, len(AFFIX_KINDS)), PAD_ID, dtype=np.int32)
+        vocab, key = self.vocabs.words, self.vocabs.word_key
         for i, sentence in enumerate(sentences):
             if not sentence:
                 continue
-            word_ids[i, : len(sentence)] = [self.word_id(w) for w in sentence]
+            word_ids[i, : len(sentence)] = [vocab.id(key(w)) for w in sentence]
             spelling_index[i, : len(sentence)] = [rows.setdefault(w, len(rows) + 1) for w in sentence]
             affixes[i, : len(sentence)] = [self.affix_ids(w) for w in sentence]
         chars = [self.char_ids(w) for w in rows]
@@ -143,17 +135,15 @@ def length_batches(lengths: Sequence[int], batch_size: int, rng: np.random.Gener
     batches = []
     start = 0
     while start < len(order):
-        end = min(start + batch_size, len(order))  # one past the batch's last sentence
-        if max_tokens or max_padding is not None:
-            end = start + 1
-            while end < len(order) and end - start < batch_size:
-                # Sorted ascending: the candidate is the longest of the grown batch.
-                positions = max(int(sorted_lengths[end]), 1) * (end + 1 - start)
-                if max_tokens and positions > max_tokens:
-                    break
-                if max_padding is not None and 1 - (real[end + 1] - real[start]) / positions > max_padding:
-                    break
-                end += 1
+        end = start + 1  # one past the batch's last sentence; grown while the next sentence fits
+        while end < len(order) and end - start < batch_size:
+            # Sorted ascending: the candidate is the longest of the grown batch.
+            positions = max(int(sorted_lengths[end]), 1) * (end + 1 - start)
+            if max_tokens and positions > max_tokens:
+                break
+            if max_padding is not None and 1 - (real[end + 1] - real[start]) / positions > max_padding:
+                break
+            end += 1
         batches.append(order[start:end])
         start = end
     if rng is not None:

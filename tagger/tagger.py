@@ -29,8 +29,6 @@ FORMAT_VERSION = 2
 CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE, METRICS_FILE, CARD_FILE = (
     "config.json", "vocab.json", "model.weights.h5", "metrics.json", "README.md")
 REQUIRED_FILES = (CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE)
-# The largest share of padded positions in an inference batch.
-INFERENCE_PADDING = 0.1
 HOW_TO_GET_A_MODEL = "train one with `postag train --corpus ud:en_ewt --output DIR` (see `postag train --help`)"
 
 
@@ -77,19 +75,19 @@ class Tagger:
     def tag(self, words: Sequence[str]) -> list[str]:
         return self.tag_sents([words])[0]
 
-    def tag_sents(self, sentences: Sequence[Sequence[str]], batch_size: int = 1024,
-                  max_tokens: int = 8192) -> list[list[str]]:
+    def tag_sents(self, sentences: Sequence[Sequence[str]], batch_size: int = 1024, max_tokens: int = 8192,
+                  max_padding: float | None = 0.1) -> list[list[str]]:
         """Tags for every sentence, batching sentences of similar length (never one call per sentence).
 
-        A batch holds at most `batch_size` sentences and `max_tokens` padded positions, and at most a tenth
-        of it is padding: on EWT test that is 27k padded positions instead of 33k with fixed batches of 256
-        (the speed difference is within this machine's noise: benchmarks/tagging_speed.py).
+        A batch holds at most `batch_size` sentences, `max_tokens` padded positions and a `max_padding` share
+        of padding: on EWT test that is 27k padded positions instead of 33k with fixed batches of 256 (the
+        speed difference is within this machine's noise: benchmarks/tagging_speed.py).
         """
         sentences = [list(s) for s in sentences]
         results: list[list[str]] = [[] for _ in sentences]
         lengths = [len(s) for s in sentences]
         tag_items = self.vocabs.tags.items
-        for batch in length_batches(lengths, batch_size, max_tokens=max_tokens, max_padding=INFERENCE_PADDING):
+        for batch in length_batches(lengths, batch_size, max_tokens=max_tokens, max_padding=max_padding):
             batch_sentences = [sentences[i] for i in batch]
             if not any(batch_sentences):
                 continue
