@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipelines.files import write_atomically  # noqa: E402
+from common.files import write_atomically  # noqa: E402
 
 TARGET_SECONDS = 30 * 60
 ARCHITECTURES = ("fcn", "window", "rnn")

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines.files import write_atomically  # noqa: E402
+from common.files import write_atomically  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_RUNS = [

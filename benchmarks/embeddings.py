@@ -38,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipelines.files import write_atomically  # noqa: E402
+from common.files import write_atomically  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"
 NOUNS = ("man", "house", "city", "money", "water", "church", "school", "car", "government", "year")

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipelines.files import write_atomically  # noqa: E402
+from common.files import write_atomically  # noqa: E402
 
 
 def default_data_dir() -> Path:

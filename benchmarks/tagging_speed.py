@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines.files import write_atomically  # noqa: E402
+from common.files import write_atomically  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 # Before padding-capped batches, tag_sents used batches of 256 sentences and at most 256 x 64 positions.

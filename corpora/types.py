@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from common.errors import PostagError
 
-class CorpusError(ValueError):
+
+class CorpusError(PostagError):
     """A corpus cannot be read: the message names the file and, where known, the line."""
 
 

@@ -14,9 +14,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from common.files import replace_directory
 from corpora import Sentence
-
-from .files import replace_directory
 
 MOST_FREQUENT = "most-frequent"
 PERCEPTRON = "perceptron"

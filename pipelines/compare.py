@@ -30,12 +30,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.files import write_atomically
 from corpora import Corpus, count_tokens
 
 from .baselines import BASELINES, DESCRIPTIONS, MOST_FREQUENT, PERCEPTRON
 from .errors import PipelineError
 from .evaluate import Evaluation, score
-from .files import write_atomically
 from .significance import holm, mcnemar
 
 FORMAT_VERSION = 1

@@ -253,7 +253,7 @@ def _matching_record(model_dir: Path, job: dict) -> dict | None:
 
 
 def _write_record(model_dir: Path, job: dict, train_seconds, peak, setup_rss) -> None:
-    from .files import write_atomically
+    from common.files import write_atomically
 
     record = {**_record_identity(job), "run": job["run"], "train_seconds": train_seconds, "peak_rss_bytes": peak,
               "setup_rss_bytes": setup_rss, "complete": True}

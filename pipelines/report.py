@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from .files import write_atomically
+from common.files import write_atomically
 
 MISSING = "—"
 TOP_TAGS = 10

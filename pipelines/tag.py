@@ -7,11 +7,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.files import write_atomically as write_file_atomically
 from corpora import Sentence, format_conllu, tokenize
 from corpora.textfile import read_text
 
 from .errors import PipelineError
-from .files import write_atomically as write_file_atomically
 
 FORMATS = ("text", "tsv", "conllu", "json")
 XPOS_TAGSETS = ("xpos", "ptb", "brown", "native")

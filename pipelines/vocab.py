@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.files import write_atomically
 from corpora import CorpusError, count_tokens
 
 from .errors import PipelineError
-from .files import write_atomically
 
 VOCAB_KIND = "postag-word-vocab"
 VOCAB_FORMAT_VERSION = 1
