@@ -18,7 +18,7 @@ from .registry import (
 from .split import parse_split, split_sentences
 from .textfile import decode as decode_text
 from .textfile import read_raw_text
-from .tokenize import tokenize
+from .tokenize import tokenize, tokenize_stream
 from .types import Corpus, CorpusError, CorpusNotFoundError, Sentence, count_tokens
 from .wordtag import format_word_tag, read_word_tag
 
@@ -53,4 +53,5 @@ __all__ = [
     "read_word_tag",
     "split_sentences",
     "tokenize",
+    "tokenize_stream",
 ]

@@ -4,8 +4,8 @@ comes whole or in chunks of any size (a file read block by block, standard input
 The rule, applied from the start of the text and again from the end of each piece:
 
 1. a blank line (a line end, then a line of nothing but spaces or tabs, then its line end: Unix, Windows or
-   old Mac) ends the piece, as a paragraph ends, if it starts within `limit` characters of the piece start
-   and ends within `limit + LOOKAHEAD`;
+   old Mac) ends the piece, as a paragraph ends, if it starts at most `limit` characters after the piece
+   start and ends less than `limit + lookahead` characters after it;
 2. otherwise, if more than `limit` characters are left, the piece is cut inside its first `limit`
    characters, at the last of these that exists, in this order:
    a. a line end just after sentence-final punctuation (".", "?" or "!", then any closing quotes or brackets
@@ -17,8 +17,10 @@ The rule, applied from the start of the text and again from the end of each piec
    never between the two characters of a Windows line end, except in case e;
 3. otherwise the rest of the text is the last piece.
 
-Pieces of nothing but whitespace are dropped. Every decision reads at most `limit + LOOKAHEAD` characters
-from the piece start, which is why a reader of chunks can make the same decisions holding about that much.
+Pieces of nothing but whitespace are dropped; no piece is longer than `limit`. Every decision reads at most
+`limit + lookahead` characters from the piece start, which is why a reader of chunks can make the same
+decisions holding about that much. Text with paragraphs shorter than the limit is cut into exactly its
+paragraphs.
 """
 
 from __future__ import annotations
@@ -48,13 +50,13 @@ _CUT_PLACES = (
 _NON_SPACE = re.compile(r"\S")
 
 
-def split_pieces(text: str, limit: int = PIECE_LIMIT) -> Iterator[tuple[int, str]]:
+def split_pieces(text: str, limit: int = PIECE_LIMIT, lookahead: int = LOOKAHEAD) -> Iterator[tuple[int, str]]:
     """(offset of the piece in `text`, piece) for the whole text at once."""
-    window = limit + LOOKAHEAD
+    window = limit + lookahead
     start = 0
     while start < len(text):
         stop = min(len(text), start + window)
-        cut = _cut(text, start, stop, start, stop == len(text), limit)
+        cut = _cut(text, start, stop, start, stop == len(text), limit, window)
         assert cut is not None  # the whole window or the rest of the text is always enough to decide
         end, resume = cut
         if _NON_SPACE.search(text, start, end):
@@ -62,10 +64,12 @@ def split_pieces(text: str, limit: int = PIECE_LIMIT) -> Iterator[tuple[int, str
         start = resume
 
 
-def iter_pieces(chunks: Iterable[str], limit: int = PIECE_LIMIT) -> Iterator[tuple[int, str]]:
-    """The same pieces as `split_pieces` of the chunks joined, holding about `limit + LOOKAHEAD` characters
+def iter_pieces(
+    chunks: Iterable[str], limit: int = PIECE_LIMIT, lookahead: int = LOOKAHEAD
+) -> Iterator[tuple[int, str]]:
+    """The same pieces as `split_pieces` of the chunks joined, holding about `limit + lookahead` characters
     beyond the chunk being read. A piece ended by a blank line is given as soon as that line is read."""
-    window = limit + LOOKAHEAD
+    window = limit + lookahead
     buffer, start, offset = "", 0, 0  # offset: where buffer[0] is in the whole text
     search_from = 0  # no blank line can start between `start` and here: the search resumes here
     chunk_iterator = iter(chunks)
@@ -91,7 +95,7 @@ def iter_pieces(chunks: Iterable[str], limit: int = PIECE_LIMIT) -> Iterator[tup
         final = exhausted and stop == len(buffer)
         if start == stop and exhausted:
             return
-        cut = _cut(buffer, start, stop, search_from, final, limit)
+        cut = _cut(buffer, start, stop, search_from, final, limit, window)
         if cut is None:
             search_from = _where_a_blank_line_may_start(buffer, search_from, stop)
             continue
@@ -101,11 +105,13 @@ def iter_pieces(chunks: Iterable[str], limit: int = PIECE_LIMIT) -> Iterator[tup
         start = search_from = resume
 
 
-def _cut(text: str, start: int, stop: int, search_from: int, final: bool, limit: int) -> tuple[int, int] | None:
+def _cut(
+    text: str, start: int, stop: int, search_from: int, final: bool, limit: int, window: int
+) -> tuple[int, int] | None:
     """(end of the piece starting at `start`, start of what follows), decided from text[start:stop], where
-    stop is start + limit + LOOKAHEAD or the end of the text (`final`); None when more text is needed."""
+    stop is start + window or the end of the text (`final`); None when more text is needed."""
     blank = _BLANK_LINE.search(text, search_from, stop)
-    whole_window = stop - start == limit + LOOKAHEAD
+    whole_window = stop - start == window
     # A blank line that reaches the end of a whole window might go on ("\r" then "\n"): too long, whether
     # the text ends there or not, so that a reader of chunks need not know whether more text follows.
     if blank and blank.start() - start <= limit and (blank.end() < stop or (final and not whole_window)):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from .pieces import iter_pieces, split_pieces
 from .types import Sentence
@@ -49,6 +50,13 @@ def tokenize_stream(chunks: Iterable[str]) -> Iterator[Sentence]:
         yield from _tokenize_piece(piece, offset)
 
 
+def clear_caches() -> None:
+    """Forget the remembered decisions and splits, as in a fresh process (to measure speed on unseen text)."""
+    _break_decisions.clear()
+    _splits_between_spaces.clear()
+    _splits.clear()
+
+
 def tokenize_with_nltk(text: str) -> list[Sentence]:
     """The same as tokenize(text), computed by NLTK's own classes: kept to check the rules above against."""
     sentence_splitter, word_tokenizer = _nltk_tokenizers()
@@ -69,6 +77,7 @@ def tokenize_with_nltk(text: str) -> list[Sentence]:
     return sentences
 
 
+@lru_cache(maxsize=1)
 def _nltk_tokenizers():
     from nltk.tokenize import TreebankWordTokenizer
     from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
@@ -273,25 +282,25 @@ _splits: dict[tuple[str, str, str], tuple[int, ...]] = {}
 def _split_words(piece: str, start: int, end: int, offset: int, words: list, spans: list) -> None:
     """Treebank's words of piece[start:end], each with its span (shifted by `offset`), appended."""
     sentence = piece[start:end]
-    if sentence[0] == " " or "  " in sentence or _SPACE_BUT_BLANK.search(sentence):
+    if not sentence or sentence[0] == " " or sentence[-1] == " " or "  " in sentence \
+            or _SPACE_BUT_BLANK.search(sentence):
         _split_words_anywhere(piece, start, end, offset, words, spans)
         return
     # Words separated by single spaces, the usual case: the runs between first and last have a space either
     # side. (A sentence never ends with a space.)
     runs = sentence.split(" ")
     position = offset + start
-    last = len(runs) - 1
+    if len(runs) == 1:
+        _append_run(runs[0], position, "", "", words, spans)
+        return
+    _append_run(runs[0], position, "", " ", words, spans)
+    position += len(runs[0]) + 1
     split_between_spaces = _splits_between_spaces.get
-    for index, run in enumerate(runs):
-        if 0 < index < last:
-            lengths = split_between_spaces(run)
-            if lengths is None:
-                lengths = _remember(_splits_between_spaces, run, _split_run(run, " ", " "))
-        else:
-            key = ("" if index == 0 else " ", run, "" if index == last else " ")
-            lengths = _splits.get(key)
-            if lengths is None:
-                lengths = _remember(_splits, key, _split_run(run, key[0], key[2]))
+    for index in range(1, len(runs) - 1):
+        run = runs[index]
+        lengths = split_between_spaces(run)
+        if lengths is None:
+            lengths = _remember(_splits_between_spaces, run, _split_run(run, " ", " "))
         run_end = position + len(run)
         if lengths:
             _append_split(run, position, lengths, words, spans)
@@ -299,6 +308,19 @@ def _split_words(piece: str, start: int, end: int, offset: int, words: list, spa
             words.append(run)
             spans.append((position, run_end))
         position = run_end + 1
+    _append_run(runs[-1], position, " ", "", words, spans)
+
+
+def _append_run(run: str, position: int, before: str, after: str, words: list, spans: list) -> None:
+    key = (before, run, after)
+    lengths = _splits.get(key)
+    if lengths is None:
+        lengths = _remember(_splits, key, _split_run(run, before, after))
+    if lengths:
+        _append_split(run, position, lengths, words, spans)
+    else:
+        words.append(run)
+        spans.append((position, position + len(run)))
 
 
 def _split_words_anywhere(piece: str, start: int, end: int, offset: int, words: list, spans: list) -> None:
