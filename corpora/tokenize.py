@@ -3,7 +3,8 @@
 The text is cut into pieces that no sentence spans (corpora.pieces: paragraphs, and long paragraphs at line
 ends). Each piece is split as NLTK's untrained PunktSentenceTokenizer (with the abbreviations below) splits
 sentences, and each sentence as NLTK's TreebankWordTokenizer splits words, with the same words and offsets
-(tests compare the two on UD English EWT and NLTK's raw corpora), about ten times faster:
+(tests compare the two on UD English EWT and NLTK's raw corpora), five to eight times faster
+(benchmarks/rule_tokenizer.md):
 
 - sentences: the candidate ends and the contexts Punkt looks at are found by the same regular expressions;
   the decision for a context, which untrained Punkt makes from its words alone, is a short function (and
@@ -143,7 +144,9 @@ _PUNKT_PUNCTUATION = frozenset(";:,.!?")
 _LETTER_SYMBOLS = re.compile("[\u24b6-\u24e9\U0001f130-\U0001f149\U0001f150-\U0001f169\U0001f170-\U0001f189]")
 
 _break_decisions: dict[str, bool] = {}
-_CACHE_SIZE = 200_000  # entries per cache, then it starts again: long streams see ever new contexts
+# Entries per cache (all of EWT's raw text makes 48,000 in three, 6 MB); then it starts again, so that a long
+# stream's memory stays bounded.
+_CACHE_SIZE = 50_000
 
 
 def _sentence_bounds(piece: str) -> list[tuple[int, int]]:

@@ -3,6 +3,7 @@
 import io
 import os
 import time
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -253,3 +254,12 @@ def test_nltk_raw_corpora_are_tokenized_as_nltk_does(corpus, every):
     assert files
     for name, text in files:
         assert tokenize(text) == tokenize_with_nltk(text), name
+
+
+@pytest.mark.skipif(unicodedata.category("\U0001e4f0") != "Cn", reason="Python's Unicode tables know Nag Mundari")
+def test_letters_and_digits_newer_than_pythons_unicode_are_not_letters_or_digits():
+    # The one known difference from NLTK, whose `regex` module has newer Unicode tables: in Nag Mundari
+    # (Unicode 15), NLTK keeps "10:𞓵𞓰" whole and "𞓐." as an initial; here they are split.
+    assert tokenize("Time 10:\U0001e4f5\U0001e4f0 now.")[0].words == ("Time", "10", ":", "\U0001e4f5\U0001e4f0",
+                                                                      "now", ".")
+    assert [s.words for s in tokenize("Mr \U0001e4d0. Smith")] == [("Mr", "\U0001e4d0", "."), ("Smith",)]
