@@ -43,7 +43,7 @@ class TrainProgress:
 
 @dataclass
 class TrainResult:
-    tagger: object  # tagger.Tagger, holding the best weights
+    tagger: object  # tagger.training.KerasTagger, holding the best weights
     history: list[EpochRecord]
     best_epoch: int
     train_seconds: float
@@ -92,7 +92,7 @@ def training_batches(encoder, sentences, batch_size: int, rng: np.random.Generat
     """A tf.data pipeline of length-bucketed, padded batches, reshuffled every epoch."""
     import tensorflow as tf
 
-    from tagger.tagger import input_signature
+    from tagger.training.keras_tagger import input_signature
 
     lengths = [len(s) for s in sentences]
 
@@ -155,7 +155,7 @@ def train(
     """
     import keras
 
-    from tagger import Tagger, count_parameters, sequence_loss
+    from tagger.training import KerasTagger, count_parameters, sequence_loss
 
     check_corpus(corpus)
     notify = progress or (lambda event: None)
@@ -172,7 +172,7 @@ def train(
     weight_average = uses_weight_average(config, batches_per_epoch)
     metadata["weight_average"] = weight_average
     with distribution_strategy().scope():
-        tagger = Tagger(config, vocabs, metadata=metadata, word_vectors=word_vectors)
+        tagger = KerasTagger(config, vocabs, metadata=metadata, word_vectors=word_vectors)
         tagger.model.compile(optimizer=make_optimizer(config, weight_average), loss=sequence_loss,
                              jit_compile=False)
     dataset = training_batches(tagger.encoder, corpus.train, config.batch_size, rng)

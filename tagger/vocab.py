@@ -64,10 +64,18 @@ class Vocab:
 
     @classmethod
     def from_json(cls, data: dict) -> Vocab:
-        try:
-            return cls(items=list(data["items"]), counts=dict(data.get("counts", {})), has_unk=bool(data["has_unk"]))
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"malformed vocabulary: missing or bad field {error}") from None
+        """A vocabulary from its JSON form, every field type-checked: a damaged file is a ValueError."""
+        if not isinstance(data, dict):
+            raise ValueError("malformed vocabulary: expected a JSON object")
+        items, counts, has_unk = data.get("items"), data.get("counts", {}), data.get("has_unk")
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise ValueError("malformed vocabulary: 'items' must be a list of strings")
+        if not isinstance(counts, dict) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts.values()):
+            raise ValueError("malformed vocabulary: 'counts' must map strings to counts")
+        if not isinstance(has_unk, bool):
+            raise ValueError("malformed vocabulary: 'has_unk' must be true or false")
+        return cls(items=items, counts=counts, has_unk=has_unk)
 
 
 @dataclass
@@ -78,6 +86,7 @@ class Vocabularies:
     chars: Vocab
     tags: Vocab
     lowercase: bool = True
+    _training_forms: set[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, sentences_words: list[list[str]] | list[tuple[str, ...]], sentences_tags,
@@ -95,8 +104,14 @@ class Vocabularies:
         return word.lower() if self.lowercase else word
 
     def seen_in_training(self, word: str) -> bool:
-        """Whether the exact form occurred in the training data (counts keep every form)."""
-        return self.word_key(word) in self.words.counts
+        """Whether the word, lowercased, occurred in the training data (counts keep every form seen).
+
+        The one definition of an unseen word that evaluate, compare and `corpora stats` share, whatever the
+        model's own `lowercase` setting: "Apple" is seen when training had "apple".
+        """
+        if self._training_forms is None:
+            self._training_forms = {form.lower() for form in self.words.counts}
+        return word.lower() in self._training_forms
 
     def to_json(self) -> dict:
         return {"lowercase": self.lowercase, "words": self.words.to_json(), "chars": self.chars.to_json(),
@@ -104,8 +119,12 @@ class Vocabularies:
 
     @classmethod
     def from_json(cls, data: dict) -> Vocabularies:
-        try:
-            return cls(words=Vocab.from_json(data["words"]), chars=Vocab.from_json(data["chars"]),
-                       tags=Vocab.from_json(data["tags"]), lowercase=bool(data["lowercase"]))
-        except KeyError as error:
-            raise ValueError(f"malformed vocabulary file: missing {error}") from None
+        if not isinstance(data, dict):
+            raise ValueError("malformed vocabulary file: expected a JSON object")
+        missing = [key for key in ("words", "chars", "tags", "lowercase") if key not in data]
+        if missing:
+            raise ValueError(f"malformed vocabulary file: missing {', '.join(missing)}")
+        if not isinstance(data["lowercase"], bool):
+            raise ValueError("malformed vocabulary file: 'lowercase' must be true or false")
+        return cls(words=Vocab.from_json(data["words"]), chars=Vocab.from_json(data["chars"]),
+                   tags=Vocab.from_json(data["tags"]), lowercase=data["lowercase"])

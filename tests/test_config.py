@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from tagger import ARCHITECTURES
+from tagger.training import ARCHITECTURES
 from tagger.config import ARCHITECTURE_NAMES, ConfigError, TaggerConfig
 
 

@@ -9,6 +9,7 @@ from corpora import Corpus
 from pipelines.errors import PipelineError
 from pipelines.train import train, uses_weight_average
 from tagger import Tagger, TaggerConfig
+from tagger.training import KerasTagger
 
 TINY = dict(word_dim=8, char_dim=4, char_filters=4, hidden_dim=8, depth=1, batch_size=4, min_count=1)
 
@@ -64,7 +65,7 @@ def test_the_model_directory_holds_the_weights_without_the_updaters_state(corpus
     assert result.tagger.model.optimizer is not None  # compiled for training...
     with h5py.File(tmp_path / "model" / "model.weights.h5", "r") as weights:
         assert "optimizer" not in weights and "layers" in weights  # ...yet only the model's weights are saved
-    loaded = Tagger.load(tmp_path / "model")
+    loaded = KerasTagger.load(tmp_path / "model")
     for a, b in zip(loaded.model.get_weights(), result.tagger.model.get_weights()):
         np.testing.assert_array_equal(a, b)
 
@@ -106,7 +107,7 @@ def test_existing_model_survives_a_failed_save(corpus, tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("tagger.tagger.Tagger.write_files", crash)
+    monkeypatch.setattr("tagger.training.keras_tagger.KerasTagger.write_files", crash)
     with pytest.raises(OSError):
         train(corpus, TaggerConfig(architecture="fcn", epochs=1, seed=7, **TINY), output=output)
     assert (output / "model.weights.h5").read_bytes() == before

@@ -15,10 +15,10 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from .config import ARCHITECTURE_NAMES, TaggerConfig
-from .encoding import AFFIX_KINDS
+from ..config import ARCHITECTURE_NAMES, TaggerConfig
+from ..encoding import AFFIX_KINDS
 from .layers import DenseStack, dense, lecun_normal
-from .vocab import PAD_ID, UNK_ID
+from ..vocab import PAD_ID, UNK_ID
 
 AFFIX_COUNT = len(AFFIX_KINDS)
 
