@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -200,8 +199,10 @@ def evaluate(
     from pipelines.evaluate import evaluate as run_evaluation
 
     tagger = _load_tagger(model)
-    description, gold = load_gold(data, split, tagset or tagger.metadata.get("tagset", "upos"), file_format)
-    result = run_evaluation(tagger, gold)
+    tagset = tagset or tagger.tagsets[0]
+    description, gold = load_gold(data, split, tagset, file_format)
+    # A tagger with several heads (UPOS and XPOS) is scored on the one that --tagset names.
+    result = run_evaluation(tagger, gold, tagset=tagset if tagset in tagger.tagsets else None)
     if as_json:
         print(json.dumps({"model": str(model), "data": description, **result.to_json()}, ensure_ascii=False))
         return

@@ -38,19 +38,25 @@ def _fields(line: str) -> list[str] | None:
 
 def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "upos") -> Iterator[Sentence]:
     """Sentences from numbered lines; `source` names the file in error messages."""
-    if tagset not in TAG_COLUMNS:
-        raise CorpusError(f"{source}: CoNLL-U has no tagset {tagset!r}; choose from upos, xpos")
-    column = TAG_COLUMNS[tagset]
+    tagsets = tagset.split(",")  # "upos,xpos": both columns, the first as Sentence.tags
+    for name in tagsets:
+        if name not in TAG_COLUMNS:
+            raise CorpusError(f"{source}: CoNLL-U has no tagset {name!r}; choose from upos, xpos or upos,xpos")
+    columns = [TAG_COLUMNS[name] for name in tagsets]
     strings: dict[str, str] = {}
     intern = strings.setdefault  # one string object per distinct word or tag: memory for big corpora
     words: list[str] = []
-    tags: list[str] = []
+    layers: list[list[str]] = [[] for _ in columns]
+
+    def sentence() -> Sentence:
+        return Sentence(tuple(words), tuple(layers[0]), more_tags=tuple(tuple(layer) for layer in layers[1:]))
+
     for number, raw_line in lines:
         line = raw_line.rstrip(" \t")
         if not line.strip():
             if words:
-                yield Sentence(tuple(words), tuple(tags))
-                words, tags = [], []
+                yield sentence()
+                words, layers = [], [[] for _ in columns]
             continue
         if line.startswith("#"):
             continue
@@ -64,19 +70,21 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
             if "-" in fields[0] or "." in fields[0]:
                 continue
             raise CorpusError(f"{source}:{number}: CoNLL-U ID {fields[0]!r} is not a number")
-        form, tag = fields[1], fields[column]
+        form = fields[1]
         if not form:
             raise CorpusError(f"{source}:{number}: empty FORM in CoNLL-U line")
-        if not tag or tag == "_":
-            other = "upos" if tagset == "xpos" else "xpos"
-            raise CorpusError(
-                f"{source}:{number}: no {tagset.upper()} tag (column {column + 1}) for {form!r}; "
-                f"if the file has no {tagset.upper()} tags, use --tagset {other}"
-            )
+        for name, column, layer in zip(tagsets, columns, layers):
+            tag = fields[column]
+            if not tag or tag == "_":
+                other = "upos" if name == "xpos" else "xpos"
+                raise CorpusError(
+                    f"{source}:{number}: no {name.upper()} tag (column {column + 1}) for {form!r}; "
+                    f"if the file has no {name.upper()} tags, use --tagset {other}"
+                )
+            layer.append(intern(tag, tag))
         words.append(intern(form, form))
-        tags.append(intern(tag, tag))
     if words:  # a file whose last sentence lacks the closing blank line
-        yield Sentence(tuple(words), tuple(tags))
+        yield sentence()
 
 
 def read_conllu(path: str | Path, tagset: str = "upos") -> list[Sentence]:

@@ -20,10 +20,15 @@ class Sentence:
     words: tuple[str, ...]
     tags: tuple[str, ...] = ()  # empty for untagged input
     spans: tuple[tuple[int, int], ...] = ()  # character offsets when tokenized from raw text
+    # Tags of further tagsets, in the order of Corpus.tagsets[1:] (UPOS and XPOS read together for a tagger
+    # with two output heads); empty for a single tagset.
+    more_tags: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if self.tags and len(self.tags) != len(self.words):
             raise ValueError(f"{len(self.words)} words but {len(self.tags)} tags")
+        if any(len(tags) != len(self.words) for tags in self.more_tags):
+            raise ValueError(f"{len(self.words)} words but a further tag layer of another length")
         if self.spans and len(self.spans) != len(self.words):
             raise ValueError(f"{len(self.words)} words but {len(self.spans)} spans")
 
@@ -38,6 +43,11 @@ class Corpus:
     train: list[Sentence] = field(default_factory=list)
     dev: list[Sentence] = field(default_factory=list)
     test: list[Sentence] = field(default_factory=list)
+
+    @property
+    def tagsets(self) -> tuple[str, ...]:
+        """One tagset, or several separated by commas ("upos,xpos"): Sentence.tags, then Sentence.more_tags."""
+        return tuple(self.tagset.split(","))
 
     def split(self, name: str) -> list[Sentence]:
         if name not in ("train", "dev", "test"):

@@ -35,6 +35,11 @@ HOW_TO_GET_A_MODEL = ("use the shipped model (--model en_ewt, see `postag models
 MAX_JSON_BYTES = 256 * 1024 * 1024
 
 
+def graph_outputs(heads: int) -> list[str]:
+    """Names of the graph's outputs: logits of the first head, then logits_1, logits_2, ... of further heads."""
+    return ["logits", *(f"logits_{i}" for i in range(1, heads))]
+
+
 def write_json(path: Path, data) -> None:
     """JSON that is JSON: NaN and infinities are refused rather than written as non-standard tokens."""
     try:

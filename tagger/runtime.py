@@ -16,7 +16,7 @@ import numpy as np
 from .config import TaggerConfig
 from .encoding import SentenceEncoder, length_batches
 from .errors import ConfigError, ModelError
-from .modeldir import GRAPH_FILE, VOCAB_FILE, WEIGHTS_FILE, check_model_directory, read_json
+from .modeldir import GRAPH_FILE, VOCAB_FILE, WEIGHTS_FILE, check_model_directory, graph_outputs, read_json
 from .pretrained import resolve_model
 from .vocab import PAD_ID, Vocabularies
 
@@ -36,6 +36,11 @@ class Tagger:
         self.metadata = metadata
         self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets)
         self.session = _open_session(graph, threads, directory / GRAPH_FILE)
+        # One output head per tagset: "upos" alone, or "upos,xpos" for a tagger trained on both.
+        self.tagsets = tuple(str(metadata.get("tagset") or "tags").split(","))
+        self.outputs = graph_outputs(len(vocabs.heads))
+        if len(self.tagsets) != len(self.outputs):
+            raise ModelError(f"{directory}: {len(self.outputs)} output heads but tagsets {', '.join(self.tagsets)}")
 
     @classmethod
     def load(cls, model: str | Path, threads: int | None = None) -> Tagger:
@@ -49,6 +54,8 @@ class Tagger:
             raise ModelError(f"{directory}: incompatible or damaged model: {error}") from None
         sizes = config_data.get("sizes")
         expected = {"words": len(vocabs.words), "chars": len(vocabs.chars), "tags": len(vocabs.tags)}
+        if vocabs.more_tags:
+            expected["more_tags"] = [len(vocab) for vocab in vocabs.more_tags]
         if sizes != expected:
             raise ModelError(f"{directory / 'config.json'}: its sizes {str(sizes)[:80]} do not match vocab.json "
                              f"{expected}; the model directory is damaged")
@@ -69,23 +76,38 @@ class Tagger:
 
     @property
     def tagset(self) -> list[str]:
-        return self.vocabs.tags.items[PAD_ID + 1 :]
+        """The tags of the first head (what `tag` gives without a `tagset`)."""
+        return self.tags_of(None)
 
-    def tag(self, words: Sequence[str]) -> list[str]:
-        return self.tag_sents([words])[0]
+    def tags_of(self, tagset: str | None) -> list[str]:
+        return self.vocabs.heads[self.head(tagset)].items[PAD_ID + 1 :]
 
-    def tag_sents(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
-        """The best tag of every word of every sentence."""
-        items = self.vocabs.tags.items
-        return [[items[i] for i in ids] for ids in self._best_ids(sentences)]
+    def head(self, tagset: str | None) -> int:
+        """The output head of a tagset name (None: the first head)."""
+        if tagset is None or tagset == self.tagsets[0]:
+            return 0
+        if tagset not in self.tagsets:
+            raise ModelError(f"the model tags with {', '.join(self.tagsets)}, not {str(tagset)[:40]!r}")
+        return self.tagsets.index(tagset)
 
-    def tag_sents_scored(self, sentences: Sequence[Sequence[str]], top_k: int = 1) -> list[list[list[tuple[str, float]]]]:
+    def tag(self, words: Sequence[str], tagset: str | None = None) -> list[str]:
+        return self.tag_sents([words], tagset)[0]
+
+    def tag_sents(self, sentences: Sequence[Sequence[str]], tagset: str | None = None) -> list[list[str]]:
+        """The best tag of every word of every sentence, in `tagset` (default: the model's first)."""
+        head = self.head(tagset)
+        items = self.vocabs.heads[head].items
+        return [[items[i] for i in ids] for ids in self._best_ids(sentences, head)]
+
+    def tag_sents_scored(self, sentences: Sequence[Sequence[str]], top_k: int = 1,
+                         tagset: str | None = None) -> list[list[list[tuple[str, float]]]]:
         """For every word, its `top_k` most probable tags with their probabilities, best first."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, not {top_k}")
-        items = self.vocabs.tags.items
+        head = self.head(tagset)
+        items = self.vocabs.heads[head].items
         results: list[list[list[tuple[str, float]]]] = [[] for _ in sentences]
-        for batch, logits, lengths in self._logits(sentences):
+        for batch, logits, lengths in self._logits(sentences, head):
             probabilities = _softmax(logits[..., PAD_ID + 1 :])
             k = min(top_k, probabilities.shape[-1])
             best = np.argsort(-probabilities, axis=-1, kind="stable")[..., :k]
@@ -95,22 +117,22 @@ class Tagger:
                                   for token_ids, p in zip(ids, probs)]
         return results
 
-    def accuracy(self, gold: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float:
+    def accuracy(self, gold: Sequence[tuple[Sequence[str], Sequence[str]]], tagset: str | None = None) -> float:
         """Token accuracy against (words, tags) pairs, as NLTK's TaggerI.accuracy."""
         gold = list(gold)
-        predicted = self.tag_sents([words for words, _ in gold])
+        predicted = self.tag_sents([words for words, _ in gold], tagset)
         pairs = [(p, g) for pred, (_, tags) in zip(predicted, gold) for p, g in zip(pred, tags)]
         return sum(p == g for p, g in pairs) / max(len(pairs), 1)
 
-    def _best_ids(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
+    def _best_ids(self, sentences: Sequence[Sequence[str]], head: int) -> list[np.ndarray]:
         results: list[np.ndarray] = [np.zeros(0, np.int64) for _ in sentences]
-        for batch, logits, lengths in self._logits(sentences):
+        for batch, logits, lengths in self._logits(sentences, head):
             best = np.argmax(logits[..., PAD_ID + 1 :], axis=-1) + PAD_ID + 1  # never the padding tag
             for row, index in enumerate(batch):
                 results[index] = best[row, : lengths[row]]
         return results
 
-    def _logits(self, sentences: Sequence[Sequence[str]]):
+    def _logits(self, sentences: Sequence[Sequence[str]], head: int):
         """(sentence indices, logits [B, T, tags], lengths) for length-bucketed batches of non-empty sentences."""
         sentences = [list(s) for s in sentences]
         lengths = [len(s) for s in sentences]
@@ -119,7 +141,7 @@ class Tagger:
             if not batch:
                 continue
             inputs = self.encoder.inputs([sentences[i] for i in batch])
-            (logits,) = self.session.run(None, inputs)
+            (logits,) = self.session.run([self.outputs[head]], inputs)
             yield batch, logits, [lengths[i] for i in batch]
 
 

@@ -80,17 +80,24 @@ class Vocab:
 
 @dataclass
 class Vocabularies:
-    """The three vocabularies a tagger needs; words are stored lowercased when `lowercase` is set."""
+    """The vocabularies a tagger needs; words are stored lowercased when `lowercase` is set.
+
+    `tags` is the first output head's tagset; `more_tags` those of further heads (a tagger trained on UPOS and
+    XPOS together), in the order of the model's `tagsets`.
+    """
 
     words: Vocab
     chars: Vocab
     tags: Vocab
     lowercase: bool = True
+    more_tags: list[Vocab] = field(default_factory=list)
     _training_forms: set[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, sentences_words: list[list[str]] | list[tuple[str, ...]], sentences_tags,
-              min_count: int = 2, lowercase: bool = True, max_size: int | None = None) -> Vocabularies:
+              min_count: int = 2, lowercase: bool = True, max_size: int | None = None,
+              more_tags: list | None = None) -> Vocabularies:
+        """`more_tags`: for each further head, its tag sequences (one per sentence)."""
         sentences_words = list(sentences_words)
         word_forms = ([w.lower() for w in words] for words in sentences_words) if lowercase else sentences_words
         return cls(
@@ -98,7 +105,13 @@ class Vocabularies:
             chars=Vocab.build([[BOW, EOW], *((ch for word in words for ch in word) for words in sentences_words)]),
             tags=Vocab.build(sentences_tags, has_unk=False),
             lowercase=lowercase,
+            more_tags=[Vocab.build(layer, has_unk=False) for layer in more_tags or []],
         )
+
+    @property
+    def heads(self) -> list[Vocab]:
+        """The tag vocabulary of every output head, the first head first."""
+        return [self.tags, *self.more_tags]
 
     def word_key(self, word: str) -> str:
         return word.lower() if self.lowercase else word
@@ -114,8 +127,11 @@ class Vocabularies:
         return word.lower() in self._training_forms
 
     def to_json(self) -> dict:
-        return {"lowercase": self.lowercase, "words": self.words.to_json(), "chars": self.chars.to_json(),
+        data = {"lowercase": self.lowercase, "words": self.words.to_json(), "chars": self.chars.to_json(),
                 "tags": self.tags.to_json()}
+        if self.more_tags:
+            data["more_tags"] = [vocab.to_json() for vocab in self.more_tags]
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> Vocabularies:
@@ -126,5 +142,9 @@ class Vocabularies:
             raise ValueError(f"malformed vocabulary file: missing {', '.join(missing)}")
         if not isinstance(data["lowercase"], bool):
             raise ValueError("malformed vocabulary file: 'lowercase' must be true or false")
+        more = data.get("more_tags", [])
+        if not isinstance(more, list):
+            raise ValueError("malformed vocabulary file: 'more_tags' must be a list of vocabularies")
         return cls(words=Vocab.from_json(data["words"]), chars=Vocab.from_json(data["chars"]),
-                   tags=Vocab.from_json(data["tags"]), lowercase=data["lowercase"])
+                   tags=Vocab.from_json(data["tags"]), lowercase=data["lowercase"],
+                   more_tags=[Vocab.from_json(vocab) for vocab in more])

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from tagger import Tagger, TaggerConfig, Vocabularies
-from tagger.training import ARCHITECTURES, KerasTagger, VocabSizes, build_model
 from tagger.encoding import AFFIX_KINDS
+from tagger.training import ARCHITECTURES, KerasTagger, VocabSizes, build_model
 
 SMALL = dict(word_dim=16, char_dim=8, char_filters=8, hidden_dim=16, depth=1, dropout=0.0, word_dropout=0.0)
 SIZES = VocabSizes(words=30, chars=20, tags=6)

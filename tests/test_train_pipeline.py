@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from corpora import Corpus
+from corpora import Corpus, Sentence
 from pipelines.errors import PipelineError
 from pipelines.train import train, uses_weight_average
 from tagger import Tagger, TaggerConfig
@@ -127,3 +127,24 @@ def test_untagged_or_empty_training_data_is_rejected(tiny_sentences):
         train(Corpus("empty", "upos"), TaggerConfig(**TINY))
     with pytest.raises(PipelineError, match="must be tagged"):
         train(Corpus("raw", "upos", train=[Sentence(("a", "b"))]), TaggerConfig(**TINY))
+
+
+def test_upos_and_xpos_heads_train_together_and_tag_apart(tiny_conllu, tmp_path):
+    from corpora import read_conllu
+    from pipelines.evaluate import evaluate
+
+    sentences = read_conllu(tiny_conllu, "upos,xpos")
+    assert sentences[0].tags[:2] == ("DET", "NOUN") and sentences[0].more_tags[0][:2] == ("DT", "NN")
+    corpus = Corpus("tiny", "upos,xpos", train=sentences, dev=sentences)
+    config = TaggerConfig(architecture="rnn", epochs=40, patience=0, lr_decay=1.0, learning_rate=0.01, **TINY)
+    result = train(corpus, config, output=tmp_path / "model")
+    runtime = Tagger.load(tmp_path / "model")
+    assert runtime.tagsets == ("upos", "xpos")
+    words = [s.words for s in sentences]
+    upos, xpos = runtime.tag_sents(words), runtime.tag_sents(words, tagset="xpos")
+    assert upos == result.tagger.tag_sents(words) and xpos == result.tagger.tag_sents(words, tagset="xpos")
+    assert set(runtime.tagset) == {t for s in sentences for t in s.tags}
+    assert {t for tags in xpos for t in tags} <= {t for s in sentences for t in s.more_tags[0]}
+    xpos_gold = [Sentence(s.words, s.more_tags[0]) for s in sentences]
+    assert evaluate(runtime, xpos_gold, tagset="xpos").accuracy > 0.9  # learned, not just the UPOS head
+    assert result.metrics["more_tagsets"]["xpos"]["dev"]["accuracy"] > 0.9

@@ -6,6 +6,7 @@ MatMul, and the recurrent stack as ONNX's own LSTM or GRU operator (one fused ke
 sentence lengths, rather than a slow Loop). Inputs and output are those of SequenceTagger:
 
     words [B, T], spellings [S, C], spelling_index [B, T], affixes [B, T, A]  (int32)  ->  logits [B, T, tags]
+    (and logits_1, ... [B, T, tags of that head] for further output heads)
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from ..encoding import AFFIX_KINDS
+from ..modeldir import graph_outputs
 
 OPSET = 17
 IR_VERSION = 8  # readable by every onnxruntime since 1.14
 INPUTS = ("words", "spellings", "spelling_index", "affixes")
-OUTPUT = "logits"
 
 
 class GraphBuilder:
@@ -56,8 +57,8 @@ class GraphBuilder:
         return self.op("Relu", [y], stem=f"{stem}_relu") if activation == "relu" else y
 
 
-def export_graph(model, tag_count: int) -> bytes:
-    """The serialized ONNX graph of a built SequenceTagger (tagger.training.models)."""
+def export_graph(model) -> bytes:
+    """The serialized ONNX graph of a built SequenceTagger (tagger.training.models), one output per head."""
     g = GraphBuilder()
     for name in INPUTS:
         g.names.add(name)
@@ -74,17 +75,18 @@ def export_graph(model, tag_count: int) -> bytes:
         hidden = _recurrent(g, features, mask, body)
     else:
         raise ValueError(f"no ONNX export for the {kind} architecture body")
-    output = model.output_layer
-    logits = g.dense(hidden, output.kernel.numpy(), output.bias.numpy(), "tag_logits")
-    g.nodes.append(helper.make_node("Identity", [logits], [OUTPUT], name="node_output"))
+    outputs = []
+    for name, layer in zip(graph_outputs(len(model.output_layers)), model.output_layers):
+        logits = g.dense(hidden, layer.kernel.numpy(), layer.bias.numpy(), f"{name}_dense")
+        g.nodes.append(helper.make_node("Identity", [logits], [name], name=f"node_{name}"))
+        outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", "length",
+                                                                              layer.kernel.shape[1]]))
 
     int_input = [helper.make_tensor_value_info("words", TensorProto.INT32, ["batch", "length"]),
                  helper.make_tensor_value_info("spellings", TensorProto.INT32, ["spellings", "characters"]),
                  helper.make_tensor_value_info("spelling_index", TensorProto.INT32, ["batch", "length"]),
                  helper.make_tensor_value_info("affixes", TensorProto.INT32, ["batch", "length", len(AFFIX_KINDS)])]
-    graph = helper.make_graph(g.nodes, "postag_tagger", int_input,
-                              [helper.make_tensor_value_info(OUTPUT, TensorProto.FLOAT, ["batch", "length", tag_count])],
-                              initializer=g.weights)
+    graph = helper.make_graph(g.nodes, "postag_tagger", int_input, outputs, initializer=g.weights)
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="postag")
     onnx_model.ir_version = IR_VERSION
     onnx.checker.check_model(onnx_model)

@@ -61,34 +61,50 @@ class KerasTagger:
                  metadata: dict | None = None, word_vectors: np.ndarray | None = None):
         self.config = config
         self.vocabs = vocabs
-        self.sizes = VocabSizes(len(vocabs.words), len(vocabs.chars), len(vocabs.tags))
+        self.sizes = VocabSizes.of(vocabs)
         self.model = model if model is not None else build_model(config, self.sizes, word_vectors)
         self.metadata = dict(metadata or {})
         self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets)
-        self._predict_ids = tf.function(
-            lambda inputs: predict_tags(self.model(inputs, training=False)),
-            input_signature=[input_signature()],
-        )
+        self.tagsets = tuple(str(self.metadata.get("tagset", "tags")).split(","))
+
+        def predict_ids(inputs):
+            logits = self.model(inputs, training=False)
+            heads = logits if isinstance(logits, tuple) else (logits,)
+            return tuple(predict_tags(head) for head in heads)
+
+        self._predict_ids = tf.function(predict_ids, input_signature=[input_signature()])
 
     @property
     def tagset(self) -> list[str]:
         return self.vocabs.tags.items[1:]
 
-    def tag(self, words: Sequence[str]) -> list[str]:
-        return self.tag_sents([words])[0]
+    def tags_of(self, tagset: str | None) -> list[str]:
+        return self.vocabs.heads[self.head(tagset)].items[1:]
+
+    def head(self, tagset: str | None) -> int:
+        """The output head of a tagset name (None: the first head)."""
+        if tagset is None or (tagset == self.tagsets[0]):
+            return 0
+        if tagset not in self.tagsets:
+            raise ModelError(f"the model tags with {', '.join(self.tagsets)}, not {tagset[:40]!r}")
+        return self.tagsets.index(tagset)
+
+    def tag(self, words: Sequence[str], tagset: str | None = None) -> list[str]:
+        return self.tag_sents([words], tagset=tagset)[0]
 
     def tag_sents(self, sentences: Sequence[Sequence[str]], batch_size: int = 1024, max_tokens: int = 8192,
-                  max_padding: float | None = 0.1) -> list[list[str]]:
+                  max_padding: float | None = 0.1, tagset: str | None = None) -> list[list[str]]:
         """Tags for every sentence, batching sentences of similar length (never one call per sentence)."""
+        head = self.head(tagset)
         sentences = [list(s) for s in sentences]
         results: list[list[str]] = [[] for _ in sentences]
         lengths = [len(s) for s in sentences]
-        tag_items = self.vocabs.tags.items
+        tag_items = self.vocabs.heads[head].items
         for batch in length_batches(lengths, batch_size, max_tokens=max_tokens, max_padding=max_padding):
             batch_sentences = [sentences[i] for i in batch]
             if not any(batch_sentences):
                 continue
-            predicted = self._predict_ids(self.encoder.inputs(batch_sentences)).numpy()
+            predicted = self._predict_ids(self.encoder.inputs(batch_sentences))[head].numpy()
             for row, index in enumerate(batch):
                 results[index] = [tag_items[t] for t in predicted[row, : lengths[index]]]
         return results
@@ -103,7 +119,7 @@ class KerasTagger:
         return {
             "format_version": FORMAT_VERSION,
             "tagger": self.config.to_json(),
-            "sizes": vars(self.sizes),
+            "sizes": self.sizes.to_json(),
             "postag_version": postag_version(),
             "tensorflow_version": tf.__version__,
             "keras_version": keras.__version__,
@@ -121,7 +137,7 @@ class KerasTagger:
             model = build_model(self.config, self.sizes)
             model.set_weights(self.model.get_weights())
         model.save_weights(str(folder / WEIGHTS_FILE))
-        (folder / GRAPH_FILE).write_bytes(export_graph(model, self.sizes.tags))
+        (folder / GRAPH_FILE).write_bytes(export_graph(model))
         write_json(folder / METRICS_FILE, metrics or {})
         (folder / CARD_FILE).write_text(card or f"# postag {self.config.architecture} tagger\n", encoding="utf-8")
 
@@ -163,7 +179,7 @@ def export_directory(directory: str | Path) -> dict:
             elif path.is_dir():
                 shutil.copytree(path, folder / path.name)
         write_json(folder / CONFIG_FILE, config)
-        (folder / GRAPH_FILE).write_bytes(export_graph(tagger.model, tagger.sizes.tags))
+        (folder / GRAPH_FILE).write_bytes(export_graph(tagger.model))
 
     save_directory(directory, write_files)
     return config
