@@ -96,19 +96,25 @@ def format_conllu(
 
     Consecutive words with one span are a multiword token: they are written under an `N-M` range line
     whose FORM is its surface form, `source[start:end]` (`source` is the text the spans point into, needed
-    only when there are multiword tokens), and which carries the token's SpaceAfter=No. `text` gives each
-    sentence's `# text`; without it, and with `source`, it is rebuilt from the tokens and their spaces.
+    only when there are multiword tokens), and which carries the token's SpaceAfter=No. With `source`, all
+    spans point into that one text, so a sentence's last token also gets SpaceAfter=No when the next sentence
+    starts where it ends (as UD marks it). `text` gives each sentence's `# text`; without it, and with
+    `source`, it is rebuilt from the tokens and their spaces.
     Sentences whose index (from 0) is in `document_starts` or `paragraph_starts` get `# newdoc` or `# newpar`.
     """
     if tag_column not in TAG_COLUMNS:
         raise ValueError(f"unknown CoNLL-U tag column {tag_column!r}")
     texts = list(text) if text is not None else None
+    sentences = list(sentences)
     out: list[str] = []
     for index, sentence in enumerate(sentences):
         tokens = token_ranges(sentence)
-        space_after = [bool(sentence.spans) and k + 1 < len(tokens)
-                       and sentence.spans[first][1] != sentence.spans[tokens[k + 1][0]][0]
-                       for k, (first, _) in enumerate(tokens)]
+        following = sentences[index + 1] if index + 1 < len(sentences) else None
+        glued_to_next = (source is not None and bool(sentence.spans) and following is not None
+                         and bool(following.spans) and sentence.spans[-1][1] == following.spans[0][0])
+        # glued[k]: no space after token k, where its span touches the next token's
+        glued = [bool(sentence.spans) and sentence.spans[first][1] == sentence.spans[tokens[k + 1][0]][0]
+                 if k + 1 < len(tokens) else glued_to_next for k, (first, _) in enumerate(tokens)]
         surfaces = [_surface(sentence, first, stop, source) for first, stop in tokens]
         if index in document_starts:
             out.append("# newdoc")
@@ -118,9 +124,9 @@ def format_conllu(
         if texts is not None:
             out.append(f"# text = {texts[index]}")
         elif source is not None and sentence.spans:
-            out.append("# text = " + "".join(f + (" " if s else "") for f, s in zip(surfaces, space_after)).rstrip())
-        for (first, stop), surface, spaced in zip(tokens, surfaces, space_after):
-            misc = "_" if spaced or not sentence.spans or stop == len(sentence.words) else "SpaceAfter=No"
+            out.append("# text = " + "".join(f + ("" if g else " ") for f, g in zip(surfaces, glued)).rstrip(" "))
+        for (first, stop), surface, no_space in zip(tokens, surfaces, glued):
+            misc = "SpaceAfter=No" if no_space else "_"
             if stop - first > 1:
                 out.append("\t".join([f"{first + 1}-{stop}", surface] + ["_"] * 7 + [misc]))
                 misc = "_"  # the words of a multiword token say nothing of spaces

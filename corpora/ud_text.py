@@ -33,7 +33,7 @@ script drops it), and `# newpar`/`# newdoc` on a comment-only block carry over t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,8 +105,10 @@ def _misc_flags(misc: str) -> tuple[bool, bool]:
     return "SpaceAfter=No" not in items, "NewPar=Yes" in items
 
 
-def _sentence_blocks(lines: Iterable[tuple[int, str]], source: str):
+def _sentence_blocks(lines: Iterable[tuple[int, str]], source: str) -> Iterator[_SentenceBlock]:
+    """The sentences of numbered CoNLL-U lines, checked as far as raw text needs: ids, ranges, forms."""
     block: _SentenceBlock | None = None
+    words_read = 0  # in the current sentence
     range_end = 0  # the last word of the open multiword token; 0 when none is open
     range_line = 0
 
@@ -122,7 +124,7 @@ def _sentence_blocks(lines: Iterable[tuple[int, str]], source: str):
         if not line.strip():
             if block is not None and block.tokens:
                 yield finished(number)
-                block, range_end = None, 0
+                block, range_end, words_read = None, 0, 0
             continue  # a block of comments only goes on into the next sentence, its markers with it
         if block is None:
             block = _SentenceBlock(number)
@@ -142,7 +144,7 @@ def _sentence_blocks(lines: Iterable[tuple[int, str]], source: str):
             continue
         if not form.strip():
             raise CorpusError(f"{source}:{number}: empty FORM in CoNLL-U line")
-        expected = sum(len(t.words) for t in block.tokens) + 1
+        expected = words_read + 1
         if match := _RANGE_ID.fullmatch(token_id):
             first, last = int(match.group(1)), int(match.group(2))
             if range_end:
@@ -161,6 +163,7 @@ def _sentence_blocks(lines: Iterable[tuple[int, str]], source: str):
         if int(token_id) != expected:
             raise CorpusError(f"{source}:{number}: word ID {token_id}, expected {expected}")
         word = (form, fields[3], fields[4])
+        words_read += 1
         if range_end:
             block.tokens[-1].words.append(word)  # a word of a multiword token: its MISC says nothing of spaces
             if int(token_id) == range_end:

@@ -187,3 +187,17 @@ def test_format_conllu_round_trips_raw_text_with_markers(tmp_path):
     assert again.sentences == gold.sentences
     assert (again.paragraph_starts, again.document_starts) == (gold.paragraph_starts, gold.document_starts)
     assert [s.words for s in read_conllu(tmp_path / "data.conllu")] == [s.words for s in gold.sentences]
+
+
+def test_format_conllu_glues_sentences_whose_spans_touch_in_the_source():
+    from corpora import Sentence
+
+    sentences = [Sentence(("Hi",), spans=((0, 2),)), Sentence(("!",), spans=((2, 3),)),
+                 Sentence(("Yo",), spans=((4, 6),))]
+
+    def misc(text):
+        return [line.split("\t")[9] for line in text.splitlines() if line and not line.startswith("#")]
+
+    assert misc(format_conllu(sentences, source="Hi! Yo")) == ["SpaceAfter=No", "_", "_"]
+    # Without one source text, the spans of two sentences may point into different texts.
+    assert misc(format_conllu(sentences)) == ["_", "_", "_"]

@@ -148,3 +148,20 @@ def test_real_text_holds_exactly_the_tokens(name):
             token_forms.append(fields[1])
     assert surface == token_forms
     assert "".join(document.text.split()) == "".join("".join(token_forms).split())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["en_ewt-ud-test.conllu", "de_gsd-ud-test.conllu"])
+def test_real_text_round_trips_through_format_conllu(name, tmp_path):
+    from corpora import format_conllu
+
+    path = next((p for p in _gold_test_files() if p.name == name), None)
+    if path is None:
+        pytest.skip(f"{name} not found: set POSTAG_DATA_DIR to a folder holding ud_english_ewt/ and ud_german_gsd/")
+    gold = read_ud_text(path)
+    written = tmp_path / name
+    written.write_text(format_conllu(gold.sentences, source=gold.text, paragraph_starts=gold.paragraph_starts,
+                                     document_starts=gold.document_starts), encoding="utf-8")
+    again = read_ud_text(written)
+    assert again.text == gold.text  # sentence-final SpaceAfter=No included
+    assert again.sentences == gold.sentences
