@@ -57,3 +57,15 @@ class Corpus:
 
 def count_tokens(sentences: list[Sentence]) -> int:
     return sum(len(s) for s in sentences)
+
+
+def token_ranges(sentence: Sentence) -> list[tuple[int, int]]:
+    """Word index ranges [first, stop) of the sentence's tokens: consecutive words with one span form a
+    multiword token (UD's `3-4 don't` = `do` + `n't`); without spans every word is its own token."""
+    ranges: list[tuple[int, int]] = []
+    for index, span in enumerate(sentence.spans or sentence.words):
+        if sentence.spans and ranges and sentence.spans[ranges[-1][0]] == span:
+            ranges[-1] = (ranges[-1][0], index + 1)
+        else:
+            ranges.append((index, index + 1))
+    return ranges
