@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from pathlib import Path
 
 import typer
 from rich.console import Console
+
+from common.errors import PostagError
 
 app = typer.Typer(
     name="postag",
@@ -34,20 +35,6 @@ err_console = Console(stderr=True)
 USAGE_EXIT = 2  # bad input from the user: a corpus line, a missing file or model, an unknown option value
 
 
-def _user_error_types() -> tuple[type[BaseException], ...]:
-    from corpora import CorpusError
-
-    types: list[type[BaseException]] = [CorpusError]
-    if "tagger" in sys.modules:  # only when the command already needed TensorFlow
-        from tagger import ConfigError, ModelError
-
-        types += [ModelError, ConfigError]
-    from pipelines.errors import PipelineError
-
-    types.append(PipelineError)
-    return tuple(types)
-
-
 def user_errors(command):
     """Turn a user mistake into one line on stderr and exit code 2; a bug still shows its traceback."""
 
@@ -58,11 +45,12 @@ def user_errors(command):
         except KeyboardInterrupt:
             err_console.print("interrupted")
             raise typer.Exit(130) from None
-        except Exception as error:
-            if isinstance(error, _user_error_types()):
-                err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-                raise typer.Exit(USAGE_EXIT) from None
-            raise
+        except PostagError as error:
+            from rich.text import Text
+
+            # User data in a message ("[via ...") must never be read as Rich markup.
+            err_console.print(Text.assemble(("error:", "red"), " ", str(error)), highlight=False, soft_wrap=True)
+            raise typer.Exit(USAGE_EXIT) from None
 
     return wrapper
 
@@ -189,21 +177,17 @@ def _print_training_summary(result, output) -> None:
                   f"{result.train_seconds:.0f} s; {result.parameters:,} parameters")
 
 
-def _load_tagger(model: Path | None):
-    from pipelines.errors import PipelineError
-    from tagger import Tagger
+def _load_tagger(model: str | None):
+    """The runtime tagger (no TensorFlow) of --model, else $POSTAG_MODEL, else the shipped English model."""
+    import tagger
 
-    model = model or (Path(os.environ["POSTAG_MODEL"]) if os.environ.get("POSTAG_MODEL") else None)
-    if model is None:
-        raise PipelineError("no model given: pass --model DIR or set POSTAG_MODEL "
-                            "(train one with `postag train --corpus ud:en_ewt --output DIR`)")
-    return Tagger.load(model)
+    return tagger.load(model or tagger.default_model())
 
 
 @app.command()
 @user_errors
 def evaluate(
-    model: Path = typer.Argument(..., help="Model directory written by `postag train`."),
+    model: str = typer.Argument(..., help="A shipped model's name (en_ewt) or a model directory."),
     data: str = typer.Argument(..., help="A named corpus (ud:en_ewt) or a tagged file."),
     split: str = typer.Option("test", "--split", help="Split of a named corpus: test or dev."),
     tagset: str = typer.Option(None, "--tagset", help="Tag column to score (default: the model's tagset)."),
@@ -215,8 +199,10 @@ def evaluate(
     from pipelines.evaluate import evaluate as run_evaluation
 
     tagger = _load_tagger(model)
-    description, gold = load_gold(data, split, tagset or tagger.metadata.get("tagset", "upos"), file_format)
-    result = run_evaluation(tagger, gold)
+    tagset = tagset or tagger.tagsets[0]
+    description, gold = load_gold(data, split, tagset, file_format)
+    # A tagger with several heads (UPOS and XPOS) is scored on the one that --tagset names.
+    result = run_evaluation(tagger, gold, tagset=tagset if tagset in tagger.tagsets else None)
     if as_json:
         print(json.dumps({"model": str(model), "data": description, **result.to_json()}, ensure_ascii=False))
         return
@@ -247,7 +233,8 @@ def _print_evaluation(result, title: str) -> None:
 @user_errors
 def tag(
     files: list[str] = typer.Argument(..., help="Text files to tag; - reads standard input."),
-    model: Path = typer.Option(None, "--model", "-m", help="Model directory (default: $POSTAG_MODEL)."),
+    model: str = typer.Option(None, "--model", "-m", help="A shipped model's name or a model directory "
+                              "(default: $POSTAG_MODEL, else en_ewt)."),
     output_format: str = typer.Option("text", "--format", "-f", help="text, tsv, conllu or json."),
     output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
     tokenized: bool = typer.Option(False, "--tokenized", help="Input is one sentence a line, words split by spaces."),
@@ -264,6 +251,71 @@ def tag(
         write_atomically(output, text)
     else:
         sys.stdout.write(text)
+
+
+# ---- models list|info: shipped models and model directories (no TensorFlow) -----------------------------
+
+models_app = typer.Typer(help="Models: the shipped ones and your model directories.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+def _score_text(scores: dict, split: str) -> str:
+    entry = scores.get(split) or {}
+    if entry.get("accuracy") is None:
+        return "-"
+    oov = entry.get("oov_accuracy")
+    return f"{entry['accuracy']:.2%}" + ("" if oov is None else f" (unseen {oov:.2%})")
+
+
+@models_app.command("list")
+@user_errors
+def models_list(
+    models: list[str] = typer.Argument(None, help="Model directories to show beside the shipped models."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """The shipped models (usable by name, offline) and any model directories given."""
+    from rich.table import Table
+
+    from tagger import default_model, list_models
+
+    infos = list_models(list(models or []))
+    if as_json:
+        _print_json([{k: v for k, v in vars(info).items() if k != "card"} for info in infos])
+        return
+    table = Table(title=f"postag models (default: {default_model()})")
+    for column in ("name", "shipped", "architecture", "tagset", "tags", "test accuracy", "size", "license"):
+        table.add_column(column, justify="right" if column in ("tags", "size") else "left")
+    for info in infos:
+        table.add_row(_text(info.name), "yes" if info.shipped else "no", info.architecture, _text(info.tagset),
+                      str(len(info.tags)), _score_text(info.scores, "test"), _megabytes(info.size_bytes),
+                      _text(info.license))
+    console.print(table)
+
+
+@models_app.command("info")
+@user_errors
+def models_info(
+    model: str = typer.Argument(..., help="A shipped model's name (en_ewt) or a model directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """What a model is: data, scores, tag set, size, licence, and its model card."""
+    from rich.markdown import Markdown
+
+    from tagger import model_info
+
+    info = model_info(model)
+    if as_json:
+        _print_json({k: v for k, v in vars(info).items() if k != "card"})
+        return
+    details = [("name", info.name), ("path", info.path), ("shipped", "yes" if info.shipped else "no"),
+               ("architecture", info.architecture), ("corpus", info.corpus), ("tagset", info.tagset),
+               ("tags", " ".join(info.tags)), ("dev accuracy", _score_text(info.scores, "dev")),
+               ("test accuracy", _score_text(info.scores, "test")), ("size", _megabytes(info.size_bytes)),
+               ("license", info.license), ("tags without TensorFlow", "yes" if info.runtime else "after export")]
+    for label, value in details:
+        console.print(_text(f"{label:>24}: {value}"), soft_wrap=True)
+    if info.card:
+        console.print(Markdown(info.card))
 
 
 # ---- corpora list|info|download|stats, tokenize (no TensorFlow: keep heavy imports inside) -----------------

@@ -19,7 +19,8 @@ from .split import parse_split, split_sentences
 from .textfile import decode as decode_text
 from .textfile import read_raw_text
 from .tokenize import tokenize, tokenize_stream
-from .types import Corpus, CorpusError, CorpusNotFoundError, Sentence, count_tokens
+from .types import Corpus, CorpusError, CorpusNotFoundError, Sentence, count_tokens, token_ranges
+from .ud_text import TokenizedText, parse_ud_text, read_ud_text
 from .wordtag import format_word_tag, read_word_tag
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "CorpusError",
     "CorpusNotFoundError",
     "Sentence",
+    "TokenizedText",
     "corpus_entry",
     "count_tokens",
     "data_dir",
@@ -46,12 +48,15 @@ __all__ = [
     "load_named_corpus",
     "parse_conllu",
     "parse_split",
+    "parse_ud_text",
     "read_columns",
     "read_conllu",
     "read_corpus_file",
     "read_raw_text",
+    "read_ud_text",
     "read_word_tag",
     "split_sentences",
+    "token_ranges",
     "tokenize",
     "tokenize_stream",
 ]

@@ -11,11 +11,11 @@ lines at all (only comments) is skipped; a last sentence without its closing bla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
 from .textfile import format_hint, read_lines, truncation_hint
-from .types import CorpusError, Sentence
+from .types import CorpusError, Sentence, token_ranges
 
 TAG_COLUMNS = {"upos": 3, "xpos": 4}
 N_FIELDS = 10
@@ -38,19 +38,25 @@ def _fields(line: str) -> list[str] | None:
 
 def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "upos") -> Iterator[Sentence]:
     """Sentences from numbered lines; `source` names the file in error messages."""
-    if tagset not in TAG_COLUMNS:
-        raise CorpusError(f"{source}: CoNLL-U has no tagset {tagset!r}; choose from upos, xpos")
-    column = TAG_COLUMNS[tagset]
+    tagsets = tagset.split(",")  # "upos,xpos": both columns, the first as Sentence.tags
+    for name in tagsets:
+        if name not in TAG_COLUMNS:
+            raise CorpusError(f"{source}: CoNLL-U has no tagset {name!r}; choose from upos, xpos or upos,xpos")
+    columns = [TAG_COLUMNS[name] for name in tagsets]
     strings: dict[str, str] = {}
     intern = strings.setdefault  # one string object per distinct word or tag: memory for big corpora
     words: list[str] = []
-    tags: list[str] = []
+    layers: list[list[str]] = [[] for _ in columns]
+
+    def sentence() -> Sentence:
+        return Sentence(tuple(words), tuple(layers[0]), more_tags=tuple(tuple(layer) for layer in layers[1:]))
+
     for number, raw_line in lines:
         line = raw_line.rstrip(" \t")
         if not line.strip():
             if words:
-                yield Sentence(tuple(words), tuple(tags))
-                words, tags = [], []
+                yield sentence()
+                words, layers = [], [[] for _ in columns]
             continue
         if line.startswith("#"):
             continue
@@ -64,43 +70,93 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
             if "-" in fields[0] or "." in fields[0]:
                 continue
             raise CorpusError(f"{source}:{number}: CoNLL-U ID {fields[0]!r} is not a number")
-        form, tag = fields[1], fields[column]
+        form = fields[1]
         if not form:
             raise CorpusError(f"{source}:{number}: empty FORM in CoNLL-U line")
-        if not tag or tag == "_":
-            other = "upos" if tagset == "xpos" else "xpos"
-            raise CorpusError(
-                f"{source}:{number}: no {tagset.upper()} tag (column {column + 1}) for {form!r}; "
-                f"if the file has no {tagset.upper()} tags, use --tagset {other}"
-            )
+        for name, column, layer in zip(tagsets, columns, layers):
+            tag = fields[column]
+            if not tag or tag == "_":
+                other = "upos" if name == "xpos" else "xpos"
+                raise CorpusError(
+                    f"{source}:{number}: no {name.upper()} tag (column {column + 1}) for {form!r}; "
+                    f"if the file has no {name.upper()} tags, use --tagset {other}"
+                )
+            layer.append(intern(tag, tag))
         words.append(intern(form, form))
-        tags.append(intern(tag, tag))
     if words:  # a file whose last sentence lacks the closing blank line
-        yield Sentence(tuple(words), tuple(tags))
+        yield sentence()
 
 
 def read_conllu(path: str | Path, tagset: str = "upos") -> list[Sentence]:
     return list(parse_conllu(read_lines(path), str(path), tagset))
 
 
-def format_conllu(sentences: Iterable[Sentence], tag_column: str = "upos", text: Iterable[str] | None = None) -> str:
-    """CoNLL-U text with the tags in `tag_column`; SpaceAfter=No where the spans touch."""
+def format_conllu(
+    sentences: Iterable[Sentence],
+    tag_column: str = "upos",
+    text: Iterable[str] | None = None,
+    *,
+    source: str | None = None,
+    paragraph_starts: Collection[int] = (),
+    document_starts: Collection[int] = (),
+) -> str:
+    """CoNLL-U text with the tags in `tag_column`; SpaceAfter=No where the spans touch.
+
+    Consecutive words with one span are a multiword token: they are written under an `N-M` range line
+    whose FORM is its surface form, `source[start:end]` (`source` is the text the spans point into, needed
+    only when there are multiword tokens), and which carries the token's SpaceAfter=No. With `source`, all
+    spans point into that one text, so a sentence's last token also gets SpaceAfter=No when the next sentence
+    starts where it ends (as UD marks it). `text` gives each sentence's `# text`; without it, and with
+    `source`, it is rebuilt from the tokens and their spaces.
+    Sentences whose index (from 0) is in `document_starts` or `paragraph_starts` get `# newdoc` or `# newpar`.
+    """
     if tag_column not in TAG_COLUMNS:
         raise ValueError(f"unknown CoNLL-U tag column {tag_column!r}")
     texts = list(text) if text is not None else None
+    sentences = list(sentences)
     out: list[str] = []
-    for index, sentence in enumerate(sentences, start=1):
-        out.append(f"# sent_id = {index}")
+    for index, sentence in enumerate(sentences):
+        tokens = token_ranges(sentence)
+        following = sentences[index + 1] if index + 1 < len(sentences) else None
+        glued_to_next = (source is not None and bool(sentence.spans) and following is not None
+                         and bool(following.spans) and sentence.spans[-1][1] == following.spans[0][0])
+        # glued[k]: no space after token k, where its span touches the next token's
+        glued = [bool(sentence.spans) and sentence.spans[first][1] == sentence.spans[tokens[k + 1][0]][0]
+                 if k + 1 < len(tokens) else glued_to_next for k, (first, _) in enumerate(tokens)]
+        surfaces = [_surface(sentence, first, stop, source) for first, stop in tokens]
+        if index in document_starts:
+            out.append("# newdoc")
+        if index in paragraph_starts:
+            out.append("# newpar")
+        out.append(f"# sent_id = {index + 1}")
         if texts is not None:
-            out.append(f"# text = {texts[index - 1]}")
-        for i, word in enumerate(sentence.words):
-            if not word or "\t" in word or "\n" in word:
-                raise ValueError(f"word {word!r} cannot be written to CoNLL-U (empty, or holds a tab or newline)")
-            tag = sentence.tags[i] if sentence.tags else "_"
-            fields = [str(i + 1), word, "_", "_", "_", "_", "_", "_", "_", "_"]
-            fields[TAG_COLUMNS[tag_column]] = tag
-            if sentence.spans and i + 1 < len(sentence.words) and sentence.spans[i][1] == sentence.spans[i + 1][0]:
-                fields[9] = "SpaceAfter=No"
-            out.append("\t".join(fields))
+            out.append(f"# text = {texts[index]}")
+        elif source is not None and sentence.spans:
+            out.append("# text = " + "".join(f + ("" if g else " ") for f, g in zip(surfaces, glued)).rstrip(" "))
+        for (first, stop), surface, no_space in zip(tokens, surfaces, glued):
+            misc = "SpaceAfter=No" if no_space else "_"
+            if stop - first > 1:
+                out.append("\t".join([f"{first + 1}-{stop}", surface] + ["_"] * 7 + [misc]))
+                misc = "_"  # the words of a multiword token say nothing of spaces
+            for i in range(first, stop):
+                word = sentence.words[i]
+                if not word or "\t" in word or "\n" in word:
+                    raise ValueError(f"word {word!r} cannot be written to CoNLL-U (empty, or holds a tab or newline)")
+                fields = [str(i + 1), word, "_", "_", "_", "_", "_", "_", "_", misc]
+                fields[TAG_COLUMNS[tag_column]] = sentence.tags[i] if sentence.tags else "_"
+                out.append("\t".join(fields))
         out.append("")
     return "\n".join(out) + ("\n" if out else "")
+
+
+def _surface(sentence: Sentence, first: int, stop: int, source: str | None) -> str:
+    """A token's form: its one word, or a multiword token's span in the source text."""
+    if stop - first == 1:
+        return sentence.words[first]
+    if source is None:
+        raise ValueError(f"words {sentence.words[first:stop]} share one span (a multiword token): give the source "
+                         f"text to write its surface form")
+    surface = source[slice(*sentence.spans[first])]
+    if not surface.strip() or "\t" in surface or "\n" in surface:
+        raise ValueError(f"multiword token {surface!r} cannot be written to CoNLL-U (empty, or holds a tab or newline)")
+    return surface

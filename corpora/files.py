@@ -232,6 +232,7 @@ def load_files(
 
 
 def _tagset_label(tagset: str | None, formats: set[str]) -> str:
-    if formats == {"conllu"} or ("conllu" in formats and tagset in TAG_COLUMNS):
-        return tagset if tagset in TAG_COLUMNS else "upos"
+    conllu_tagset = bool(tagset) and all(name in TAG_COLUMNS for name in tagset.split(","))
+    if formats == {"conllu"} or ("conllu" in formats and conllu_tagset):
+        return tagset if conllu_tagset else "upos"
     return tagset or CUSTOM_TAGSET

@@ -46,8 +46,9 @@ def verify_ud_files(treebank: UDTreebank, paths: dict[str, Path]) -> None:
 
 def _check_ud_tagset(treebank: UDTreebank, tagset: str | None) -> str:
     tagset = tagset or "upos"
-    if tagset not in ud.UD_TAGSETS:
-        raise CorpusError(f"{treebank.name} has no tagset {tagset!r}; choose from {', '.join(ud.UD_TAGSETS)}")
+    if not all(name in ud.UD_TAGSETS for name in tagset.split(",")):
+        raise CorpusError(f"{treebank.name} has no tagset {tagset[:40]!r}; choose from "
+                          f"{', '.join(ud.UD_TAGSETS)} or upos,xpos (a tagger with both)")
     return tagset
 
 

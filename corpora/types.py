@@ -20,10 +20,15 @@ class Sentence:
     words: tuple[str, ...]
     tags: tuple[str, ...] = ()  # empty for untagged input
     spans: tuple[tuple[int, int], ...] = ()  # character offsets when tokenized from raw text
+    # Tags of further tagsets, in the order of Corpus.tagsets[1:] (UPOS and XPOS read together for a tagger
+    # with two output heads); empty for a single tagset.
+    more_tags: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if self.tags and len(self.tags) != len(self.words):
             raise ValueError(f"{len(self.words)} words but {len(self.tags)} tags")
+        if any(len(tags) != len(self.words) for tags in self.more_tags):
+            raise ValueError(f"{len(self.words)} words but a further tag layer of another length")
         if self.spans and len(self.spans) != len(self.words):
             raise ValueError(f"{len(self.words)} words but {len(self.spans)} spans")
 
@@ -39,6 +44,11 @@ class Corpus:
     dev: list[Sentence] = field(default_factory=list)
     test: list[Sentence] = field(default_factory=list)
 
+    @property
+    def tagsets(self) -> tuple[str, ...]:
+        """One tagset, or several separated by commas ("upos,xpos"): Sentence.tags, then Sentence.more_tags."""
+        return tuple(self.tagset.split(","))
+
     def split(self, name: str) -> list[Sentence]:
         if name not in ("train", "dev", "test"):
             raise ValueError(f"unknown split {name!r}; choose from train, dev, test")
@@ -47,3 +57,15 @@ class Corpus:
 
 def count_tokens(sentences: list[Sentence]) -> int:
     return sum(len(s) for s in sentences)
+
+
+def token_ranges(sentence: Sentence) -> list[tuple[int, int]]:
+    """Word index ranges [first, stop) of the sentence's tokens: consecutive words with one span form a
+    multiword token (UD's `3-4 don't` = `do` + `n't`); without spans every word is its own token."""
+    ranges: list[tuple[int, int]] = []
+    for index, span in enumerate(sentence.spans or sentence.words):
+        if sentence.spans and ranges and sentence.spans[ranges[-1][0]] == span:
+            ranges[-1] = (ranges[-1][0], index + 1)
+        else:
+            ranges.append((index, index + 1))
+    return ranges

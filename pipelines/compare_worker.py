@@ -106,7 +106,8 @@ def run_neural(job: dict, corpus: Corpus, emit: Emit, measure_memory: bool) -> d
         result = train(corpus, config, output=model_dir, progress=forward, vocabs=vocabs, metadata=metadata)
         if result.interrupted:
             raise KeyboardInterrupt
-        tagger = result.tagger
+        # Scored and timed as users tag: through the exported graph, not the Keras model.
+        tagger = Tagger.load(model_dir)
         history = [dict(vars(record)) for record in result.history]
         best_epoch, train_seconds, parameters = result.best_epoch, round(result.train_seconds, 2), result.parameters
         stopped_because = result.stopped_because

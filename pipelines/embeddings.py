@@ -128,7 +128,7 @@ def train_embeddings(sources: list[str], output: str | Path, dim: int = 100, win
     Raises PipelineError before writing anything when the sources hold no words, no word reaches
     `min_count`, or no two kept words share a sentence (no training pairs).
     """
-    from tagger.skipgram import SkipGramConfig, train_skipgram
+    from tagger.training.skipgram import SkipGramConfig, train_skipgram
 
     notify = progress or (lambda event: None)
     output = Path(output)

@@ -80,8 +80,11 @@ def score(gold: Sequence[Sentence], predicted: Sequence[Sequence[str]],
     )
 
 
-def evaluate(tagger, sentences: Sequence[Sentence]) -> Evaluation:
-    """Tag the gold sentences' words with `tagger` (anything with tag_sents) and score the result."""
+def evaluate(tagger, sentences: Sequence[Sentence], tagset: str | None = None) -> Evaluation:
+    """Tag the gold sentences' words with `tagger` (anything with tag_sents) and score the result.
+
+    `tagset` picks an output head of a tagger with several (UPOS and XPOS); the gold `tags` must be that one's.
+    """
     from corpora import CorpusError
 
     from .errors import PipelineError
@@ -90,7 +93,7 @@ def evaluate(tagger, sentences: Sequence[Sentence]) -> Evaluation:
         raise PipelineError("nothing to evaluate: the gold data holds no sentences")
     if any(not s.tags for s in sentences):
         raise CorpusError("the gold data has sentences without tags")
-    known = set(getattr(tagger, "tagset", ()))
+    known = set(tagger.tags_of(tagset) if tagset else getattr(tagger, "tagset", ()))
     if known:
         gold_tags = [t for s in sentences for t in s.tags]
         unknown = [t for t in gold_tags if t not in known]
@@ -99,6 +102,7 @@ def evaluate(tagger, sentences: Sequence[Sentence]) -> Evaluation:
             raise PipelineError(
                 f"most gold tags are unknown to the model (e.g. {', '.join(sorted(set(unknown))[:6])}); the model "
                 f"tags with {', '.join(sorted(known)[:8])}, ...: evaluate with the model's tagset (--tagset)")
-    predicted = tagger.tag_sents([s.words for s in sentences])
+    words = [s.words for s in sentences]
+    predicted = tagger.tag_sents(words, tagset=tagset) if tagset else tagger.tag_sents(words)
     vocabs = getattr(tagger, "vocabs", None)
     return score(sentences, predicted, vocabs.seen_in_training if vocabs else None)

@@ -22,7 +22,7 @@ import numpy as np
 
 from pipelines.errors import PipelineError
 from pipelines.idx import read_images, read_labels
-from tagger.layers import dense
+from tagger.training.layers import dense
 
 __all__ = ["MODES", "MnistData", "SanityResult", "TrainingProgress", "compare_modes", "describe_device",
            "load_mnist", "run_sanity", "train_and_evaluate"]

@@ -43,7 +43,7 @@ class TrainProgress:
 
 @dataclass
 class TrainResult:
-    tagger: object  # tagger.Tagger, holding the best weights
+    tagger: object  # tagger.training.KerasTagger, holding the best weights
     history: list[EpochRecord]
     best_epoch: int
     train_seconds: float
@@ -79,30 +79,52 @@ def check_corpus(corpus: Corpus) -> None:
         raise PipelineError(f"corpus {corpus.name} has no training sentences")
     if any(not s.tags for s in corpus.train):
         raise PipelineError(f"corpus {corpus.name}: training sentences must be tagged")
+    layers = len(corpus.tagsets) - 1
+    if any(len(s.more_tags) != layers for split in (corpus.train, corpus.dev, corpus.test) for s in split):
+        raise PipelineError(f"corpus {corpus.name}: tagsets {corpus.tagset} need every sentence tagged in each "
+                            "(several tagsets are read from CoNLL-U files only)")
 
 
 def build_vocabularies(corpus: Corpus, config):
     from tagger import Vocabularies
 
+    more_tags = [[s.more_tags[i] for s in corpus.train] for i in range(len(corpus.tagsets) - 1)]
     return Vocabularies.build([s.words for s in corpus.train], [s.tags for s in corpus.train],
-                              min_count=config.min_count, lowercase=config.lowercase)
+                              min_count=config.min_count, lowercase=config.lowercase, more_tags=more_tags)
+
+
+def head_sentences(sentences, head: int):
+    """The sentences with the tags of one output head as their `tags` (0: the first tagset)."""
+    from corpora import Sentence
+
+    if head == 0:
+        return sentences
+    return [Sentence(s.words, s.more_tags[head - 1], s.spans) for s in sentences]
 
 
 def training_batches(encoder, sentences, batch_size: int, rng: np.random.Generator):
     """A tf.data pipeline of length-bucketed, padded batches, reshuffled every epoch."""
     import tensorflow as tf
 
-    from tagger.tagger import input_signature
+    from tagger.training.keras_tagger import input_signature
 
     lengths = [len(s) for s in sentences]
+    heads = len(encoder.vocabs.heads)
 
     def generate():
         for batch in _epoch_batches(lengths, batch_size, rng):
             chosen = [sentences[i] for i in batch]
             inputs = encoder.inputs([s.words for s in chosen])
-            yield inputs, encoder.encode_tags([s.tags for s in chosen], inputs["words"].shape[1])
+            length = inputs["words"].shape[1]
+            tags = encoder.encode_tags([s.tags for s in chosen], length)
+            if heads == 1:
+                yield inputs, tags
+            else:
+                yield inputs, (tags, *(encoder.encode_tags([s.more_tags[i] for s in chosen], length, head=i + 1)
+                                       for i in range(heads - 1)))
 
-    signature = (input_signature(), tf.TensorSpec([None, None], tf.int32))
+    tag_spec = tf.TensorSpec([None, None], tf.int32)
+    signature = (input_signature(), tag_spec if heads == 1 else tuple(tag_spec for _ in range(heads)))
     batches = len(_epoch_batches(lengths, batch_size, None))
     dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
     # A known length lets Keras end the epoch cleanly instead of warning that the data ran out.
@@ -153,9 +175,8 @@ def train(
     Returns the best epoch's tagger with dev and test evaluations. Ctrl-C stops training after the
     current batch; the best model so far is kept (and saved when `output` is given).
     """
-    import keras
-
-    from tagger import Tagger, count_parameters, sequence_loss
+    # Keras through tagger.training, which imports TensorFlow with its start-up chatter silenced.
+    from tagger.training import KerasTagger, count_parameters, keras, sequence_loss
 
     check_corpus(corpus)
     notify = progress or (lambda event: None)
@@ -172,9 +193,11 @@ def train(
     weight_average = uses_weight_average(config, batches_per_epoch)
     metadata["weight_average"] = weight_average
     with distribution_strategy().scope():
-        tagger = Tagger(config, vocabs, metadata=metadata, word_vectors=word_vectors)
-        tagger.model.compile(optimizer=make_optimizer(config, weight_average), loss=sequence_loss,
-                             jit_compile=False)
+        tagger = KerasTagger(config, vocabs, metadata=metadata, word_vectors=word_vectors)
+        # Several heads: one sequence loss each, summed (UPOS and XPOS learn from one encoder).
+        heads = len(vocabs.heads)
+        tagger.model.compile(optimizer=make_optimizer(config, weight_average),
+                             loss=sequence_loss if heads == 1 else [sequence_loss] * heads, jit_compile=False)
     dataset = training_batches(tagger.encoder, corpus.train, config.batch_size, rng)
     # With a weight average, Keras ends every fit() by overwriting the weights with the average; training
     # goes on from the weights the updater reached, kept by this callback just before that happens.
@@ -235,6 +258,10 @@ def train(
     result.test = evaluate(tagger, corpus.test) if corpus.test else None
     result.metrics = _metrics(corpus, history, best_epoch, train_seconds, parameters, result.dev, result.test,
                               complete=True, stopped_because=stopped_because)
+    for head, tagset in enumerate(corpus.tagsets[1:], start=1):
+        result.metrics.setdefault("more_tagsets", {})[tagset] = {
+            split: evaluate(tagger, head_sentences(sentences, head), tagset=tagset).to_json()
+            for split, sentences in (("dev", corpus.dev), ("test", corpus.test)) if sentences}
     if output:
         tagger.save(output, result.metrics, model_card(tagger, corpus, result.metrics))
     return result

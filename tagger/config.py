@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import typing
 from dataclasses import dataclass
 
-
-class ConfigError(ValueError):
-    """A configuration key or value is not accepted; the message lists what is."""
-
+from .errors import ConfigError
 
 ARCHITECTURE_NAMES = ("fcn", "window", "rnn")  # kept in step with tagger.models.ARCHITECTURES by a test
 CELLS = ("lstm", "gru")
 OPTIMIZERS = ("adam", "sgd")
+
+
+# Sane bounds for every number, checked before anything is built: a damaged config.json or a typo in --set
+# (hidden_dim=10**9, depth=10**6) is an error, not an out-of-memory crash or a hang.
+RANGES: dict[str, tuple[float, float]] = {
+    "word_dim": (1, 2048), "char_dim": (1, 512), "char_filters": (1, 2048), "char_kernel": (1, 15),
+    "max_word_length": (1, 200), "affix_buckets": (0, 2_000_000), "affix_dim": (1, 512),
+    "min_count": (1, 1_000_000_000), "hidden_dim": (1, 4096), "depth": (1, 16), "window": (0, 20),
+    "learning_rate": (0.0, 10.0), "clipnorm": (0.0, 1e6), "batch_size": (1, 65536), "epochs": (1, 10_000),
+    "patience": (0, 10_000), "max_seconds": (0.0, 1e9), "seed": (0, 2**32 - 1),
+    "dropout": (0.0, 1.0), "word_dropout": (0.0, 1.0), "ema": (0.0, 1.0), "lr_decay": (0.0, 1.0),
+}
 
 
 @dataclass(frozen=True)
@@ -58,20 +68,20 @@ class TaggerConfig:
         choices = {"architecture": ARCHITECTURE_NAMES, "cell": CELLS, "optimizer": OPTIMIZERS}
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
-                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {getattr(self, key)!r}")
-        positive = ("word_dim", "char_dim", "char_filters", "char_kernel", "max_word_length", "hidden_dim",
-                    "depth", "batch_size", "epochs", "min_count", "learning_rate")
-        for key in positive:
-            if getattr(self, key) <= 0:
-                raise ConfigError(f"{key} must be positive, not {getattr(self, key)!r}")
-        if not 0.0 < self.lr_decay <= 1.0:
-            raise ConfigError(f"lr_decay must be in (0, 1], not {self.lr_decay!r}")
+                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {_short(getattr(self, key))}")
+        for key, (low, high) in RANGES.items():
+            value = getattr(self, key)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"{key} must be a finite number, not {value!r}")
+            if not low <= value <= high:
+                raise ConfigError(f"{key} must be between {low:g} and {high:g}, not {_short(value)}")
         for key in ("dropout", "word_dropout", "ema"):
             if not 0.0 <= getattr(self, key) < 1.0:
                 raise ConfigError(f"{key} must be in [0, 1), not {getattr(self, key)!r}")
-        for key in ("window", "patience", "max_seconds", "clipnorm", "affix_buckets", "affix_dim"):
-            if getattr(self, key) < 0:
-                raise ConfigError(f"{key} must not be negative, not {getattr(self, key)!r}")
+        if not 0.0 < self.lr_decay <= 1.0:
+            raise ConfigError(f"lr_decay must be in (0, 1], not {self.lr_decay!r}")
+        if self.learning_rate <= 0:
+            raise ConfigError(f"learning_rate must be positive, not {self.learning_rate!r}")
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -110,6 +120,11 @@ class TaggerConfig:
         return json.dumps(self.to_json(), indent=2, sort_keys=True)
 
 
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_value(key: str, text: str, kind: type):
     try:
         if kind is bool:
@@ -119,9 +134,12 @@ def parse_value(key: str, text: str, kind: type):
             if lowered in ("false", "0", "no", "off"):
                 return False
             raise ValueError
-        return kind(text)
-    except ValueError:
-        raise ConfigError(f"setting {key}={text!r} is not a valid {kind.__name__}") from None
+        value = kind(text)
+    except (ValueError, OverflowError):
+        raise ConfigError(f"setting {key}={_short(text)} is not a valid {kind.__name__}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"setting {key}={_short(text)} is not a finite number")
+    return value
 
 
 def _check_type(key: str, value, kind: type) -> None:
@@ -130,4 +148,4 @@ def _check_type(key: str, value, kind: type) -> None:
     if kind is int and isinstance(value, bool):
         raise ConfigError(f"configuration {key} must be an int, not {value!r}")
     if not isinstance(value, kind):
-        raise ConfigError(f"configuration {key} must be {kind.__name__}, not {value!r}")
+        raise ConfigError(f"configuration {key} must be {kind.__name__}, not {_short(value)}")

@@ -104,12 +104,15 @@ class SentenceEncoder:
             spellings[row, : len(ids)] = ids
         return {"words": word_ids, "spellings": spellings, "spelling_index": spelling_index, "affixes": affixes}
 
-    def encode_tags(self, tag_sequences: Sequence[Sequence[str]], length: int | None = None) -> np.ndarray:
+    def encode_tags(self, tag_sequences: Sequence[Sequence[str]], length: int | None = None,
+                    head: int = 0) -> np.ndarray:
+        """Tag ids [B, T] of one output head's tagset (0: the first)."""
         length = length or max((len(t) for t in tag_sequences), default=0) or 1
         tag_ids = np.full((len(tag_sequences), length), PAD_ID, dtype=np.int32)
+        vocab = self.vocabs.heads[head]
         for i, tags in enumerate(tag_sequences):
             try:
-                tag_ids[i, : len(tags)] = self.vocabs.tags.ids(tags)
+                tag_ids[i, : len(tags)] = vocab.ids(tags)
             except KeyError as error:
                 raise ValueError(f"tag {error.args[0]} is not in the model's tagset") from None
         return tag_ids

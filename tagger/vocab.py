@@ -64,24 +64,40 @@ class Vocab:
 
     @classmethod
     def from_json(cls, data: dict) -> Vocab:
-        try:
-            return cls(items=list(data["items"]), counts=dict(data.get("counts", {})), has_unk=bool(data["has_unk"]))
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"malformed vocabulary: missing or bad field {error}") from None
+        """A vocabulary from its JSON form, every field type-checked: a damaged file is a ValueError."""
+        if not isinstance(data, dict):
+            raise ValueError("malformed vocabulary: expected a JSON object")
+        items, counts, has_unk = data.get("items"), data.get("counts", {}), data.get("has_unk")
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise ValueError("malformed vocabulary: 'items' must be a list of strings")
+        if not isinstance(counts, dict) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts.values()):
+            raise ValueError("malformed vocabulary: 'counts' must map strings to counts")
+        if not isinstance(has_unk, bool):
+            raise ValueError("malformed vocabulary: 'has_unk' must be true or false")
+        return cls(items=items, counts=counts, has_unk=has_unk)
 
 
 @dataclass
 class Vocabularies:
-    """The three vocabularies a tagger needs; words are stored lowercased when `lowercase` is set."""
+    """The vocabularies a tagger needs; words are stored lowercased when `lowercase` is set.
+
+    `tags` is the first output head's tagset; `more_tags` those of further heads (a tagger trained on UPOS and
+    XPOS together), in the order of the model's `tagsets`.
+    """
 
     words: Vocab
     chars: Vocab
     tags: Vocab
     lowercase: bool = True
+    more_tags: list[Vocab] = field(default_factory=list)
+    _training_forms: set[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, sentences_words: list[list[str]] | list[tuple[str, ...]], sentences_tags,
-              min_count: int = 2, lowercase: bool = True, max_size: int | None = None) -> Vocabularies:
+              min_count: int = 2, lowercase: bool = True, max_size: int | None = None,
+              more_tags: list | None = None) -> Vocabularies:
+        """`more_tags`: for each further head, its tag sequences (one per sentence)."""
         sentences_words = list(sentences_words)
         word_forms = ([w.lower() for w in words] for words in sentences_words) if lowercase else sentences_words
         return cls(
@@ -89,23 +105,46 @@ class Vocabularies:
             chars=Vocab.build([[BOW, EOW], *((ch for word in words for ch in word) for words in sentences_words)]),
             tags=Vocab.build(sentences_tags, has_unk=False),
             lowercase=lowercase,
+            more_tags=[Vocab.build(layer, has_unk=False) for layer in more_tags or []],
         )
+
+    @property
+    def heads(self) -> list[Vocab]:
+        """The tag vocabulary of every output head, the first head first."""
+        return [self.tags, *self.more_tags]
 
     def word_key(self, word: str) -> str:
         return word.lower() if self.lowercase else word
 
     def seen_in_training(self, word: str) -> bool:
-        """Whether the exact form occurred in the training data (counts keep every form)."""
-        return self.word_key(word) in self.words.counts
+        """Whether the word, lowercased, occurred in the training data (counts keep every form seen).
+
+        The one definition of an unseen word that evaluate, compare and `corpora stats` share, whatever the
+        model's own `lowercase` setting: "Apple" is seen when training had "apple".
+        """
+        if self._training_forms is None:
+            self._training_forms = {form.lower() for form in self.words.counts}
+        return word.lower() in self._training_forms
 
     def to_json(self) -> dict:
-        return {"lowercase": self.lowercase, "words": self.words.to_json(), "chars": self.chars.to_json(),
+        data = {"lowercase": self.lowercase, "words": self.words.to_json(), "chars": self.chars.to_json(),
                 "tags": self.tags.to_json()}
+        if self.more_tags:
+            data["more_tags"] = [vocab.to_json() for vocab in self.more_tags]
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> Vocabularies:
-        try:
-            return cls(words=Vocab.from_json(data["words"]), chars=Vocab.from_json(data["chars"]),
-                       tags=Vocab.from_json(data["tags"]), lowercase=bool(data["lowercase"]))
-        except KeyError as error:
-            raise ValueError(f"malformed vocabulary file: missing {error}") from None
+        if not isinstance(data, dict):
+            raise ValueError("malformed vocabulary file: expected a JSON object")
+        missing = [key for key in ("words", "chars", "tags", "lowercase") if key not in data]
+        if missing:
+            raise ValueError(f"malformed vocabulary file: missing {', '.join(missing)}")
+        if not isinstance(data["lowercase"], bool):
+            raise ValueError("malformed vocabulary file: 'lowercase' must be true or false")
+        more = data.get("more_tags", [])
+        if not isinstance(more, list):
+            raise ValueError("malformed vocabulary file: 'more_tags' must be a list of vocabularies")
+        return cls(words=Vocab.from_json(data["words"]), chars=Vocab.from_json(data["chars"]),
+                   tags=Vocab.from_json(data["tags"]), lowercase=data["lowercase"],
+                   more_tags=[Vocab.from_json(vocab) for vocab in more])

@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from tagger.modeldir import write_checksums
 
 runner = CliRunner()
 SMALL = ["--set", "hidden_dim=16", "--set", "word_dim=16", "--set", "char_filters=8", "--set", "depth=1",
@@ -98,9 +99,14 @@ def test_tag_reads_standard_input(model_dir):
     assert result.stdout.startswith("A/") and result.stdout.count("/") == 4
 
 
-def test_tag_uses_postag_model_environment_variable(model_dir, text_file, monkeypatch):
+def test_tag_uses_postag_model_environment_variable(model_dir, text_file, monkeypatch, tmp_path):
     monkeypatch.setenv("POSTAG_MODEL", str(model_dir))
-    assert runner.invoke(app, ["tag", str(text_file)]).exit_code == 0
+    with_variable = runner.invoke(app, ["tag", str(text_file)])
+    assert with_variable.exit_code == 0
+    assert with_variable.stdout == runner.invoke(app, ["tag", str(text_file), "--model", str(model_dir)]).stdout
+    monkeypatch.setenv("POSTAG_MODEL", str(tmp_path / "elsewhere"))
+    missing = runner.invoke(app, ["tag", str(text_file)])
+    assert missing.exit_code == 2 and "elsewhere" in missing.stderr  # the variable's model, not the default
 
 
 # ---- bad input: exit code 2 and one line, no traceback -------------------------------------------------
@@ -148,7 +154,7 @@ def test_unknown_setting_lists_accepted_keys(tiny_conllu, tmp_path):
 
 def test_missing_model_says_how_to_get_one(tmp_path, text_file):
     result = runner.invoke(app, ["tag", str(text_file), "--model", str(tmp_path / "none")])
-    assert_one_line_error(result, "no model directory", "postag train")
+    assert_one_line_error(result, "no model", "not a model directory", "postag train")
 
 
 def test_incomplete_model_directory(tmp_path, text_file, model_dir):
@@ -165,10 +171,13 @@ def test_incompatible_model_config(tmp_path, text_file, model_dir):
     copy = tmp_path / "copy"
     shutil.copytree(model_dir, copy)
     config = json.loads((copy / "config.json").read_text())
-    config["tagger"]["hidden_layers"] = 3
+    config["tagger"]["hidden_layers"] = 3  # as a later version of postag might write it
     (copy / "config.json").write_text(json.dumps(config))
     result = runner.invoke(app, ["tag", str(text_file), "--model", str(copy)])
-    assert_one_line_error(result, "incompatible model", "hidden_layers")
+    assert_one_line_error(result, "config.json", "SHA-256 differs")  # changed after saving: caught first
+    write_checksums(copy)
+    result = runner.invoke(app, ["tag", str(text_file), "--model", str(copy)])
+    assert_one_line_error(result, "incompatible or damaged model", "hidden_layers")
 
 
 def test_corpus_not_found_offline_says_where_it_looked(tmp_path, monkeypatch):

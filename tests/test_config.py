@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from tagger import ARCHITECTURES
 from tagger.config import ARCHITECTURE_NAMES, ConfigError, TaggerConfig
+from tagger.training import ARCHITECTURES
 
 
 def test_round_trip_through_json():

@@ -144,3 +144,60 @@ def test_format_conllu_marks_touching_spans_space_after_no():
     text = format_conllu(tokenize("Hi, you."))
     lines = [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
     assert [fields[9] for fields in lines] == ["SpaceAfter=No", "_", "SpaceAfter=No", "_"]
+
+
+def test_format_conllu_writes_multiword_tokens_under_a_range_line():
+    from corpora import Sentence
+
+    source = "I don't know."
+    sentence = Sentence(("I", "do", "n't", "know", "."), ("PRON", "AUX", "PART", "VERB", "PUNCT"),
+                        ((0, 1), (2, 7), (2, 7), (8, 12), (12, 13)))
+    rows = [line.split("\t") for line in format_conllu([sentence], source=source).splitlines()]
+    assert rows[1] == ["# text = I don't know."]
+    assert [r[0] for r in rows[2:-1]] == ["1", "2-3", "2", "3", "4", "5"]
+    assert rows[3][1] == "don't"
+    assert [r[3] for r in rows[2:-1]] == ["PRON", "_", "AUX", "PART", "VERB", "PUNCT"]
+    assert [r[9] for r in rows[2:-1]] == ["_", "_", "_", "_", "SpaceAfter=No", "_"]
+
+
+def test_format_conllu_puts_space_after_no_on_the_range_line():
+    from corpora import Sentence
+
+    sentence = Sentence(("vo", "de", "!"), spans=((0, 3), (0, 3), (3, 4)))
+    rows = [line.split("\t") for line in format_conllu([sentence], source="vom!").splitlines()]
+    assert [(r[0], r[1], r[9]) for r in rows[2:-1]] == [("1-2", "vom", "SpaceAfter=No"), ("1", "vo", "_"),
+                                                        ("2", "de", "_"), ("3", "!", "_")]
+
+
+def test_format_conllu_needs_the_source_for_multiword_tokens():
+    from corpora import Sentence
+
+    with pytest.raises(ValueError, match="give the source text"):
+        format_conllu([Sentence(("do", "n't"), spans=((0, 5), (0, 5)))])
+
+
+def test_format_conllu_round_trips_raw_text_with_markers(tmp_path):
+    from corpora import read_ud_text
+
+    gold = read_ud_text(FIXTURES / "ud_text.conllu")
+    written = format_conllu(gold.sentences, source=gold.text, paragraph_starts=gold.paragraph_starts,
+                            document_starts=gold.document_starts)
+    again = read_ud_text(write(tmp_path, written))
+    assert again.text == gold.text
+    assert again.sentences == gold.sentences
+    assert (again.paragraph_starts, again.document_starts) == (gold.paragraph_starts, gold.document_starts)
+    assert [s.words for s in read_conllu(tmp_path / "data.conllu")] == [s.words for s in gold.sentences]
+
+
+def test_format_conllu_glues_sentences_whose_spans_touch_in_the_source():
+    from corpora import Sentence
+
+    sentences = [Sentence(("Hi",), spans=((0, 2),)), Sentence(("!",), spans=((2, 3),)),
+                 Sentence(("Yo",), spans=((4, 6),))]
+
+    def misc(text):
+        return [line.split("\t")[9] for line in text.splitlines() if line and not line.startswith("#")]
+
+    assert misc(format_conllu(sentences, source="Hi! Yo")) == ["SpaceAfter=No", "_", "_"]
+    # Without one source text, the spans of two sentences may point into different texts.
+    assert misc(format_conllu(sentences)) == ["_", "_", "_"]

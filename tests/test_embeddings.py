@@ -11,7 +11,7 @@ from cli import app
 from corpora.vectors import iter_vectors, read_header
 from pipelines.embeddings import corpus_ids, train_embeddings
 from pipelines.errors import PipelineError
-from tagger.skipgram import PairGenerator, SkipGramConfig, train_skipgram
+from tagger.training.skipgram import PairGenerator, SkipGramConfig, train_skipgram
 
 runner = CliRunner()
 SMALL = ["--set", "hidden_dim=8", "--set", "char_filters=8", "--set", "depth=1", "--set", "min_count=1",
@@ -169,9 +169,9 @@ def trained(tmp_path, tiny_conllu, *options, epochs="1"):
 
 
 def embedding_rows(model_dir):
-    from tagger import Tagger
+    from tagger.training import KerasTagger
 
-    tagger = Tagger.load(model_dir)
+    tagger = KerasTagger.load(model_dir)
     return tagger, np.asarray(tagger.model.encoder.word_embedding.embeddings)
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from tagger.loss import masked_accuracy, predict_tags, sequence_loss
+from tagger.training.loss import predict_tags, sequence_loss
 
 
 def numpy_sequence_loss(tags, logits):
@@ -45,10 +45,3 @@ def test_all_padding_gives_zero_not_nan():
 def test_predictions_never_choose_padding():
     logits = np.array([[[9.0, 1.0, 2.0]]], dtype="float32")
     assert int(ops.convert_to_numpy(predict_tags(logits))[0, 0]) == 2
-
-
-def test_accuracy_masks_on_gold_padding_only():
-    # The padded position is "predicted" as tag 1 but must not count either way.
-    tags = np.array([[1, 2, 0]])
-    logits = np.array([[[0, 5, 0], [0, 5, 0], [0, 5, 0]]], dtype="float32")
-    assert float(ops.convert_to_numpy(masked_accuracy(tags, logits))) == pytest.approx(0.5)

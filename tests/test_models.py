@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from tagger import ARCHITECTURES, Tagger, TaggerConfig, VocabSizes, Vocabularies, build_model
+from tagger import Tagger, TaggerConfig, Vocabularies
 from tagger.encoding import AFFIX_KINDS
+from tagger.training import ARCHITECTURES, KerasTagger, VocabSizes, build_model
 
 SMALL = dict(word_dim=16, char_dim=8, char_filters=8, hidden_dim=16, depth=1, dropout=0.0, word_dropout=0.0)
 SIZES = VocabSizes(words=30, chars=20, tags=6)
@@ -121,10 +122,11 @@ def test_overfits_two_sentences_then_save_and_load_gives_the_same_tags(arch, tmp
     result = train(corpus, config, output=tmp_path / "model")
     assert result.history[-1].train_loss < 0.05
     assert result.dev.accuracy == 1.0
-    loaded = Tagger.load(tmp_path / "model")
+    loaded = KerasTagger.load(tmp_path / "model")
     words = [w for w, _ in TWO_SENTENCES]
     assert loaded.tag_sents(words) == [t for _, t in TWO_SENTENCES]
     assert loaded.tag_sents(words) == result.tagger.tag_sents(words)
+    assert Tagger.load(tmp_path / "model").tag_sents(words) == [t for _, t in TWO_SENTENCES]  # the runtime
     probe = [["the", "unseen", "word"]]
     np.testing.assert_array_equal(np.asarray(loaded.model(loaded.encoder.inputs(probe))),
                                   np.asarray(result.tagger.model(result.tagger.encoder.inputs(probe))))
@@ -133,7 +135,7 @@ def test_overfits_two_sentences_then_save_and_load_gives_the_same_tags(arch, tmp
 @pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_shared_spellings_give_the_same_logits_as_one_spelling_per_token(arch):
     vocabs = Vocabularies.build([["the", "dog", "saw", "the", "cat", "."]], [["X"] * 6], min_count=1)
-    tagger = Tagger(TaggerConfig(architecture=arch, **SMALL), vocabs)
+    tagger = KerasTagger(TaggerConfig(architecture=arch, **SMALL), vocabs)
     sentences = [["the", "dog", "saw", "the", "cat", "."], ["the", "cat", "."], ["Unseen", "the"]]
     inputs = tagger.encoder.inputs(sentences)
     assert len(inputs["spellings"]) == 1 + 6  # the padding row, then the, dog, saw, cat, ".", Unseen
@@ -145,7 +147,7 @@ def test_shared_spellings_give_the_same_logits_as_one_spelling_per_token(arch):
 
 def test_tag_sents_batches_and_keeps_order():
     vocabs = Vocabularies.build([["a", "b"]], [["X", "Y"]], min_count=1)
-    tagger = Tagger(TaggerConfig(architecture="fcn", **SMALL), vocabs)
+    tagger = KerasTagger(TaggerConfig(architecture="fcn", **SMALL), vocabs)
     sentences = [["a"] * n for n in (5, 1, 9, 0, 3)]
     tagged = tagger.tag_sents(sentences, batch_size=2)
     assert [len(t) for t in tagged] == [5, 1, 9, 0, 3]

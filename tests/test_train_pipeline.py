@@ -5,10 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from corpora import Corpus
+from corpora import Corpus, Sentence
 from pipelines.errors import PipelineError
 from pipelines.train import train, uses_weight_average
 from tagger import Tagger, TaggerConfig
+from tagger.training import KerasTagger
 
 TINY = dict(word_dim=8, char_dim=4, char_filters=4, hidden_dim=8, depth=1, batch_size=4, min_count=1)
 
@@ -64,7 +65,7 @@ def test_the_model_directory_holds_the_weights_without_the_updaters_state(corpus
     assert result.tagger.model.optimizer is not None  # compiled for training...
     with h5py.File(tmp_path / "model" / "model.weights.h5", "r") as weights:
         assert "optimizer" not in weights and "layers" in weights  # ...yet only the model's weights are saved
-    loaded = Tagger.load(tmp_path / "model")
+    loaded = KerasTagger.load(tmp_path / "model")
     for a, b in zip(loaded.model.get_weights(), result.tagger.model.get_weights()):
         np.testing.assert_array_equal(a, b)
 
@@ -106,7 +107,7 @@ def test_existing_model_survives_a_failed_save(corpus, tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("tagger.tagger.Tagger.write_files", crash)
+    monkeypatch.setattr("tagger.training.keras_tagger.KerasTagger.write_files", crash)
     with pytest.raises(OSError):
         train(corpus, TaggerConfig(architecture="fcn", epochs=1, seed=7, **TINY), output=output)
     assert (output / "model.weights.h5").read_bytes() == before
@@ -126,3 +127,24 @@ def test_untagged_or_empty_training_data_is_rejected(tiny_sentences):
         train(Corpus("empty", "upos"), TaggerConfig(**TINY))
     with pytest.raises(PipelineError, match="must be tagged"):
         train(Corpus("raw", "upos", train=[Sentence(("a", "b"))]), TaggerConfig(**TINY))
+
+
+def test_upos_and_xpos_heads_train_together_and_tag_apart(tiny_conllu, tmp_path):
+    from corpora import read_conllu
+    from pipelines.evaluate import evaluate
+
+    sentences = read_conllu(tiny_conllu, "upos,xpos")
+    assert sentences[0].tags[:2] == ("DET", "NOUN") and sentences[0].more_tags[0][:2] == ("DT", "NN")
+    corpus = Corpus("tiny", "upos,xpos", train=sentences, dev=sentences)
+    config = TaggerConfig(architecture="rnn", epochs=40, patience=0, lr_decay=1.0, learning_rate=0.01, **TINY)
+    result = train(corpus, config, output=tmp_path / "model")
+    runtime = Tagger.load(tmp_path / "model")
+    assert runtime.tagsets == ("upos", "xpos")
+    words = [s.words for s in sentences]
+    upos, xpos = runtime.tag_sents(words), runtime.tag_sents(words, tagset="xpos")
+    assert upos == result.tagger.tag_sents(words) and xpos == result.tagger.tag_sents(words, tagset="xpos")
+    assert set(runtime.tagset) == {t for s in sentences for t in s.tags}
+    assert {t for tags in xpos for t in tags} <= {t for s in sentences for t in s.more_tags[0]}
+    xpos_gold = [Sentence(s.words, s.more_tags[0]) for s in sentences]
+    assert evaluate(runtime, xpos_gold, tagset="xpos").accuracy > 0.9  # learned, not just the UPOS head
+    assert result.metrics["more_tagsets"]["xpos"]["dev"]["accuracy"] > 0.9

@@ -15,10 +15,10 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from .config import ARCHITECTURE_NAMES, TaggerConfig
-from .encoding import AFFIX_KINDS
+from ..config import ARCHITECTURE_NAMES, TaggerConfig
+from ..encoding import AFFIX_KINDS
+from ..vocab import PAD_ID, UNK_ID, Vocabularies
 from .layers import DenseStack, dense, lecun_normal
-from .vocab import PAD_ID, UNK_ID
 
 AFFIX_COUNT = len(AFFIX_KINDS)
 
@@ -28,6 +28,17 @@ class VocabSizes:
     words: int
     chars: int
     tags: int
+    more_tags: tuple[int, ...] = ()  # further output heads (UPOS and XPOS together)
+
+    @classmethod
+    def of(cls, vocabs: Vocabularies) -> VocabSizes:
+        return cls(len(vocabs.words), len(vocabs.chars), len(vocabs.tags), tuple(len(v) for v in vocabs.more_tags))
+
+    def to_json(self) -> dict:
+        data = {"words": self.words, "chars": self.chars, "tags": self.tags}
+        if self.more_tags:
+            data["more_tags"] = list(self.more_tags)
+        return data
 
 
 @keras.saving.register_keras_serializable(package="postag")
@@ -130,7 +141,11 @@ class WindowConcat(layers.Layer):
 
 
 class SequenceTagger(keras.Model):
-    """Input encoder -> architecture body -> dense layer to tag logits."""
+    """Input encoder -> architecture body -> a dense layer to tag logits per output head.
+
+    With one head the model returns logits [B, T, tags]; with several (UPOS and XPOS trained together: one
+    encoder and body, two losses) a tuple of them, the first head first.
+    """
 
     def __init__(self, config: TaggerConfig, sizes: VocabSizes, **kwargs):
         super().__init__(**kwargs)
@@ -142,6 +157,8 @@ class SequenceTagger(keras.Model):
             seed=config.seed, affix_buckets=config.affix_buckets, affix_dim=config.affix_dim, name="encoder")
         self.body = ARCHITECTURES[config.architecture](config)
         self.output_layer = dense(sizes.tags, name="tag_logits", seed=config.seed)
+        self.more_output_layers = [dense(size, name=f"tag_logits_{i}", seed=config.seed + i)
+                                   for i, size in enumerate(sizes.more_tags, start=1)]
 
     def call(self, inputs, training=None):
         words = inputs["words"]
@@ -149,10 +166,16 @@ class SequenceTagger(keras.Model):
         features = self.encoder(words, inputs["spellings"], inputs["spelling_index"], inputs["affixes"],
                                 training=training)
         hidden = self.body(features, mask, training=training)
-        return self.output_layer(hidden)
+        if not self.more_output_layers:
+            return self.output_layer(hidden)
+        return (self.output_layer(hidden), *(layer(hidden) for layer in self.more_output_layers))
+
+    @property
+    def output_layers(self) -> list:
+        return [self.output_layer, *self.more_output_layers]
 
     def get_config(self):  # rebuilt from TaggerConfig in code, never deserialized from Keras config
-        return {"config": self.config.to_json(), "sizes": vars(self.sizes)}
+        return {"config": self.config.to_json(), "sizes": self.sizes.to_json()}
 
 
 class FCNBody(layers.Layer):

@@ -1,4 +1,4 @@
-"""The masked sequence loss and accuracy: padding never counts.
+"""The masked sequence loss: padding never counts.
 
 Models return logits; the loss applies softmax cross-entropy itself (from_logits) and averages over real
 tokens only, so a batch of short sentences padded to a long one weighs exactly as its words do.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from keras import ops
 
-from .vocab import PAD_ID
+from ..vocab import PAD_ID
 
 
 def token_mask(tag_ids):
@@ -29,11 +29,3 @@ def sequence_loss(tag_ids, logits, mask=None):
 def predict_tags(logits):
     """Best tag id per token, never the padding id."""
     return ops.argmax(logits[..., PAD_ID + 1 :], axis=-1) + PAD_ID + 1
-
-
-def masked_accuracy(tag_ids, logits):
-    """Share of real tokens (by the gold padding mask only) whose predicted tag is right."""
-    tag_ids = ops.cast(tag_ids, "int32")
-    mask = token_mask(tag_ids)
-    correct = ops.cast(ops.equal(ops.cast(predict_tags(logits), "int32"), tag_ids), "float32")
-    return ops.sum(correct * mask) / ops.maximum(ops.sum(mask), 1.0)

@@ -1,0 +1,171 @@
+"""Tagging with a trained model, without TensorFlow: the exported graph (model.onnx) run by ONNX Runtime.
+
+`Tagger.load(name_or_directory)` reads a model directory (checked: config ranges, vocabulary types, SHA-256
+of every file) and opens its graph; `tag`, `tag_sents` and `accuracy` follow NLTK's TaggerI verbs, and
+`tag_sents_scored` adds each token's most probable tags with their probabilities.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .config import TaggerConfig
+from .encoding import SentenceEncoder, length_batches
+from .errors import ConfigError, ModelError
+from .modeldir import GRAPH_FILE, VOCAB_FILE, WEIGHTS_FILE, check_model_directory, graph_outputs, read_json
+from .pretrained import resolve_model
+from .vocab import PAD_ID, Vocabularies
+
+# A batch holds at most this many sentences and padded positions, with at most this share of padding: a
+# recurrent model pays for padded steps as for real ones (benchmarks/tagging_speed.py measures the choice).
+BATCH_SENTENCES, BATCH_POSITIONS, MAX_PADDING = 1024, 8192, 0.1
+
+
+class Tagger:
+    """Tags sentences of words: `tag(words)` for one, `tag_sents(list_of_word_lists)` for many."""
+
+    def __init__(self, directory: Path, config: TaggerConfig, vocabs: Vocabularies, metadata: dict,
+                 graph: bytes, threads: int | None = None):
+        self.directory = directory
+        self.config = config
+        self.vocabs = vocabs
+        self.metadata = metadata
+        self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets)
+        self.session = _open_session(graph, threads, directory / GRAPH_FILE)
+        # One output head per tagset: "upos" alone, or "upos,xpos" for a tagger trained on both.
+        self.tagsets = tuple(str(metadata.get("tagset") or "tags").split(","))
+        self.outputs = graph_outputs(len(vocabs.heads))
+        if len(self.tagsets) != len(self.outputs):
+            raise ModelError(f"{directory}: {len(self.outputs)} output heads but tagsets {', '.join(self.tagsets)}")
+
+    @classmethod
+    def load(cls, model: str | Path, threads: int | None = None) -> Tagger:
+        """A shipped model by name (`en_ewt`) or a model directory; `threads` caps ONNX Runtime's threads."""
+        directory = resolve_model(model)
+        config_data = check_model_directory(directory)
+        try:
+            config = TaggerConfig.from_json(config_data["tagger"])
+            vocabs = Vocabularies.from_json(read_json(directory / VOCAB_FILE))
+        except (ConfigError, ValueError) as error:
+            raise ModelError(f"{directory}: incompatible or damaged model: {error}") from None
+        sizes = config_data.get("sizes")
+        expected = {"words": len(vocabs.words), "chars": len(vocabs.chars), "tags": len(vocabs.tags)}
+        if vocabs.more_tags:
+            expected["more_tags"] = [len(vocab) for vocab in vocabs.more_tags]
+        if sizes != expected:
+            raise ModelError(f"{directory / 'config.json'}: its sizes {str(sizes)[:80]} do not match vocab.json "
+                             f"{expected}; the model directory is damaged")
+        graph_path = directory / GRAPH_FILE
+        if not graph_path.is_file():
+            if not (directory / WEIGHTS_FILE).is_file():
+                raise ModelError(f"{directory} has neither {GRAPH_FILE} nor {WEIGHTS_FILE}; the model is incomplete")
+            # A directory saved before the runtime existed: export its graph once (this needs TensorFlow).
+            from .training.keras_tagger import export_directory
+
+            config_data = export_directory(directory)
+        metadata = {k: v for k, v in config_data.items() if k not in ("tagger", "sizes")}
+        try:
+            graph = graph_path.read_bytes()
+        except OSError as error:
+            raise ModelError(f"{graph_path}: cannot be read ({error.strerror})") from None
+        return cls(directory, config, vocabs, metadata, graph, threads)
+
+    @property
+    def tagset(self) -> list[str]:
+        """The tags of the first head (what `tag` gives without a `tagset`)."""
+        return self.tags_of(None)
+
+    def tags_of(self, tagset: str | None) -> list[str]:
+        return self.vocabs.heads[self.head(tagset)].items[PAD_ID + 1 :]
+
+    def head(self, tagset: str | None) -> int:
+        """The output head of a tagset name (None: the first head)."""
+        if tagset is None or tagset == self.tagsets[0]:
+            return 0
+        if tagset not in self.tagsets:
+            raise ModelError(f"the model tags with {', '.join(self.tagsets)}, not {str(tagset)[:40]!r}")
+        return self.tagsets.index(tagset)
+
+    def tag(self, words: Sequence[str], tagset: str | None = None) -> list[str]:
+        return self.tag_sents([words], tagset)[0]
+
+    def tag_sents(self, sentences: Sequence[Sequence[str]], tagset: str | None = None) -> list[list[str]]:
+        """The best tag of every word of every sentence, in `tagset` (default: the model's first)."""
+        head = self.head(tagset)
+        items = self.vocabs.heads[head].items
+        return [[items[i] for i in ids] for ids in self._best_ids(sentences, head)]
+
+    def tag_sents_scored(self, sentences: Sequence[Sequence[str]], top_k: int = 1,
+                         tagset: str | None = None) -> list[list[list[tuple[str, float]]]]:
+        """For every word, its `top_k` most probable tags with their probabilities, best first."""
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, not {top_k}")
+        head = self.head(tagset)
+        items = self.vocabs.heads[head].items
+        results: list[list[list[tuple[str, float]]]] = [[] for _ in sentences]
+        for batch, logits, lengths in self._logits(sentences, head):
+            probabilities = _softmax(logits[..., PAD_ID + 1 :])
+            k = min(top_k, probabilities.shape[-1])
+            best = np.argsort(-probabilities, axis=-1, kind="stable")[..., :k]
+            for row, index in enumerate(batch):
+                ids, probs = best[row, : lengths[row]], probabilities[row, : lengths[row]]
+                results[index] = [[(items[t + PAD_ID + 1], float(p[t])) for t in token_ids]
+                                  for token_ids, p in zip(ids, probs)]
+        return results
+
+    def accuracy(self, gold: Sequence[tuple[Sequence[str], Sequence[str]]], tagset: str | None = None) -> float:
+        """Token accuracy against (words, tags) pairs, as NLTK's TaggerI.accuracy."""
+        gold = list(gold)
+        predicted = self.tag_sents([words for words, _ in gold], tagset)
+        pairs = [(p, g) for pred, (_, tags) in zip(predicted, gold) for p, g in zip(pred, tags)]
+        return sum(p == g for p, g in pairs) / max(len(pairs), 1)
+
+    def _best_ids(self, sentences: Sequence[Sequence[str]], head: int) -> list[np.ndarray]:
+        results: list[np.ndarray] = [np.zeros(0, np.int64) for _ in sentences]
+        for batch, logits, lengths in self._logits(sentences, head):
+            best = np.argmax(logits[..., PAD_ID + 1 :], axis=-1) + PAD_ID + 1  # never the padding tag
+            for row, index in enumerate(batch):
+                results[index] = best[row, : lengths[row]]
+        return results
+
+    def _logits(self, sentences: Sequence[Sequence[str]], head: int):
+        """(sentence indices, logits [B, T, tags], lengths) for length-bucketed batches of non-empty sentences."""
+        sentences = [list(s) for s in sentences]
+        lengths = [len(s) for s in sentences]
+        for batch in length_batches(lengths, BATCH_SENTENCES, max_tokens=BATCH_POSITIONS, max_padding=MAX_PADDING):
+            batch = [i for i in batch if lengths[i]]
+            if not batch:
+                continue
+            inputs = self.encoder.inputs([sentences[i] for i in batch])
+            (logits,) = self.session.run([self.outputs[head]], inputs)
+            yield batch, logits, [lengths[i] for i in batch]
+
+
+def load(model: str | Path, threads: int | None = None) -> Tagger:
+    """`tagger.load("en_ewt")`: a shipped model by name, or a model directory."""
+    return Tagger.load(model, threads)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def _open_session(graph: bytes, threads: int | None, source: Path):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    # Threads: all cores by default; workers that run one process per core ask for one each.
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # warnings about unused initializers are not the user's business
+    try:
+        # From bytes, not a path: a graph cannot reach files outside the model directory (external data).
+        return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own exception types for any bad graph
+        raise ModelError(f"{source}: ONNX Runtime cannot load the graph ({type(error).__name__}: "
+                         f"{str(error)[:200]}); the model directory is damaged") from None

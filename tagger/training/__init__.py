@@ -1,0 +1,46 @@
+"""What training needs, on TensorFlow/Keras: architectures, the sequence loss, the Keras-side tagger, word
+embeddings, and export of a trained model to the graph that tagging runs (tagger.runtime) without TensorFlow.
+
+Importing this package imports TensorFlow (several seconds); nothing on the tagging path does.
+"""
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter is not for users
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow and find its devices with native stderr silenced.
+
+    TensorFlow 2.20+ logs "could not find cuda drivers" and a cuInit error through absl on every CPU-only
+    machine, ignoring TF_CPP_MIN_LOG_LEVEL. Python exceptions still propagate; set POSTAG_TF_LOGS=1 to see
+    the native messages when debugging an install.
+    """
+    if os.environ.get("POSTAG_TF_LOGS") or "tensorflow" in sys.modules:
+        import tensorflow  # noqa: F401
+
+        return
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow as tf
+
+        tf.config.list_logical_devices()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_import_tensorflow_quietly()
+
+import keras  # noqa: E402  (after the quiet import; pipelines take Keras from here)
+
+from .keras_tagger import KerasTagger, export_directory  # noqa: E402
+from .loss import predict_tags, sequence_loss  # noqa: E402
+from .models import ARCHITECTURES, VocabSizes, build_model, count_parameters  # noqa: E402
+
+__all__ = ["ARCHITECTURES", "KerasTagger", "keras", "VocabSizes", "build_model", "count_parameters", "export_directory",
+           "predict_tags", "sequence_loss"]

@@ -1,0 +1,194 @@
+"""Export a trained Keras tagger to an ONNX graph that tagger.runtime runs without TensorFlow.
+
+The graph is built node by node from the Keras weights (no converter in between), so it holds exactly the
+operations tagging needs: embeddings as Gather, the character CNN as Conv + ReduceMax, dense layers as
+MatMul, and the recurrent stack as ONNX's own LSTM or GRU operator (one fused kernel per layer, with the
+sentence lengths, rather than a slow Loop). Inputs and output are those of SequenceTagger:
+
+    words [B, T], spellings [S, C], spelling_index [B, T], affixes [B, T, A]  (int32)  ->  logits [B, T, tags]
+    (and logits_1, ... [B, T, tags of that head] for further output heads)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from ..encoding import AFFIX_KINDS
+from ..modeldir import graph_outputs
+
+OPSET = 17
+IR_VERSION = 8  # readable by every onnxruntime since 1.14
+INPUTS = ("words", "spellings", "spelling_index", "affixes")
+
+
+class GraphBuilder:
+    """Collects nodes and weights; every method returns the name of the tensor it made."""
+
+    def __init__(self):
+        self.nodes: list[onnx.NodeProto] = []
+        self.weights: list[onnx.TensorProto] = []
+        self.names: set[str] = set()
+
+    def fresh(self, stem: str) -> str:
+        name, n = stem, 1
+        while name in self.names:
+            n += 1
+            name = f"{stem}_{n}"
+        self.names.add(name)
+        return name
+
+    def weight(self, stem: str, value: np.ndarray) -> str:
+        name = self.fresh(stem)
+        self.weights.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        return name
+
+    def op(self, op_type: str, inputs: list[str], stem: str | None = None, outputs: int = 1, **attributes):
+        names = [self.fresh(f"{stem or op_type.lower()}" + (f"_out{i}" if outputs > 1 else ""))
+                 for i in range(outputs)]
+        self.nodes.append(helper.make_node(op_type, inputs, names, name=self.fresh(f"node_{names[0]}"),
+                                           **attributes))
+        return names[0] if outputs == 1 else names
+
+    def dense(self, x: str, kernel: np.ndarray, bias: np.ndarray, stem: str, activation: str | None = None) -> str:
+        y = self.op("Add", [self.op("MatMul", [x, self.weight(f"{stem}_kernel", kernel)]),
+                            self.weight(f"{stem}_bias", bias)], stem=stem)
+        return self.op("Relu", [y], stem=f"{stem}_relu") if activation == "relu" else y
+
+
+def export_graph(model) -> bytes:
+    """The serialized ONNX graph of a built SequenceTagger (tagger.training.models), one output per head."""
+    g = GraphBuilder()
+    for name in INPUTS:
+        g.names.add(name)
+    zero = g.weight("zero", np.array(0, np.int32))
+    mask = g.op("Greater", ["words", zero], stem="mask")  # [B, T] bool: real tokens
+    features = _encoder(g, model.encoder)
+    body = model.body
+    kind = type(body).__name__
+    if kind == "FCNBody":
+        hidden = _dense_stack(g, features, body.stack)
+    elif kind == "WindowBody":
+        hidden = _dense_stack(g, _window(g, features, mask, body.concat.window), body.stack)
+    elif kind == "RNNBody":
+        hidden = _recurrent(g, features, mask, body)
+    else:
+        raise ValueError(f"no ONNX export for the {kind} architecture body")
+    outputs = []
+    for name, layer in zip(graph_outputs(len(model.output_layers)), model.output_layers):
+        logits = g.dense(hidden, layer.kernel.numpy(), layer.bias.numpy(), f"{name}_dense")
+        g.nodes.append(helper.make_node("Identity", [logits], [name], name=f"node_{name}"))
+        outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", "length",
+                                                                              layer.kernel.shape[1]]))
+
+    int_input = [helper.make_tensor_value_info("words", TensorProto.INT32, ["batch", "length"]),
+                 helper.make_tensor_value_info("spellings", TensorProto.INT32, ["spellings", "characters"]),
+                 helper.make_tensor_value_info("spelling_index", TensorProto.INT32, ["batch", "length"]),
+                 helper.make_tensor_value_info("affixes", TensorProto.INT32, ["batch", "length", len(AFFIX_KINDS)])]
+    graph = helper.make_graph(g.nodes, "postag_tagger", int_input, outputs, initializer=g.weights)
+    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="postag")
+    onnx_model.ir_version = IR_VERSION
+    onnx.checker.check_model(onnx_model)
+    return onnx_model.SerializeToString()
+
+
+def _encoder(g: GraphBuilder, encoder) -> str:
+    """Word embedding ++ max-pooled character CNN (once per distinct spelling) ++ affix embeddings."""
+    word_vectors = g.op("Gather", [g.weight("word_embedding", encoder.word_embedding.embeddings.numpy()), "words"],
+                        stem="word_vectors")
+    chars = g.op("Gather", [g.weight("char_embedding", encoder.char_embedding.embeddings.numpy()), "spellings"],
+                 stem="char_vectors")  # [S, C, char_dim]
+    conv = encoder.char_conv
+    kernel = conv.kernel.numpy()  # Keras [width, in, out]; ONNX wants [out, in, width]
+    width = kernel.shape[0]
+    left = (width - 1) // 2  # "same" padding, the extra column on the right as TensorFlow does
+    convolved = g.op("Conv", [g.op("Transpose", [chars], perm=[0, 2, 1]),
+                              g.weight("char_conv_kernel", kernel.transpose(2, 1, 0)),
+                              g.weight("char_conv_bias", conv.bias.numpy())],
+                     stem="char_conv", pads=[left, width - 1 - left])
+    activated = g.op("Relu", [convolved])  # [S, F, C]
+    zero = g.weight("zero_char", np.array(0, np.int32))
+    char_mask = g.op("Unsqueeze", [g.op("Cast", [g.op("Greater", ["spellings", zero])], to=TensorProto.FLOAT),
+                                   g.weight("axis_1", np.array([1], np.int64))])
+    # Zero at padded characters cannot win the max over ReLU outputs, as in the Keras layer.
+    pooled = g.op("ReduceMax", [g.op("Mul", [activated, char_mask])], stem="spelling_vectors", axes=[2],
+                  keepdims=0)
+    parts = [word_vectors, g.op("Gather", [pooled, "spelling_index"], stem="char_repr")]
+    if encoder.affix_embedding is not None:
+        affixes = g.op("Gather", [g.weight("affix_embedding", encoder.affix_embedding.embeddings.numpy()),
+                                  "affixes"])  # [B, T, A, affix_dim]
+        flat = g.weight("affix_shape", np.array([0, 0, len(AFFIX_KINDS) * encoder.affix_dim], np.int64))
+        parts.append(g.op("Reshape", [affixes, flat], stem="affix_repr"))
+    return g.op("Concat", parts, stem="features", axis=-1)
+
+
+def _dense_stack(g: GraphBuilder, x: str, stack) -> str:
+    for i, layer in enumerate(stack.denses):
+        activation = layer.activation.__name__
+        if activation not in ("relu", "linear"):
+            raise ValueError(f"no ONNX export for the {activation} activation")
+        x = g.dense(x, layer.kernel.numpy(), layer.bias.numpy(), f"dense_{i}", activation=activation)
+    return x
+
+
+def _window(g: GraphBuilder, features: str, mask: str, window: int) -> str:
+    """Each position's features beside those of its ±window neighbours; outside the sentence is zero."""
+    float_mask = g.op("Unsqueeze", [g.op("Cast", [mask], to=TensorProto.FLOAT),
+                                    g.weight("axis_last", np.array([-1], np.int64))])
+    masked = g.op("Mul", [features, float_mask])
+    if window == 0:
+        return masked
+    padded = g.op("Pad", [masked, g.weight("window_pads", np.array([0, window, 0, 0, window, 0], np.int64))])
+    length = g.op("Gather", [g.op("Shape", ["words"]), g.weight("index_1", np.array([1], np.int64))])
+    axis = g.weight("axis_time", np.array([1], np.int64))
+    shifted = []
+    for offset in range(2 * window + 1):
+        start = g.weight(f"start_{offset}", np.array([offset], np.int64))
+        end = g.op("Add", [length, start])
+        shifted.append(g.op("Slice", [padded, start, end, axis], stem=f"shift_{offset}"))
+    return g.op("Concat", shifted, stem="window_features", axis=-1)
+
+
+def _recurrent(g: GraphBuilder, features: str, mask: str, body) -> str:
+    """The (Bi)LSTM or GRU stack as ONNX recurrent operators over [T, B, D], with each sentence's length."""
+    lengths = g.op("ReduceSum", [g.op("Cast", [mask], to=TensorProto.INT32),
+                                 g.weight("axis_time_sum", np.array([1], np.int64))], stem="lengths", keepdims=0)
+    x = g.op("Transpose", [features], perm=[1, 0, 2])  # time-major
+    for i, layer in enumerate(body.recurrent):
+        cells = [layer.forward_layer.cell, layer.backward_layer.cell] if body.bidirectional else [layer.cell]
+        if body.cell == "lstm":
+            weights = [_lstm_weights(cell) for cell in cells]
+            op_type, extra = "LSTM", {}
+        else:
+            weights = [_gru_weights(cell) for cell in cells]
+            op_type, extra = "GRU", {"linear_before_reset": 1}
+        w, r, b = (np.stack([part[k] for part in weights]) for k in range(3))
+        units = cells[0].units
+        outputs = g.op(op_type, [x, g.weight(f"{op_type.lower()}_{i}_W", w), g.weight(f"{op_type.lower()}_{i}_R", r),
+                                 g.weight(f"{op_type.lower()}_{i}_B", b), lengths],
+                       stem=f"{op_type.lower()}_{i}", outputs=1, hidden_size=units,
+                       direction="bidirectional" if body.bidirectional else "forward", **extra)
+        # Y is [T, directions, B, H]; the next layer reads [T, B, directions * H], forward half first as Keras.
+        x = g.op("Reshape", [g.op("Transpose", [outputs], perm=[0, 2, 1, 3]),
+                             g.weight(f"rnn_{i}_shape", np.array([0, 0, len(cells) * units], np.int64))])
+    return g.op("Transpose", [x], perm=[1, 0, 2], stem="rnn_output")
+
+
+def _lstm_weights(cell) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keras LSTM weights (gates i, f, c, o; inputs on the left) as ONNX's W, R, B (gates i, o, f, c)."""
+    def reorder(matrix):
+        i, f, c, o = np.split(matrix, 4, axis=-1)
+        return np.concatenate([i, o, f, c], axis=-1)
+
+    kernel, recurrent, bias = cell.kernel.numpy(), cell.recurrent_kernel.numpy(), cell.bias.numpy()
+    return (reorder(kernel).T, reorder(recurrent).T,
+            np.concatenate([reorder(bias), np.zeros_like(bias)]))
+
+
+def _gru_weights(cell) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keras GRU weights (gates z, r, h; reset after the recurrent product) as ONNX's W, R, B."""
+    if not cell.reset_after:
+        raise ValueError("only GRUs with reset_after=True (Keras' default) can be exported")
+    bias = cell.bias.numpy()  # [2, 3H]: input bias, recurrent bias
+    return cell.kernel.numpy().T, cell.recurrent_kernel.numpy().T, np.concatenate([bias[0], bias[1]])

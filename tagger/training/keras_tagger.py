@@ -1,0 +1,185 @@
+"""KerasTagger: a tagger being trained, with its vocabularies and config; saves the model directory.
+
+Saving writes the Keras weights and the exported inference graph (model.onnx) side by side, so that every
+trained directory tags through tagger.runtime without TensorFlow. Loading rebuilds the Keras model in code
+from config.json, then loads the weights: nothing in the directory runs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ..config import TaggerConfig
+from ..encoding import SentenceEncoder, length_batches
+from ..errors import ConfigError, ModelError
+from ..modeldir import (
+    CARD_FILE,
+    CONFIG_FILE,
+    FORMAT_VERSION,
+    GRAPH_FILE,
+    METRICS_FILE,
+    VOCAB_FILE,
+    WEIGHTS_FILE,
+    check_model_directory,
+    read_json,
+    save_directory,
+    write_json,
+)
+from ..vocab import Vocabularies
+from .export import export_graph
+from .loss import predict_tags
+from .models import SequenceTagger, VocabSizes, build_model
+
+
+def input_signature() -> dict[str, tf.TensorSpec]:
+    """Shapes of a batch of model inputs: any batch size and sentence length, so one trace serves all."""
+    return {"words": tf.TensorSpec([None, None], tf.int32), "spellings": tf.TensorSpec([None, None], tf.int32),
+            "spelling_index": tf.TensorSpec([None, None], tf.int32),
+            "affixes": tf.TensorSpec([None, None, None], tf.int32)}
+
+
+def postag_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("postag")
+    except Exception:  # running from a source tree that was never installed
+        return "unknown"
+
+
+class KerasTagger:
+    """The Keras model of a tagger with its vocabularies; `tag_sents` scores dev sets during training."""
+
+    def __init__(self, config: TaggerConfig, vocabs: Vocabularies, model: SequenceTagger | None = None,
+                 metadata: dict | None = None, word_vectors: np.ndarray | None = None):
+        self.config = config
+        self.vocabs = vocabs
+        self.sizes = VocabSizes.of(vocabs)
+        self.model = model if model is not None else build_model(config, self.sizes, word_vectors)
+        self.metadata = dict(metadata or {})
+        self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets)
+        self.tagsets = tuple(str(self.metadata.get("tagset", "tags")).split(","))
+
+        def predict_ids(inputs):
+            logits = self.model(inputs, training=False)
+            heads = logits if isinstance(logits, tuple) else (logits,)
+            return tuple(predict_tags(head) for head in heads)
+
+        self._predict_ids = tf.function(predict_ids, input_signature=[input_signature()])
+
+    @property
+    def tagset(self) -> list[str]:
+        return self.vocabs.tags.items[1:]
+
+    def tags_of(self, tagset: str | None) -> list[str]:
+        return self.vocabs.heads[self.head(tagset)].items[1:]
+
+    def head(self, tagset: str | None) -> int:
+        """The output head of a tagset name (None: the first head)."""
+        if tagset is None or (tagset == self.tagsets[0]):
+            return 0
+        if tagset not in self.tagsets:
+            raise ModelError(f"the model tags with {', '.join(self.tagsets)}, not {tagset[:40]!r}")
+        return self.tagsets.index(tagset)
+
+    def tag(self, words: Sequence[str], tagset: str | None = None) -> list[str]:
+        return self.tag_sents([words], tagset=tagset)[0]
+
+    def tag_sents(self, sentences: Sequence[Sequence[str]], batch_size: int = 1024, max_tokens: int = 8192,
+                  max_padding: float | None = 0.1, tagset: str | None = None) -> list[list[str]]:
+        """Tags for every sentence, batching sentences of similar length (never one call per sentence)."""
+        head = self.head(tagset)
+        sentences = [list(s) for s in sentences]
+        results: list[list[str]] = [[] for _ in sentences]
+        lengths = [len(s) for s in sentences]
+        tag_items = self.vocabs.heads[head].items
+        for batch in length_batches(lengths, batch_size, max_tokens=max_tokens, max_padding=max_padding):
+            batch_sentences = [sentences[i] for i in batch]
+            if not any(batch_sentences):
+                continue
+            predicted = self._predict_ids(self.encoder.inputs(batch_sentences))[head].numpy()
+            for row, index in enumerate(batch):
+                results[index] = [tag_items[t] for t in predicted[row, : lengths[index]]]
+        return results
+
+    # ---- the model directory -------------------------------------------------------------------------
+
+    def save(self, directory: str | Path, metrics: dict | None = None, card: str | None = None) -> Path:
+        """Write the model directory atomically: a crash never leaves a half-written or lost model."""
+        return save_directory(directory, lambda folder: self.write_files(folder, metrics, card))
+
+    def config_json(self) -> dict:
+        return {
+            "format_version": FORMAT_VERSION,
+            "tagger": self.config.to_json(),
+            "sizes": self.sizes.to_json(),
+            "postag_version": postag_version(),
+            "tensorflow_version": tf.__version__,
+            "keras_version": keras.__version__,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            **{k: v for k, v in self.metadata.items() if k not in ("tagger", "sizes", "format_version")},
+        }
+
+    def write_files(self, folder: Path, metrics: dict | None, card: str | None) -> None:
+        write_json(folder / CONFIG_FILE, self.config_json())
+        write_json(folder / VOCAB_FILE, self.vocabs.to_json())
+        model = self.model
+        if getattr(model, "optimizer", None) is not None:
+            # A compiled model also writes its updater's state (Adam's moments, the weight average): three to
+            # four times the weights, and of no use for tagging. An uncompiled copy writes the weights alone.
+            model = build_model(self.config, self.sizes)
+            model.set_weights(self.model.get_weights())
+        model.save_weights(str(folder / WEIGHTS_FILE))
+        (folder / GRAPH_FILE).write_bytes(export_graph(model))
+        write_json(folder / METRICS_FILE, metrics or {})
+        (folder / CARD_FILE).write_text(card or f"# postag {self.config.architecture} tagger\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> KerasTagger:
+        directory = Path(directory)
+        config_data = check_model_directory(directory)
+        if not (directory / WEIGHTS_FILE).is_file():
+            raise ModelError(f"{directory} has no {WEIGHTS_FILE}: it can tag but not be trained on or re-exported")
+        try:
+            config = TaggerConfig.from_json(config_data["tagger"])
+            vocabs = Vocabularies.from_json(read_json(directory / VOCAB_FILE))
+        except (ConfigError, ValueError) as error:
+            raise ModelError(f"{directory}: incompatible or damaged model: {error}") from None
+        metadata = {k: v for k, v in config_data.items() if k not in ("tagger", "sizes", "format_version")}
+        tagger = cls(config, vocabs, metadata=metadata)
+        try:
+            tagger.model.load_weights(str(directory / WEIGHTS_FILE))
+        except Exception as error:  # h5py and Keras raise many types for a bad or mismatched file
+            raise ModelError(f"{directory / WEIGHTS_FILE}: weights do not fit the model in config.json "
+                             f"({type(error).__name__}: {str(error)[:200]})") from None
+        return tagger
+
+
+def export_directory(directory: str | Path) -> dict:
+    """Add the inference graph to a model directory saved before there was one (format 2), atomically.
+
+    The directory is rewritten as format 3: the same files plus model.onnx and SHA256SUMS. Returns the new
+    config.json.
+    """
+    directory = Path(directory)
+    tagger = KerasTagger.load(directory)
+    config = {**read_json(directory / CONFIG_FILE), "format_version": FORMAT_VERSION}
+
+    def write_files(folder: Path) -> None:
+        for path in directory.iterdir():
+            if path.is_file():
+                shutil.copy2(path, folder / path.name)
+            elif path.is_dir():
+                shutil.copytree(path, folder / path.name)
+        write_json(folder / CONFIG_FILE, config)
+        (folder / GRAPH_FILE).write_bytes(export_graph(tagger.model))
+
+    save_directory(directory, write_files)
+    return config

@@ -1,0 +1,85 @@
+"""The exported graph (model.onnx) that tagging runs without TensorFlow gives the Keras model's logits."""
+
+import numpy as np
+import pytest
+
+from tagger import Tagger, TaggerConfig, Vocabularies
+from tagger.training import ARCHITECTURES, KerasTagger
+
+SMALL = dict(word_dim=16, char_dim=8, char_filters=8, hidden_dim=16, dropout=0.0, word_dropout=0.0, min_count=1)
+TRAINING = [["The", "dog", "barks", "."], ["A", "cat", "sleeps", "on", "the", "mat", "."]]
+PROBES = [["The", "dog", "sleeps", "."], ["Unseen", "words", ",", "Capitalised", "and", "123", "!"], ["x"],
+          [], ["a", "very", "long", "sentence"] * 6]
+
+VARIANTS = [dict(architecture=arch) for arch in sorted(ARCHITECTURES)] + [
+    dict(architecture="rnn", cell="gru"), dict(architecture="rnn", bidirectional=False, depth=1),
+    dict(architecture="rnn", cell="gru", bidirectional=False), dict(architecture="window", window=0),
+    dict(architecture="fcn", affix_buckets=0), dict(architecture="rnn", char_kernel=4, depth=3),
+]
+
+
+def keras_tagger(variant, seed=3) -> KerasTagger:
+    tags = [["DET", "NOUN", "VERB", "PUNCT"], ["DET", "NOUN", "VERB", "ADP", "DET", "NOUN", "PUNCT"]]
+    vocabs = Vocabularies.build(TRAINING, tags, min_count=1)
+    return KerasTagger(TaggerConfig(seed=seed, **{**SMALL, **variant}), vocabs, metadata={"tagset": "upos"})
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(f"{k}={v[k]}" for k in v))
+def test_the_runtime_gives_the_keras_logits(variant, tmp_path):
+    keras_side = keras_tagger(variant)
+    # Random weights would make every logit tiny: spread them so that differences would show.
+    keras_side.model.set_weights([w * 4 for w in keras_side.model.get_weights()])
+    keras_side.save(tmp_path / "model")
+    runtime = Tagger.load(tmp_path / "model")
+    batch = [s for s in PROBES if s]
+    inputs = runtime.encoder.inputs(batch)
+    expected = np.asarray(keras_side.model(inputs, training=False))
+    (exported,) = runtime.session.run(None, inputs)
+    lengths = [len(s) for s in batch]
+    for row, length in enumerate(lengths):  # padded positions may differ; they are never read
+        np.testing.assert_allclose(exported[row, :length], expected[row, :length], rtol=1e-4, atol=1e-4)
+    assert runtime.tag_sents(PROBES) == keras_side.tag_sents(PROBES)
+
+
+def test_scored_tags_are_probabilities_best_first(tmp_path):
+    keras_side = keras_tagger({"architecture": "rnn"})
+    keras_side.save(tmp_path / "model")
+    runtime = Tagger.load(tmp_path / "model")
+    scored = runtime.tag_sents_scored(PROBES, top_k=3)
+    best = runtime.tag_sents(PROBES)
+    assert [len(s) for s in scored] == [len(s) for s in PROBES]
+    for sentence, tags in zip(scored, best):
+        for token, tag in zip(sentence, tags):
+            assert len(token) == 3 and token[0][0] == tag
+            probabilities = [p for _, p in token]
+            assert probabilities == sorted(probabilities, reverse=True) and 0 < sum(probabilities) <= 1.0001
+    everything = runtime.tag_sents_scored([["dog"]], top_k=100)[0][0]
+    assert len(everything) == len(runtime.tagset) and sum(p for _, p in everything) == pytest.approx(1, abs=1e-5)
+
+
+def test_tagging_with_the_runtime_imports_no_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    keras_tagger({"architecture": "rnn"}).save(tmp_path / "model")
+    code = ("import sys, tagger; t = tagger.load(sys.argv[1]); print(t.tag(['The', 'dog'])); "
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "model")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("'") == 4  # two tags printed
+
+
+def test_a_format_2_directory_gets_its_graph_on_first_use(tmp_path):
+    import json
+
+    keras_side = keras_tagger({"architecture": "window"})
+    keras_side.save(tmp_path / "model")
+    # What a directory saved before the runtime looked like: no graph, no checksums, format 2.
+    (tmp_path / "model" / "model.onnx").unlink()
+    (tmp_path / "model" / "SHA256SUMS").unlink()
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    (tmp_path / "model" / "config.json").write_text(json.dumps({**config, "format_version": 2}))
+    runtime = Tagger.load(tmp_path / "model")
+    assert runtime.tag_sents(PROBES) == keras_side.tag_sents(PROBES)
+    assert (tmp_path / "model" / "model.onnx").is_file() and (tmp_path / "model" / "SHA256SUMS").is_file()
+    assert json.loads((tmp_path / "model" / "config.json").read_text())["format_version"] == 3
