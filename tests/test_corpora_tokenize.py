@@ -12,7 +12,7 @@ from conftest import SHARED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpora import Sentence, tokenize, tokenize_stream
+from corpora import Sentence, read_ud_text, tokenize, tokenize_stream
 from corpora.pieces import PIECE_LIMIT, split_pieces
 from corpora.tokenize import tokenize_with_nltk
 
@@ -213,9 +213,12 @@ def ewt_raw_text(path: Path) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("layout", ["paragraphs", "conllu_to_text"])
 @pytest.mark.parametrize("split", ["train", "dev", "test"])
-def test_all_of_ewt_raw_text_is_tokenized_as_nltk_does(requires_ewt, split):
-    text = ewt_raw_text(requires_ewt / "ud_english_ewt" / f"en_ewt-ud-{split}.conllu")
+def test_all_of_ewt_raw_text_is_tokenized_as_nltk_does(requires_ewt, split, layout):
+    path = requires_ewt / "ud_english_ewt" / f"en_ewt-ud-{split}.conllu"
+    # Paragraphs on one line each, or wrapped as UD's conllu_to_text.pl writes them.
+    text = ewt_raw_text(path) if layout == "paragraphs" else read_ud_text(path).text
     sentences = tokenize(text)
     assert sentences == tokenize_with_nltk(text)
     assert sum(map(len, sentences)) > {"train": 200_000, "dev": 25_000, "test": 25_000}[split]
