@@ -359,8 +359,14 @@ def _remember(cache: dict, key, value):
 def _split_run(text: str, before: str, after: str) -> tuple[int, ...]:
     """The lengths of the words Treebank makes of a run of non-space characters; () for one word. `before`
     and `after` are the space characters either side, or "" where the sentence starts or ends."""
-    if not _TREEBANK_CHARACTERS.search(text) and not _CONTRACTION_WORDS.search(text):
-        return ()
+    if not _CONTRACTION_WORDS.search(text):
+        special = _TREEBANK_CHARACTERS.search(text)
+        if not special:
+            return ()
+        if special.start() == len(text) - 1 > 0 and text[-1] in ",:;?!.":
+            # A word and one mark after it, the commonest case by far: the mark's own rule alone applies, and
+            # a period is split off only at the end of the sentence.
+            return (len(text) - 1, 1) if text[-1] != "." or not after else ()
     # Stand-ins either side keep ^ and $ from matching where the sentence goes on.
     sentence = ("x" + before if before else "") + text + (after + "x" if after else "")
     tokens = _treebank(sentence).split()
