@@ -30,9 +30,10 @@ from collections.abc import Iterable, Iterator
 
 # 50,000 characters (about 10,000 words). Real paragraphs are almost never longer, so the cut of rule 2, which
 # may split a sentence, is rare: on EWT's train sentences as one line of 1 MB it changes the count by one in
-# ten thousand (10,195 sentences, against 10,196 with a limit of 200,000 and 10,206 with 5,000). NLTK's tokenizer takes about 0.1 s
-# on a piece this long (0.35 s at 200,000), far below its regular-expression time limit of 5 s on a loaded
-# machine; the rule tokenizer's speed does not depend on the limit, and a streaming reader holds little.
+# ten thousand (10,195 sentences, against 10,196 with a limit of 200,000 and 10,206 with 5,000). NLTK's
+# tokenizer takes about 0.1 s on a piece this long (0.35 s at 200,000), far below its regular-expression time
+# limit of 5 s, even on a loaded machine; the rule tokenizer's speed does not depend on the limit, and a
+# streaming reader holds little.
 PIECE_LIMIT = 50_000
 
 # How far past the limit a blank line may end and still count as one: a blank line of more than a thousand

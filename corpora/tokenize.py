@@ -3,7 +3,7 @@
 The text is cut into pieces that no sentence spans (corpora.pieces: paragraphs, and long paragraphs at line
 ends). Each piece is split as NLTK's untrained PunktSentenceTokenizer (with the abbreviations below) splits
 sentences, and each sentence as NLTK's TreebankWordTokenizer splits words, with the same words and offsets
-(tests compare the two on UD English EWT and NLTK's raw corpora), five to eight times faster
+(tests compare the two on UD English EWT and NLTK's raw corpora), in a sixth to an eighth of the CPU time
 (benchmarks/rule_tokenizer.md):
 
 - sentences: the candidate ends and the contexts Punkt looks at are found by the same regular expressions;
@@ -327,6 +327,7 @@ def _append_run(run: str, position: int, before: str, after: str, words: list, s
 
 
 def _split_words_anywhere(piece: str, start: int, end: int, offset: int, words: list, spans: list) -> None:
+    """_split_words for a sentence with line ends, tabs or runs of spaces."""
     for run in _NON_SPACE_RUN.finditer(piece, start, end):
         run_start, run_end = run.span()
         text = run.group()
