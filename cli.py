@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -235,22 +236,61 @@ def tag(
     files: list[str] = typer.Argument(..., help="Text files to tag; - reads standard input."),
     model: str = typer.Option(None, "--model", "-m", help="A shipped model's name or a model directory "
                               "(default: $POSTAG_MODEL, else en_ewt)."),
+    tagset: str = typer.Option(None, "--tagset", "-t", help="upos or xpos, for a model with both (default: its "
+                               "first); CoNLL-U gets both columns."),
     output_format: str = typer.Option("text", "--format", "-f", help="text, tsv, conllu or json."),
     output: Path = typer.Option(None, "--output", "-o", help="Write here (atomically) instead of stdout."),
     tokenized: bool = typer.Option(False, "--tokenized", help="Input is one sentence a line, words split by spaces."),
+    tokenizer: str = typer.Option("auto", "--tokenizer", help="model (the model's trained tokenizer), rules (NLTK "
+                                  "Punkt + Treebank rules), or auto: the model's when it has one."),
+    top_k: int = typer.Option(1, "--top-k", help="json, tsv: each word's K most probable tags, with probabilities."),
+    workers: int = typer.Option(None, "--workers", "-w", help="Processes that tag (default: one per core for "
+                                "inputs over 4 MB, else 1)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ):
-    """Tag raw text: split into sentences and words, then tag every word."""
-    from pipelines.tag import FORMATS, render, tag_documents, write_atomically
+    """Tag raw text: split into sentences and words, then tag every word. Streams: memory stays flat."""
+    from pipelines.tag import TagOptions, input_size, tag_to_output
 
-    if output_format not in FORMATS:
-        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
     tagger = _load_tagger(model)
-    documents = tag_documents(tagger, list(files), tokenized=tokenized)
-    text = render(documents, output_format, tagger.metadata.get("tagset", "upos"))
-    if output:
-        write_atomically(output, text)
-    else:
-        sys.stdout.write(text)
+    options = TagOptions(output_format=output_format, tagset=tagset, top_k=top_k, tokenizer=tokenizer)
+    sizes = [input_size(source) for source in files]
+    show = not quiet and err_console.is_terminal and (None in sizes or sum(sizes) >= 1 << 20)
+    try:
+        with _TagDisplay(show) as display:
+            tag_to_output(tagger, list(files), output, options, pretokenized=tokenized, workers=workers,
+                          model=str(tagger.directory), progress=display.update)
+    except BrokenPipeError:  # `postag tag big.txt | head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(141) from None
+
+
+class _TagDisplay:
+    """A progress bar on stderr for `postag tag`: bytes read of the total, tokens/s, time left."""
+
+    def __init__(self, show: bool):
+        self.show = show
+        self.task = None
+
+    def __enter__(self):
+        if self.show:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn("tagging"), BarColumn(), DownloadColumn(),
+                                     TextColumn("{task.fields[speed]}"), TimeRemainingColumn(), console=err_console,
+                                     transient=True)
+            self.progress.__enter__()
+        return self
+
+    def update(self, event) -> None:
+        if not self.show:
+            return
+        if self.task is None:
+            self.task = self.progress.add_task("tag", total=event.bytes_total, speed="")
+        speed = f"{event.tokens / event.seconds:,.0f} tokens/s" if event.seconds > 0 else ""
+        self.progress.update(self.task, completed=event.bytes_done, speed=speed)
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc) if self.show else False
 
 
 # ---- models list|info: shipped models and model directories (no TensorFlow) -----------------------------

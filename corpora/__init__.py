@@ -2,7 +2,7 @@
 until a tokenizer or an NLTK corpus is used)."""
 
 from .columns import format_columns, read_columns
-from .conllu import format_conllu, parse_conllu, read_conllu
+from .conllu import conllu_sentence, format_conllu, parse_conllu, read_conllu, text_of_conllu
 from .files import FORMATS, detect_format, load_files, read_corpus_file
 from .registry import (
     CorpusEntry,
@@ -32,6 +32,7 @@ __all__ = [
     "Sentence",
     "TokenizedText",
     "corpus_entry",
+    "conllu_sentence",
     "count_tokens",
     "data_dir",
     "decode_text",
@@ -56,6 +57,7 @@ __all__ = [
     "read_ud_text",
     "read_word_tag",
     "split_sentences",
+    "text_of_conllu",
     "token_ranges",
     "tokenize",
     "tokenize_stream",

@@ -11,7 +11,7 @@ lines at all (only comments) is skipped; a last sentence without its closing bla
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .textfile import format_hint, read_lines, truncation_hint
@@ -123,30 +123,115 @@ def format_conllu(
         # glued[k]: no space after token k, where its span touches the next token's
         glued = [bool(sentence.spans) and sentence.spans[first][1] == sentence.spans[tokens[k + 1][0]][0]
                  if k + 1 < len(tokens) else glued_to_next for k, (first, _) in enumerate(tokens)]
-        surfaces = [_surface(sentence, first, stop, source) for first, stop in tokens]
-        if index in document_starts:
-            out.append("# newdoc")
-        if index in paragraph_starts:
-            out.append("# newpar")
-        out.append(f"# sent_id = {index + 1}")
+        comments = (["# newdoc"] if index in document_starts else []) + \
+                   (["# newpar"] if index in paragraph_starts else [])
         if texts is not None:
-            out.append(f"# text = {texts[index]}")
+            sentence_text = texts[index]
         elif source is not None and sentence.spans:
-            out.append("# text = " + "".join(f + ("" if g else " ") for f, g in zip(surfaces, glued)).rstrip(" "))
-        for (first, stop), surface, no_space in zip(tokens, surfaces, glued):
-            misc = "SpaceAfter=No" if no_space else "_"
-            if stop - first > 1:
-                out.append("\t".join([f"{first + 1}-{stop}", surface] + ["_"] * 7 + [misc]))
-                misc = "_"  # the words of a multiword token say nothing of spaces
-            for i in range(first, stop):
-                word = sentence.words[i]
-                if not word or "\t" in word or "\n" in word:
-                    raise ValueError(f"word {word!r} cannot be written to CoNLL-U (empty, or holds a tab or newline)")
-                fields = [str(i + 1), word, "_", "_", "_", "_", "_", "_", "_", misc]
-                fields[TAG_COLUMNS[tag_column]] = sentence.tags[i] if sentence.tags else "_"
-                out.append("\t".join(fields))
-        out.append("")
-    return "\n".join(out) + ("\n" if out else "")
+            surfaces = [_surface(sentence, first, stop, source) for first, stop in tokens]
+            sentence_text = "".join(f + ("" if g else " ") for f, g in zip(surfaces, glued)).rstrip(" ")
+        else:
+            sentence_text = None
+        out.append(conllu_sentence(sentence, (tag_column,), index + 1, sentence_text,
+                                   ["" if g else " " for g in glued], source, comments))
+    return "".join(out)
+
+
+def conllu_sentence(sentence: Sentence, tag_columns: Sequence[str], sent_id: int | str, text: str | None,
+                    spaces_after: Sequence[str] | None = None, source: str | None = None,
+                    comments: Sequence[str] = (), spaces_before: str = "") -> str:
+    """One sentence as CoNLL-U lines, with its closing blank line.
+
+    `tag_columns` names the column of `sentence.tags`, then of each `sentence.more_tags` layer (upos, xpos).
+    `spaces_after[k]` is the whitespace after token k: "" writes SpaceAfter=No, " " nothing, anything else
+    SpacesAfter= (UDPipe's convention, with \\s \\t \\n \\r escapes), so that the original text can be
+    rebuilt from the output exactly; `spaces_before` is text before the first token (SpacesBefore=).
+    """
+    for column in tag_columns:
+        if column not in TAG_COLUMNS:
+            raise ValueError(f"unknown CoNLL-U tag column {column!r}")
+    tokens = token_ranges(sentence)
+    layers = [sentence.tags, *sentence.more_tags]
+    out = [*comments, f"# sent_id = {sent_id}"]
+    if text is not None:
+        out.append(f"# text = {_one_line(text)}")
+    for k, (first, stop) in enumerate(tokens):
+        misc = [_space_misc(spaces_after[k])] if spaces_after is not None else []
+        if k == 0 and spaces_before:
+            misc.insert(0, f"SpacesBefore={_escape_spaces(spaces_before)}")
+        misc_field = "|".join(m for m in misc if m) or "_"
+        if stop - first > 1:
+            out.append("\t".join([f"{first + 1}-{stop}", _surface(sentence, first, stop, source)]
+                                  + ["_"] * 7 + [misc_field]))
+            misc_field = "_"  # the words of a multiword token say nothing of spaces
+        for i in range(first, stop):
+            word = sentence.words[i]
+            if not word or "\t" in word or "\n" in word:
+                raise ValueError(f"word {word!r} cannot be written to CoNLL-U (empty, or holds a tab or newline)")
+            fields = [str(i + 1), word, "_", "_", "_", "_", "_", "_", "_", misc_field]
+            for column, tags in zip(tag_columns, layers):
+                if tags:
+                    fields[TAG_COLUMNS[column]] = tags[i]
+            out.append("\t".join(fields))
+    return "\n".join(out) + "\n\n"
+
+
+_SPACE_ESCAPES = {" ": "\\s", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\\": "\\\\", "|": "\\p"}
+
+
+def _escape_spaces(spaces: str) -> str:
+    return "".join(_SPACE_ESCAPES.get(char, char) for char in spaces)
+
+
+def _space_misc(spaces: str) -> str:
+    if spaces == " ":
+        return ""
+    if spaces == "":
+        return "SpaceAfter=No"
+    return f"SpacesAfter={_escape_spaces(spaces)}"
+
+
+_UNESCAPES = {"s": " ", "t": "\t", "n": "\n", "r": "\r", "\\": "\\", "p": "|"}
+
+
+def _unescape_spaces(value: str) -> str:
+    out, chars = [], iter(value)
+    for char in chars:
+        out.append(_UNESCAPES.get(next(chars, ""), "") if char == "\\" else char)
+    return "".join(out)
+
+
+def text_of_conllu(lines: Iterable[str]) -> str:
+    """The text a CoNLL-U document was made from: token forms with their SpacesBefore / SpaceAfter=No /
+    SpacesAfter (as `postag tag --format conllu` writes them; a token without them is followed by one space)."""
+    out: list[str] = []
+    inside_range = 0  # words of a multiword token still to skip: the range line carries the form and spaces
+    for line in lines:
+        line = line.rstrip("\n")
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if "." in fields[0]:
+            continue
+        if inside_range:
+            inside_range -= 1
+            continue
+        if "-" in fields[0]:
+            first, last = fields[0].split("-")
+            inside_range = int(last) - int(first) + 1
+        misc = dict(item.partition("=")[::2] for item in fields[9].split("|")) if fields[9] != "_" else {}
+        out.append(_unescape_spaces(misc.get("SpacesBefore", "")))
+        out.append(fields[1])
+        if "SpacesAfter" in misc:
+            out.append(_unescape_spaces(misc["SpacesAfter"]))
+        elif misc.get("SpaceAfter") != "No":
+            out.append(" ")
+    return "".join(out)
+
+
+def _one_line(text: str) -> str:
+    """A comment holds one line: line ends inside a sentence's text become spaces."""
+    return text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
 
 
 def _surface(sentence: Sentence, first: int, stop: int, source: str | None) -> str:
