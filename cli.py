@@ -700,7 +700,7 @@ def compare(
         result = run_comparison(source, variants, seed_list, output, force=force, baselines=baselines,
                                 progress=display.update, command=command)
     if as_json:
-        sys.stdout.write(json.dumps(result.report, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(result.report.to_json(), ensure_ascii=False) + "\n")
         return
     _print_comparison(result.report, result.files)
 
@@ -783,13 +783,13 @@ class _CompareDisplay:
         return self.progress.__exit__(*exc)
 
 
-def _print_comparison(report: dict, files: dict) -> None:
+def _print_comparison(report, files: dict) -> None:
     from rich.table import Table
 
     from pipelines import report as render
 
-    corpus = report["corpus"]
-    title = f"postag compare: {corpus['name']} ({corpus['tagset']}), test {corpus['splits']['test']['tokens']:,} tokens"
+    corpus = report.corpus
+    title = f"postag compare: {corpus.name} ({corpus.tagset}), test {corpus.splits['test'].tokens:,} tokens"
     headers = {key: short for key, _, short in render.RESULT_COLUMNS}
     cells = render.result_cells(report, short=True)
     # One wide table where it fits; otherwise accuracy and cost as two tables of six columns.
@@ -802,11 +802,11 @@ def _print_comparison(report: dict, files: dict) -> None:
             table.add_column(headers[key], justify="left" if index == 0 else "right", overflow="fold",
                              no_wrap=index == 0)
         previous_kind = None
-        for row, row_cells in zip(report["rows"], cells):
-            if previous_kind == "baseline" and row["kind"] != "baseline":
+        for row, row_cells in zip(report.rows, cells):
+            if previous_kind == "baseline" and row.kind != "baseline":
                 table.add_section()  # baselines above the line, neural variants below
-            previous_kind = row["kind"]
-            table.add_row(*[_text(row_cells[key]) for key in keys], style="bold green" if row["best"] else None)
+            previous_kind = row.kind
+            table.add_row(*[_text(row_cells[key]) for key in keys], style="bold green" if row.best else None)
         console.print(table)
     console.print(_text("dev/test acc: accuracy; unseen acc: test accuracy on words unseen in training; p vs best: "
                         "McNemar's test (largest p over seeds); peak mem: of the run's own process"),
@@ -824,7 +824,7 @@ def _print_comparison(report: dict, files: dict) -> None:
     console.print(significance)
 
     tags = Table(title=f"Where the models differ most: test F1 per tag (spread over "
-                       f"{', '.join(report['per_tag']['spread_over'])})")
+                       f"{', '.join(report.per_tag.spread_over)})")
     for index, header in enumerate(render.per_tag_headers(report)):
         tags.add_column(header, justify="left" if index == 0 else "right")
     for cells in render.per_tag_rows(report):

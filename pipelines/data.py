@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from corpora import Corpus, Sentence, load_files, load_named_corpus, read_corpus_file
@@ -43,3 +45,16 @@ def load_gold(source: str, split: str = "test", tagset: str = "upos",
             raise PipelineError(f"corpus {source} has no {split} split")
         return f"{source} {split}", sentences
     return source, read_corpus_file(source, format, tagset)
+
+
+def data_fingerprint(corpus: Corpus) -> str:
+    """SHA-256 over the tagset and every split's words and tags: the same data gives the same fingerprint."""
+    digest = hashlib.sha256()
+    digest.update(f"postag-data-v1\ntagset {corpus.tagset}\n".encode())
+    for split in ("train", "dev", "test"):
+        sentences = corpus.split(split)
+        digest.update(f"{split} {len(sentences)}\n".encode())
+        for sentence in sentences:
+            digest.update(json.dumps([sentence.words, sentence.tags], ensure_ascii=False).encode("utf-8"))
+            digest.update(b"\n")
+    return "sha256:" + digest.hexdigest()
