@@ -147,6 +147,24 @@ def test_manifest_differences_name_what_changed():
     assert manifest_differences(old, changed) == ["fcn settings: depth", "seeds: was [1], now [1, 2]"]
 
 
+def test_the_records_between_the_processes_round_trip_through_json():
+    from pipelines.compare_records import CompareEvent, Job, RunResult, WorkerMessage
+    from pipelines.train import EpochRecord
+
+    job = Job(run="fcn-seed2", row="fcn", kind="neural", seed=2, model_dir="/m/fcn-seed2", data=tiny_source(),
+              data_fingerprint="sha256:x", config={"architecture": "fcn", "seed": 2}, vocabulary="/v.json",
+              vocabulary_fingerprint="sha256:y")
+    assert Job.from_json(json.loads(json.dumps(job.to_json()))) == job
+    result = RunResult.of(job, reused=False, reason="no model yet", parameters=10, train_seconds=1.5, best_epoch=1,
+                          stopped_because="all epochs done", history=[EpochRecord(1, 0.5, 0.75, 2.0)],
+                          tokens_per_second=100.0, tagging_seconds=0.1, size_bytes=1000, peak_rss_bytes=None,
+                          setup_rss_bytes=None, environment={"python": "3.11"}, dev_predictions=[["NOUN"]],
+                          test_predictions=[["VERB", "X"]])
+    for message in (WorkerMessage("result", result=result), WorkerMessage("error", message="bad"),
+                    WorkerMessage("progress", progress=CompareEvent("batch", epoch=1, batch=3, loss=0.25))):
+        assert WorkerMessage.from_json(json.loads(message.line())) == message
+
+
 # ---- end to end, in-process (fast): the report, resuming, --force ------------------------------------------
 
 
