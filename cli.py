@@ -80,7 +80,8 @@ def train(
     separator: str = typer.Option(None, "--separator", help="word/TAG separator (default /)."),
     word_column: int = typer.Option(None, "--word-column", help="Column files: the word column (from 1)."),
     tag_column: int = typer.Option(None, "--tag-column", help="Column files: the tag column (from 1)."),
-    tagset: str = typer.Option(None, "--tagset", "-t", help="upos or xpos for CoNLL-U; universal or native for NLTK."),
+    tagset: str = typer.Option(None, "--tagset", "-t", help="upos (default) or xpos for CoNLL-U and UD; native "
+                               "(default) or universal for NLTK."),
     arch: str = typer.Option("rnn", "--arch", "-a", help="Architecture: fcn, window or rnn."),
     epochs: int = typer.Option(None, "--epochs", help="Most epochs to train (early stopping may end sooner)."),
     seed: int = typer.Option(None, "--seed", help="Random seed: the same seed repeats the same run."),
@@ -665,7 +666,8 @@ def compare(
     dev_file: Path = typer.Option(None, "--dev", help="Development file: early stopping, choosing the best."),
     test_file: Path = typer.Option(None, "--test", help="Test file: where the models are compared."),
     file_format: str = typer.Option("auto", "--format", help="Format of --train/--dev/--test files."),
-    tagset: str = typer.Option(None, "--tagset", "-t", help="upos or xpos for CoNLL-U; universal or native for NLTK."),
+    tagset: str = typer.Option(None, "--tagset", "-t", help="upos (default) or xpos for CoNLL-U and UD; native "
+                               "(default) or universal for NLTK."),
     archs: list[str] = typer.Option([], "--arch", "-a", help="Architecture to compare, repeatable: fcn, window, "
                                     "rnn, or NAME=ARCH for a named variant (default: fcn, window and rnn)."),
     configs: Path = typer.Option(None, "--configs", help="JSON or TOML file of variants: "

@@ -12,6 +12,7 @@ from corpora import Sentence, format_conllu, tokenize
 from corpora.textfile import read_text
 
 from .errors import PipelineError
+from .outputs import check_output_file
 
 FORMATS = ("text", "tsv", "conllu", "json")
 XPOS_TAGSETS = ("xpos", "ptb", "brown", "native")
@@ -93,9 +94,4 @@ def _sentence_text(text: str, sentence: Sentence) -> str:
 
 def write_atomically(path: str | Path, text: str) -> Path:
     """Write a `--output` file atomically, with a clear error for a bad path."""
-    path = Path(path)
-    if path.is_dir():
-        raise PipelineError(f"--output {path} is a directory; give a file name")
-    if not path.parent.exists():
-        raise PipelineError(f"--output {path}: folder {path.parent} does not exist")
-    return write_file_atomically(path, text)
+    return write_file_atomically(check_output_file(path, "tagged.txt"), text)
