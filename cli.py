@@ -684,8 +684,9 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="Print report.json instead of tables."),
 ):
     """Which architecture is best for this corpus: same data, vocabulary and seeds; McNemar tests; report files."""
-    from pipelines.compare import DataSource, parse_seeds, plan_variants
     from pipelines.compare import compare as run_comparison
+    from pipelines.compare import parse_seeds, plan_variants
+    from pipelines.compare_records import DataSource
     from pipelines.errors import PipelineError
 
     try:

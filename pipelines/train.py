@@ -247,6 +247,17 @@ def learning_callbacks(config, batches: int, notify: ProgressCallback, history: 
     return Learning([callback for callback in callbacks if callback is not None], keep_best, time_limit)
 
 
+def run_epochs(model, dataset, epochs: int, callbacks: list) -> None:
+    """How the epochs' steps run: Keras' fit, which calls each callback at its place.
+
+    A loop of its own (a `strategy.run` step under MultiWorkerMirroredStrategy) runs the same callbacks
+    through keras.callbacks.CallbackList as fit does: on_train_begin; per epoch on_epoch_begin, then
+    on_train_batch_end with the running mean loss, then on_epoch_end with the epoch's mean loss, stopping
+    when model.stop_training is set; then optimizer.finalize_variable_values and on_train_end.
+    """
+    model.fit(dataset, epochs=epochs, verbose=0, shuffle=False, callbacks=callbacks)
+
+
 def train(
     corpus: Corpus,
     config,
@@ -304,7 +315,7 @@ def train(
     interrupted = False
     notify(TrainProgress("start", epochs=config.epochs, batches=batches_per_epoch))
     try:
-        tagger.model.fit(dataset, epochs=config.epochs, verbose=0, shuffle=False, callbacks=learning.callbacks)
+        run_epochs(tagger.model, dataset, config.epochs, learning.callbacks)
     except KeyboardInterrupt:
         interrupted = True
         learning.restore_best(tagger.model)

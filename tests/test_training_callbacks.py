@@ -119,3 +119,45 @@ def test_weight_average_is_swapped_in_at_epoch_end_and_the_updaters_weights_come
     for seen, expected in zip(probe.at_begin[1], updater.at_end[0]):
         np.testing.assert_array_equal(seen, expected)
     assert any(not np.array_equal(a, b) for a, b in zip(averaged, updater.at_end[0]))  # they do differ
+
+
+def test_a_loop_of_its_own_runs_the_same_parts_as_fit():
+    # What a multi-worker path would do around strategy.run: the same callbacks, driven as run_epochs documents.
+    import tensorflow as tf
+
+    def train(run):
+        keras.utils.set_random_seed(3)
+        rng = np.random.default_rng(3)
+        x, y = rng.normal(size=(64, 4)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.5), loss="mse")
+        scores = iter([0.5, 0.7, 0.6, 0.6, 0.9])
+        keep_best = keras.callbacks.EarlyStopping(monitor="score", mode="max", patience=2, restore_best_weights=True)
+        run(model, tf.data.Dataset.from_tensor_slices((x, y)).batch(8),
+            [SwapInWeightAverage(), ScoreAfterEpoch("score", lambda: next(scores)), keep_best])
+        return model.get_weights(), keep_best.best_epoch
+
+    def fit(model, dataset, callbacks):
+        model.fit(dataset, epochs=5, verbose=0, shuffle=False, callbacks=callbacks)
+
+    def own_loop(model, dataset, callbacks):
+        step = tf.function(model.train_step)
+        callbacks = keras.callbacks.CallbackList(callbacks, model=model, epochs=5)
+        model.stop_training = False
+        callbacks.on_train_begin()
+        for epoch in range(5):
+            model.reset_metrics()
+            callbacks.on_epoch_begin(epoch)
+            for batch, data in enumerate(dataset):
+                logs = step(data)
+                callbacks.on_train_batch_end(batch, logs)
+            callbacks.on_epoch_end(epoch, dict(logs))
+            if model.stop_training:
+                break
+        model.optimizer.finalize_variable_values(model.trainable_variables)
+        callbacks.on_train_end()
+
+    (by_fit, best_by_fit), (by_loop, best_by_loop) = train(fit), train(own_loop)
+    assert best_by_fit == best_by_loop == 1  # stopped after epoch 4; epoch 2 kept
+    for a, b in zip(by_fit, by_loop):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
