@@ -81,7 +81,8 @@ def train(
     separator: str = typer.Option(None, "--separator", help="word/TAG separator (default /)."),
     word_column: int = typer.Option(None, "--word-column", help="Column files: the word column (from 1)."),
     tag_column: int = typer.Option(None, "--tag-column", help="Column files: the tag column (from 1)."),
-    tagset: str = typer.Option(None, "--tagset", "-t", help="upos or xpos for CoNLL-U; universal or native for NLTK."),
+    tagset: str = typer.Option(None, "--tagset", "-t", help="upos (default) or xpos for CoNLL-U and UD; native "
+                               "(default) or universal for NLTK."),
     arch: str = typer.Option("rnn", "--arch", "-a", help="Architecture: fcn, window or rnn."),
     epochs: int = typer.Option(None, "--epochs", help="Most epochs to train (early stopping may end sooner)."),
     seed: int = typer.Option(None, "--seed", help="Random seed: the same seed repeats the same run."),
@@ -705,7 +706,8 @@ def compare(
     dev_file: Path = typer.Option(None, "--dev", help="Development file: early stopping, choosing the best."),
     test_file: Path = typer.Option(None, "--test", help="Test file: where the models are compared."),
     file_format: str = typer.Option("auto", "--format", help="Format of --train/--dev/--test files."),
-    tagset: str = typer.Option(None, "--tagset", "-t", help="upos or xpos for CoNLL-U; universal or native for NLTK."),
+    tagset: str = typer.Option(None, "--tagset", "-t", help="upos (default) or xpos for CoNLL-U and UD; native "
+                               "(default) or universal for NLTK."),
     archs: list[str] = typer.Option([], "--arch", "-a", help="Architecture to compare, repeatable: fcn, window, "
                                     "rnn, or NAME=ARCH for a named variant (default: fcn, window and rnn)."),
     configs: Path = typer.Option(None, "--configs", help="JSON or TOML file of variants: "
@@ -722,8 +724,9 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="Print report.json instead of tables."),
 ):
     """Which architecture is best for this corpus: same data, vocabulary and seeds; McNemar tests; report files."""
-    from pipelines.compare import DataSource, parse_seeds, plan_variants
     from pipelines.compare import compare as run_comparison
+    from pipelines.compare import parse_seeds, plan_variants
+    from pipelines.compare_records import DataSource
     from pipelines.errors import PipelineError
 
     try:
@@ -740,7 +743,7 @@ def compare(
         result = run_comparison(source, variants, seed_list, output, force=force, baselines=baselines,
                                 progress=display.update, command=command)
     if as_json:
-        sys.stdout.write(json.dumps(result.report, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(result.report.to_json(), ensure_ascii=False) + "\n")
         return
     _print_comparison(result.report, result.files)
 
@@ -823,13 +826,13 @@ class _CompareDisplay:
         return self.progress.__exit__(*exc)
 
 
-def _print_comparison(report: dict, files: dict) -> None:
+def _print_comparison(report, files: dict) -> None:
     from rich.table import Table
 
     from pipelines import report as render
 
-    corpus = report["corpus"]
-    title = f"postag compare: {corpus['name']} ({corpus['tagset']}), test {corpus['splits']['test']['tokens']:,} tokens"
+    corpus = report.corpus
+    title = f"postag compare: {corpus.name} ({corpus.tagset}), test {corpus.splits['test'].tokens:,} tokens"
     headers = {key: short for key, _, short in render.RESULT_COLUMNS}
     cells = render.result_cells(report, short=True)
     # One wide table where it fits; otherwise accuracy and cost as two tables of six columns.
@@ -842,11 +845,11 @@ def _print_comparison(report: dict, files: dict) -> None:
             table.add_column(headers[key], justify="left" if index == 0 else "right", overflow="fold",
                              no_wrap=index == 0)
         previous_kind = None
-        for row, row_cells in zip(report["rows"], cells):
-            if previous_kind == "baseline" and row["kind"] != "baseline":
+        for row, row_cells in zip(report.rows, cells):
+            if previous_kind == "baseline" and row.kind != "baseline":
                 table.add_section()  # baselines above the line, neural variants below
-            previous_kind = row["kind"]
-            table.add_row(*[_text(row_cells[key]) for key in keys], style="bold green" if row["best"] else None)
+            previous_kind = row.kind
+            table.add_row(*[_text(row_cells[key]) for key in keys], style="bold green" if row.best else None)
         console.print(table)
     console.print(_text("dev/test acc: accuracy; unseen acc: test accuracy on words unseen in training; p vs best: "
                         "McNemar's test (largest p over seeds); peak mem: of the run's own process"),
@@ -864,7 +867,7 @@ def _print_comparison(report: dict, files: dict) -> None:
     console.print(significance)
 
     tags = Table(title=f"Where the models differ most: test F1 per tag (spread over "
-                       f"{', '.join(report['per_tag']['spread_over'])})")
+                       f"{', '.join(report.per_tag.spread_over)})")
     for index, header in enumerate(render.per_tag_headers(report)):
         tags.add_column(header, justify="left" if index == 0 else "right")
     for cells in render.per_tag_rows(report):

@@ -15,7 +15,7 @@ from pathlib import Path
 from .columns import DEFAULT_TAG_COLUMN, DEFAULT_WORD_COLUMN, parse_columns
 from .conllu import TAG_COLUMNS, parse_conllu
 from .split import split_sentences
-from .textfile import FORMAT_NAMES, read_lines
+from .textfile import FORMAT_NAMES, read_lines, split_word_tag
 from .types import Corpus, CorpusError, CorpusNotFoundError, Sentence
 from .wordtag import parse_word_tag
 
@@ -69,11 +69,7 @@ def detect_format_of_lines(lines: list[tuple[int, str]], source: str, separator:
 
 
 def _all_word_tag(line: str, separator: str) -> bool:
-    for token in line.split():
-        word, found, tag = token.rpartition(separator)
-        if not (found and word and tag):
-            return False
-    return True
+    return all(split_word_tag(token, separator) for token in line.split())
 
 
 def _first_unlike(sample, separator, counts: Counter) -> tuple[int, str]:

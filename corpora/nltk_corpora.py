@@ -136,10 +136,6 @@ def package_location(category: str, package: str) -> Path | None:
     return None
 
 
-def is_present(corpus: NLTKCorpus) -> bool:
-    return package_location("corpora", corpus.package) is not None
-
-
 def missing_message(package: str, category: str, corpus_name: str) -> str:
     looked = ", ".join(search_paths()[:4])
     return (

@@ -27,7 +27,8 @@ def data_dir() -> Path:
 
 
 def is_corpus_name(source: str | Path) -> bool:
-    return isinstance(source, str) and source.startswith(NAME_PREFIXES)
+    """`ud:en_ewt` and `nltk:brown` are names; a Path, other text, or anything that exists on disk is a path."""
+    return isinstance(source, str) and source.startswith(NAME_PREFIXES) and not Path(source).exists()
 
 
 def known_corpora() -> list[str]:

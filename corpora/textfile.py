@@ -78,16 +78,22 @@ def guess_line_format(line: str, separator: str = "/") -> str | None:
     if len(fields) == 10 and _CONLLU_ID.match(fields[0]):
         return "conllu"
     tokens = stripped.split()
-    if all(_is_word_tag(token, separator) for token in tokens):
+    if all(split_word_tag(token, separator) for token in tokens):
         return "wordtag"
     if 2 <= len(tokens) <= 20:
         return "columns"
     return None
 
 
-def _is_word_tag(token: str, separator: str) -> bool:
+def split_word_tag(token: str, separator: str = "/") -> tuple[str, str] | None:
+    """(word, tag) of a word/TAG token, or None when it is not one: the one rule every reader and guess uses.
+
+    The token splits at its LAST separator, so words holding it ("1/2/CD", "and/or/CC") keep theirs; word and
+    tag must both be non-empty. It lives here, beside the format guessing that needs it, as wordtag.py and
+    files.py import this module.
+    """
     word, found, tag = token.rpartition(separator)
-    return bool(found and word and tag)
+    return (word, tag) if found and word and tag else None
 
 
 def format_hint(line: str, actual: str, separator: str = "/") -> str:

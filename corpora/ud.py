@@ -180,10 +180,6 @@ def local_files(treebank: UDTreebank, root: Path) -> dict[str, Path]:
     return {split: folder / treebank.file_name(split) for split in treebank.splits}
 
 
-def is_present(treebank: UDTreebank, root: Path) -> bool:
-    return all(path.exists() for path in local_files(treebank, root).values())
-
-
 def fetch_treebank(treebank: UDTreebank, root: Path, fetch: bool = True, progress=None) -> dict[str, Path]:
     """Local paths of the treebank's split files, downloading (and verifying) the missing ones."""
     paths = local_files(treebank, root)

@@ -9,16 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .textfile import format_hint, read_lines, truncation_hint
+from .textfile import format_hint, read_lines, split_word_tag, truncation_hint
 from .types import CorpusError, Sentence
 
 
 def parse_word_tag_token(token: str, separator: str = "/") -> tuple[str, str]:
-    # Split on the last separator: words such as "1/2" or "and/or" keep theirs.
-    word, sep, tag = token.rpartition(separator)
-    if not sep or not word or not tag:
+    pair = split_word_tag(token, separator)
+    if pair is None:
         raise ValueError(f"token {token!r} is not word{separator}TAG")
-    return word, tag
+    return pair
 
 
 def _check_separator(separator: str) -> None:

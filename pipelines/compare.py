@@ -5,6 +5,8 @@ two non-neural baselines (most-frequent tag, NLTK's averaged perceptron) are sco
 happens in its own process (pipelines.compare_worker) so its peak memory is its own. The parent scores
 every run's dev and test predictions the same way, picks the best by mean dev accuracy, tests it against
 every other row with McNemar's test on the test tokens, and writes report.json, report.md and a chart.
+The jobs, the workers' results and the report are typed records (pipelines.compare_records), which the
+worker imports too: it needs nothing of this module.
 
 Trained models stay under OUTPUT/models/<run>/ as ordinary model directories. A run whose model matches
 the requested config, the data fingerprint and the vocabulary, and finished training, is reused (re-scored)
@@ -15,6 +17,7 @@ The pipeline prints nothing: progress goes through a callback, and it returns th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -34,19 +37,44 @@ from common.files import write_atomically
 from corpora import Corpus, count_tokens
 
 from .baselines import BASELINES, DESCRIPTIONS, MOST_FREQUENT, PERCEPTRON
+from .compare_records import (
+    BASELINE,
+    NEURAL,
+    CompareEvent,
+    CorpusSummary,
+    CurvePoint,
+    DataSource,
+    Environment,
+    Job,
+    PairedTest,
+    Pairwise,
+    PerTag,
+    Report,
+    ReportFiles,
+    ReportRun,
+    Row,
+    RunResult,
+    Significance,
+    SplitSize,
+    Stat,
+    TagSpread,
+    VocabularyGroup,
+    WorkerMessage,
+    read_json_or_none,
+)
+from .compare_worker import run_job
+from .data import data_fingerprint
 from .errors import PipelineError
-from .evaluate import Evaluation, score
+from .evaluate import score
 from .significance import holm, mcnemar
 
 FORMAT_VERSION = 1
 MANIFEST_FILE = "comparison.json"
 REPORT_JSON, REPORT_MD, CHART_FILE = "report.json", "report.md", "learning_curves.png"
-RUN_RECORD = "compare-run.json"  # in each model directory: what the model's own files do not say
 MODELS_DIR, LOGS_DIR, VOCABULARIES_DIR = "models", "logs", "vocabularies"
 DEFAULT_ARCHITECTURES = ("fcn", "window", "rnn")
 VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a folder name, and no dot: `--set NAME.key=...`
 SEEDS_HELP = "--seeds takes whole numbers separated by commas, or ranges: 1,2,3 or 1-5"
-UNSEEN_DEFINITION = "a test (dev) word whose lowercased form does not occur in the training split"
 BEST_SELECTED_BY = "highest mean dev accuracy (the test set plays no part in choosing)"
 ISOLATE = True  # each run in its own process; tests switch it off to train in-process (no peak memory then)
 MEMORY_METHOD = ("peak resident set size of the process that trained (or loaded) and scored the model, "
@@ -72,40 +100,6 @@ class Variant:
         data = self.config.to_json()
         data.pop("seed")
         return data
-
-
-@dataclass(frozen=True)
-class DataSource:
-    """Where the data comes from, in a form a worker process can load again (plain strings)."""
-
-    corpus: str | None = None
-    train: str | None = None
-    dev: str | None = None
-    test: str | None = None
-    format: str = "auto"
-    tagset: str | None = None
-
-    @classmethod
-    def of(cls, corpus=None, train=None, dev=None, test=None, format="auto", tagset=None) -> DataSource:
-        def absolute(path):
-            return None if path is None else str(Path(path).resolve())
-
-        return cls(corpus, absolute(train), absolute(dev), absolute(test), format, tagset)
-
-    def load(self) -> Corpus:
-        from .data import load_training_corpus
-
-        return load_training_corpus(self.corpus, self.train, self.dev, self.test, self.format, self.tagset)
-
-    def to_json(self) -> dict:
-        return dict(vars(self))
-
-    def describe(self) -> str:
-        if self.corpus:
-            return self.corpus
-        parts = [f"--train {self.train}"] + [f"--{name} {path}" for name, path in (("dev", self.dev),
-                                                                                  ("test", self.test)) if path]
-        return " ".join(parts)
 
 
 def parse_seeds(text: str | None, default: int = 1) -> list[int]:
@@ -256,19 +250,6 @@ def plan_variants(archs: list[str] | None = None, settings: dict[str, str] | Non
 
 # ---- the data ------------------------------------------------------------------------------------------
 
-def data_fingerprint(corpus: Corpus) -> str:
-    """SHA-256 over the tagset and every split's words and tags: the same data gives the same fingerprint."""
-    digest = hashlib.sha256()
-    digest.update(f"postag-data-v1\ntagset {corpus.tagset}\n".encode())
-    for split in ("train", "dev", "test"):
-        sentences = corpus.split(split)
-        digest.update(f"{split} {len(sentences)}\n".encode())
-        for sentence in sentences:
-            digest.update(json.dumps([sentence.words, sentence.tags], ensure_ascii=False).encode("utf-8"))
-            digest.update(b"\n")
-    return "sha256:" + digest.hexdigest()
-
-
 def vocabulary_fingerprint(vocabs_json: dict) -> str:
     text = json.dumps(vocabs_json, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -337,7 +318,7 @@ def prepare_output(output: Path, manifest: dict, force: bool) -> str:
     state = "new"
     if output.is_dir() and any(output.iterdir()):
         manifest_path = output / MANIFEST_FILE
-        old = _read_json_or_none(manifest_path)
+        old = read_json_or_none(manifest_path)
         if old is None:
             if not force:
                 raise PipelineError(f"--output {output} exists and does not hold a postag comparison; give a new or "
@@ -358,39 +339,11 @@ def prepare_output(output: Path, manifest: dict, force: bool) -> str:
     return state
 
 
-
-
-def _read_json_or_none(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 # ---- running ------------------------------------------------------------------------------------------
 
 @dataclass
-class CompareEvent:
-    """Progress: plan, run-start, reuse, train-start, training, batch, epoch, scoring, run-done, report."""
-
-    kind: str
-    run: str = ""
-    row: str = ""
-    seed: int | None = None
-    index: int = 0
-    total: int = 0
-    epoch: int = 0
-    epochs: int = 0
-    batch: int = 0
-    batches: int = 0
-    loss: float | None = None
-    dev_accuracy: float | None = None
-    message: str = ""
-
-
-@dataclass
 class ComparisonResult:
-    report: dict
+    report: Report
     output: Path
     files: dict[str, Path] = field(default_factory=dict)
     state: str = "new"  # new, resume or replace (of the output folder)
@@ -427,93 +380,77 @@ def compare(
     notify(CompareEvent("plan", total=len(jobs), message=state))
     results = []
     for index, job in enumerate(jobs, 1):
-        context = {"run": job["run"], "row": job["row"], "seed": job["seed"], "index": index, "total": len(jobs)}
-        notify(CompareEvent("run-start", **context))
-        result = run_isolated(job, output, notify, context) if isolate else run_in_process(job, corpus, notify,
-                                                                                           context)
+        def notify_in_run(event: CompareEvent, index=index, job=job) -> None:
+            notify(dataclasses.replace(event, run=job.run, row=job.row, seed=job.seed, index=index, total=len(jobs)))
+
+        notify_in_run(CompareEvent("run-start"))
+        result = run_isolated(job, output, notify_in_run) if isolate else run_in_process(job, corpus, notify_in_run)
         results.append(result)
-        notify(CompareEvent("run-done", **context, message="reused" if result["reused"] else "trained"))
+        notify_in_run(CompareEvent("run-done", message="reused" if result.reused else "trained"))
 
     notify(CompareEvent("report", message=str(output)))
-    report = build_report(corpus, source, fingerprint, variants, seeds, results, vocabularies, isolate, command)
+    report = build_report(corpus, source, fingerprint, variants, seeds, results, list(vocabularies.values()),
+                          isolate, command)
     files = write_report(report, output)
     return ComparisonResult(report, output, files, state)
 
 
-def write_vocabularies(corpus: Corpus, variants: list[Variant], output: Path) -> dict[str, dict]:
+def write_vocabularies(corpus: Corpus, variants: list[Variant], output: Path) -> dict[str, VocabularyGroup]:
     """Build each vocabulary once from the training split; every variant of a group reads the same file."""
     from .train import build_vocabularies
 
-    groups: dict[str, dict] = {}
+    groups: dict[str, VocabularyGroup] = {}
     folder = output / VOCABULARIES_DIR
     folder.mkdir(parents=True, exist_ok=True)
     for variant in variants:
         key = vocabulary_group(variant.config)
         if key in groups:
-            groups[key]["variants"].append(variant.name)
+            groups[key].variants.append(variant.name)
             continue
         vocabs = build_vocabularies(corpus, variant.config).to_json()
         path = write_atomically(folder / f"{key}.json", json.dumps(vocabs, ensure_ascii=False) + "\n")
-        groups[key] = {"file": str(path.relative_to(output)), "path": str(path.resolve()),
-                       "fingerprint": vocabulary_fingerprint(vocabs), "min_count": variant.config.min_count,
-                       "lowercase": variant.config.lowercase, "words": len(vocabs["words"]["items"]),
-                       "characters": len(vocabs["chars"]["items"]), "tags": len(vocabs["tags"]["items"]) - 1,
-                       "variants": [variant.name]}
+        groups[key] = VocabularyGroup(
+            file=str(path.relative_to(output)), fingerprint=vocabulary_fingerprint(vocabs),
+            min_count=variant.config.min_count, lowercase=variant.config.lowercase,
+            words=len(vocabs["words"]["items"]), characters=len(vocabs["chars"]["items"]),
+            tags=len(vocabs["tags"]["items"]) - 1, variants=[variant.name])
     return groups
 
 
-def plan_jobs(source, fingerprint, variants, seeds, baselines, vocabularies, output) -> list[dict]:
+def plan_jobs(source: DataSource, fingerprint: str, variants: list[Variant], seeds: list[int], baselines: bool,
+              vocabularies: dict[str, VocabularyGroup], output: Path) -> list[Job]:
     """Baselines first (cheap), then seed by seed, so a stopped comparison has whole seeds done."""
-    common = {"data": source.to_json(), "data_fingerprint": fingerprint}
     models = output / MODELS_DIR
-    jobs = []
-    if baselines:
-        jobs.append({**common, "kind": MOST_FREQUENT, "run": MOST_FREQUENT, "row": MOST_FREQUENT, "seed": None,
-                     "model_dir": str((models / MOST_FREQUENT).resolve())})
+
+    def job(kind: str, run: str, row: str, seed: int | None, **neural) -> Job:
+        return Job(run=run, row=row, kind=kind, seed=seed, model_dir=str((models / run).resolve()), data=source,
+                   data_fingerprint=fingerprint, **neural)
+
+    jobs = [job(MOST_FREQUENT, MOST_FREQUENT, MOST_FREQUENT, None)] if baselines else []
     for seed in seeds:
         if baselines:
-            run = f"{PERCEPTRON}-seed{seed}"
-            jobs.append({**common, "kind": PERCEPTRON, "run": run, "row": PERCEPTRON, "seed": seed,
-                         "model_dir": str((models / run).resolve())})
+            jobs.append(job(PERCEPTRON, f"{PERCEPTRON}-seed{seed}", PERCEPTRON, seed))
         for variant in variants:
-            run = f"{variant.name}-seed{seed}"
             group = vocabularies[vocabulary_group(variant.config)]
-            jobs.append({**common, "kind": "neural", "run": run, "row": variant.name, "seed": seed,
-                         "config": variant.config.replace(seed=seed).to_json(),
-                         "vocabulary": group["path"], "vocabulary_fingerprint": group["fingerprint"],
-                         "model_dir": str((models / run).resolve())})
+            jobs.append(job(NEURAL, f"{variant.name}-seed{seed}", variant.name, seed,
+                            config=variant.config.replace(seed=seed).to_json(),
+                            vocabulary=str((output / group.file).resolve()),
+                            vocabulary_fingerprint=group.fingerprint))
     return jobs
 
 
-def _forward(event: dict, notify: ProgressCallback, context: dict) -> None:
-    """A worker's JSON event -> CompareEvent for the progress callback."""
-    kind = event.get("event")
-    if kind in ("reuse", "train", "scoring"):
-        notify(CompareEvent({"train": "train-start"}.get(kind, kind), **context, message=event.get("reason", "")))
-    elif kind == "progress":
-        notify(CompareEvent({"start": "training"}.get(event["kind"], event["kind"]), **context,
-                            epoch=event.get("epoch", 0), epochs=event.get("epochs", 0), batch=event.get("batch", 0),
-                            batches=event.get("batches", 0), loss=event.get("loss"),
-                            dev_accuracy=event.get("dev_accuracy")))
+def run_in_process(job: Job, corpus: Corpus, notify: ProgressCallback) -> RunResult:
+    return run_job(job, notify, corpus=corpus, measure_memory=False)
 
 
-def run_in_process(job: dict, corpus: Corpus, notify: ProgressCallback, context: dict) -> dict:
-    from .compare_worker import run_job
-
-    result = run_job(job, lambda event: _forward(event, notify, context), corpus=corpus, measure_memory=False)
-    if result.get("interrupted"):
-        raise KeyboardInterrupt
-    return result
-
-
-def run_isolated(job: dict, output: Path, notify: ProgressCallback, context: dict) -> dict:
+def run_isolated(job: Job, output: Path, notify: ProgressCallback) -> RunResult:
     """Run one job in a fresh Python process; its standard error goes to OUTPUT/logs/<run>.log."""
     logs = output / LOGS_DIR
     logs.mkdir(parents=True, exist_ok=True)
-    log_path = logs / f"{job['run']}.log"
+    log_path = logs / f"{job.run}.log"
     root = str(Path(__file__).resolve().parent.parent)
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "pipelines.compare_worker", json.dumps(job)]
+    command = [sys.executable, "-m", "pipelines.compare_worker", json.dumps(job.to_json())]
     result = error = None
     interrupted = False
     with open(log_path, "w", encoding="utf-8") as log:
@@ -522,18 +459,17 @@ def run_isolated(job: dict, output: Path, notify: ProgressCallback, context: dic
         try:
             for line in process.stdout:
                 try:
-                    event = json.loads(line)
-                except ValueError:
+                    message = WorkerMessage.from_json(json.loads(line))
+                except (ValueError, TypeError, KeyError):
                     continue  # not a protocol line; the worker sends everything else to the log
-                kind = event.get("event")
-                if kind == "result":
-                    result = event
-                elif kind == "error":
-                    error = event.get("message", "")
-                elif kind == "interrupted":
+                if message.kind == "result":
+                    result = message.result
+                elif message.kind == "error":
+                    error = message.message
+                elif message.kind == "interrupted":
                     interrupted = True
-                else:
-                    _forward(event, notify, context)
+                elif message.progress is not None:
+                    notify(message.progress)
             code = process.wait()
         except KeyboardInterrupt:
             # Ctrl-C in a terminal reaches the worker too: it stops after the current batch and keeps its best
@@ -551,120 +487,98 @@ def run_isolated(job: dict, output: Path, notify: ProgressCallback, context: dic
     if interrupted or code in (130, -2):
         raise KeyboardInterrupt
     if error is not None:
-        raise PipelineError(f"{job['run']}: {error}")
+        raise PipelineError(f"{job.run}: {error}")
     if code != 0 or result is None:
         lines = [line for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
         last = lines[-1].strip() if lines else "no output"
-        raise PipelineError(f"{job['run']}: the worker process failed (exit code {code}): {last} "
+        raise PipelineError(f"{job.run}: the worker process failed (exit code {code}): {last} "
                             f"(full log: {log_path})")
-    result.pop("event", None)
     return result
 
 
 # ---- the report ---------------------------------------------------------------------------------------
 
-def stat(values) -> dict | None:
-    """Mean, sample standard deviation (None for one value) and the values themselves."""
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    return {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else None,
-            "n": len(values), "values": values}
-
-
 def build_report(corpus: Corpus, source: DataSource, fingerprint: str, variants: list[Variant], seeds: list[int],
-                 results: list[dict], vocabularies: dict, isolated: bool, command: str | None = None) -> dict:
+                 results: list[RunResult], vocabularies: list[VocabularyGroup], isolated: bool,
+                 command: str | None = None) -> Report:
     """Score every run the same way and gather rows, significance, per-tag F1 and learning curves."""
-    seen = {word.lower() for sentence in corpus.train for word in sentence.words}
+    from tagger import SeenInTraining
 
-    def seen_in_training(word: str) -> bool:
-        return word.lower() in seen
-
-    runs, evaluations = [], {}
+    seen_in_training = SeenInTraining(word for sentence in corpus.train for word in sentence.words)
+    runs = []
     for result in results:
-        dev = score(corpus.dev, result["dev_predictions"], seen_in_training)
-        test = score(corpus.test, result["test_predictions"], seen_in_training)
-        evaluations[result["run"]] = (dev, test)
-        runs.append(_run_entry(result, dev, test))
+        runs.append(ReportRun.of(result, score(corpus.dev, result.dev_predictions, seen_in_training),
+                                 score(corpus.test, result.test_predictions, seen_in_training)))
 
-    row_names = [name for name in BASELINES if any(r["row"] == name for r in runs)] + [v.name for v in variants]
+    row_names = [name for name in BASELINES if any(run.row == name for run in runs)] + [v.name for v in variants]
     variant_of = {v.name: v for v in variants}
-    rows = [_row(name, [r for r in runs if r["row"] == name], variant_of.get(name)) for name in row_names]
-    best = max(rows, key=lambda row: row["dev_accuracy"]["mean"])
-    significance = _significance(best, rows, runs, evaluations)
+    by_row = _runs_by_row(runs)
+    rows = [_row(name, by_row[name], variant_of.get(name)) for name in row_names]
+    best = max(rows, key=lambda row: row.dev_accuracy.mean)
+    significance = _significance(best, rows, by_row)
     for row in rows:
-        row["best"] = row is best
-        entry = next((s for s in significance if s["row"] == row["name"]), None)
-        row["p_value_vs_best"] = entry["p_value"] if entry else None
-        row["holm_p_value_vs_best"] = entry["holm_p_value"] if entry else None
+        row.best = row is best
+        entry = next((s for s in significance if s.row == row.name), None)
+        row.p_value_vs_best = entry.p_value if entry else None
+        row.holm_p_value_vs_best = entry.holm_p_value if entry else None
 
-    environment = {"python": platform.python_version(), "platform": platform.platform(),
-                   "cpu_count": os.cpu_count(), "isolated_runs": isolated,
-                   "memory_method": MEMORY_METHOD if isolated else "not measured: runs shared one process",
-                   "speed_method": SPEED_METHOD}
+    environment = Environment(python=platform.python_version(), platform=platform.platform(),
+                              cpu_count=os.cpu_count(), isolated_runs=isolated,
+                              memory_method=MEMORY_METHOD if isolated else "not measured: runs shared one process",
+                              speed_method=SPEED_METHOD)
     for result in results:
-        environment.update({k: v for k, v in result.get("environment", {}).items() if v is not None})
+        environment = dataclasses.replace(environment, **{k: v for k, v in result.environment.items()
+                                                          if v is not None})
 
-    return {
-        "postag_comparison": FORMAT_VERSION,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": command,
-        "corpus": {
-            "name": corpus.name, "tagset": corpus.tagset, "source": source.describe(),
-            "data_fingerprint": fingerprint,
-            "splits": {split: {"sentences": len(corpus.split(split)), "tokens": count_tokens(corpus.split(split))}
-                       for split in ("train", "dev", "test")},
-            "unseen_definition": UNSEEN_DEFINITION,
-            "unseen_tokens": {"dev": evaluations[runs[0]["run"]][0].oov_tokens,
-                              "test": evaluations[runs[0]["run"]][1].oov_tokens},
-        },
-        "seeds": seeds,
-        "vocabularies": [{k: v for k, v in group.items() if k != "path"} for group in vocabularies.values()],
-        "environment": environment,
-        "best": best["name"],
-        "best_selected_by": BEST_SELECTED_BY,
-        "rows": rows,
-        "significance": significance,
-        "pairwise": _pairwise(rows, runs, evaluations),
-        "per_tag": _per_tag(rows, runs, evaluations, corpus),
-        "learning_curves": {row["name"]: _curve([r for r in runs if r["row"] == row["name"]])
-                            for row in rows if row["kind"] == "neural"},
-        "files": {"markdown": REPORT_MD, "chart": CHART_FILE, "json": REPORT_JSON},
-        "runs": runs,
-        "per_token_correct": {run: "".join("1" if right else "0" for right in evaluations[run][1].correct)
-                              for run in evaluations},
-    }
+    first = runs[0]
+    return Report(
+        postag_comparison=FORMAT_VERSION,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        command=command,
+        corpus=CorpusSummary(
+            name=corpus.name, tagset=corpus.tagset, source=source.describe(), data_fingerprint=fingerprint,
+            splits={split: SplitSize(len(corpus.split(split)), count_tokens(corpus.split(split)))
+                    for split in ("train", "dev", "test")},
+            unseen_definition=SeenInTraining.UNSEEN,
+            unseen_tokens={"dev": first.dev.oov_tokens, "test": first.test.oov_tokens}),
+        seeds=seeds,
+        vocabularies=vocabularies,
+        environment=environment,
+        best=best.name,
+        best_selected_by=BEST_SELECTED_BY,
+        rows=rows,
+        significance=significance,
+        pairwise=_pairwise(rows, by_row),
+        per_tag=_per_tag(rows, by_row, corpus),
+        learning_curves={row.name: _curve(by_row[row.name]) for row in rows if row.neural},
+        files=ReportFiles(markdown=REPORT_MD, chart=CHART_FILE, json=REPORT_JSON),
+        runs=runs,
+        per_token_correct={run.run: "".join("1" if right else "0" for right in run.test.correct) for run in runs},
+    )
 
 
-def _run_entry(result: dict, dev: Evaluation, test: Evaluation) -> dict:
-    keep = ("run", "row", "kind", "seed", "model_dir", "reused", "reason", "parameters", "train_seconds",
-            "best_epoch", "stopped_because", "history", "tokens_per_second", "tagging_seconds", "size_bytes",
-            "peak_rss_bytes", "setup_rss_bytes", "vocabulary_fingerprint", "config")
-    entry = {key: result.get(key) for key in keep}
-    entry["dev"], entry["test"] = dev.to_json(), test.to_json()
-    return entry
-
-
-def _row(name: str, runs: list[dict], variant: Variant | None) -> dict:
+def _row(name: str, runs: list[ReportRun], variant: Variant | None) -> Row:
     neural = name not in BASELINES
-    row = {
-        "name": name,
-        "kind": "neural" if neural else "baseline",
-        "architecture": variant.architecture if variant else name,
-        "description": _describe_variant(variant) if variant else DESCRIPTIONS[name],
-        "settings": _non_default_settings(variant) if variant else {},
-        "seeds": [r["seed"] for r in runs],
-        "runs": [r["run"] for r in runs],
-        "reused": sum(1 for r in runs if r["reused"]),
-    }
-    for key in ("parameters", "train_seconds", "tokens_per_second", "size_bytes", "peak_rss_bytes"):
-        row[key] = stat(r[key] for r in runs)
-    row["best_epoch"] = stat(r["best_epoch"] for r in runs) if neural else None
-    row["dev_accuracy"] = stat(r["dev"]["accuracy"] for r in runs)
-    row["test_accuracy"] = stat(r["test"]["accuracy"] for r in runs)
-    row["dev_unseen_accuracy"] = stat(r["dev"]["oov_accuracy"] for r in runs)
-    row["test_unseen_accuracy"] = stat(r["test"]["oov_accuracy"] for r in runs)
-    return row
+    return Row(
+        name=name,
+        kind=NEURAL if neural else BASELINE,
+        architecture=variant.architecture if variant else name,
+        description=_describe_variant(variant) if variant else DESCRIPTIONS[name],
+        settings=_non_default_settings(variant) if variant else {},
+        seeds=[run.seed for run in runs],
+        runs=[run.run for run in runs],
+        reused=sum(1 for run in runs if run.reused),
+        parameters=Stat.of(run.parameters for run in runs),
+        train_seconds=Stat.of(run.train_seconds for run in runs),
+        tokens_per_second=Stat.of(run.tokens_per_second for run in runs),
+        size_bytes=Stat.of(run.size_bytes for run in runs),
+        peak_rss_bytes=Stat.of(run.peak_rss_bytes for run in runs),
+        best_epoch=Stat.of(run.best_epoch for run in runs) if neural else None,
+        dev_accuracy=Stat.of(run.dev.accuracy for run in runs),
+        test_accuracy=Stat.of(run.test.accuracy for run in runs),
+        dev_unseen_accuracy=Stat.of(run.dev.oov_accuracy for run in runs),
+        test_unseen_accuracy=Stat.of(run.test.oov_accuracy for run in runs),
+    )
 
 
 def _non_default_settings(variant: Variant) -> dict:
@@ -680,108 +594,104 @@ def _describe_variant(variant: Variant) -> str:
     return f"{variant.architecture}" + (f" ({shown})" if shown else " (default settings)")
 
 
-def _paired_tests(first: str, second: str, by_row: dict, evaluations: dict) -> list[dict]:
-    """McNemar's test of row `first` against row `second`, run against run of the same seed.
+def _paired_tests(first: list[ReportRun], second: list[ReportRun]) -> list[PairedTest]:
+    """McNemar's test of the runs of one row against those of another, run against run of the same seed.
 
     A seedless row (most-frequent) is paired with every run of the other.
     """
     pairs = []
-    for first_run in by_row[first]:
-        for second_run in by_row[second]:
-            if first_run["seed"] is not None and second_run["seed"] is not None \
-                    and first_run["seed"] != second_run["seed"]:
+    for first_run in first:
+        for second_run in second:
+            if first_run.seed is not None and second_run.seed is not None and first_run.seed != second_run.seed:
                 continue
-            test = mcnemar(evaluations[first_run["run"]][1].correct, evaluations[second_run["run"]][1].correct)
-            pairs.append({"best_run": first_run["run"], "other_run": second_run["run"],
-                          "seed": first_run["seed"] if first_run["seed"] is not None else second_run["seed"],
-                          "best_only_correct": test.first_only, "other_only_correct": test.second_only,
-                          "method": test.method, "statistic": test.statistic, "p_value": test.p_value})
+            test = mcnemar(first_run.test.correct, second_run.test.correct)
+            pairs.append(PairedTest(best_run=first_run.run, other_run=second_run.run,
+                                    seed=first_run.seed if first_run.seed is not None else second_run.seed,
+                                    best_only_correct=test.first_only, other_only_correct=test.second_only,
+                                    method=test.method, statistic=test.statistic, p_value=test.p_value))
     return pairs
 
 
-def _runs_by_row(runs: list[dict]) -> dict[str, list[dict]]:
+def _runs_by_row(runs: list[ReportRun]) -> dict[str, list[ReportRun]]:
     by_row = defaultdict(list)
     for run in runs:
-        by_row[run["row"]].append(run)
+        by_row[run.row].append(run)
     return by_row
 
 
-def _significance(best: dict, rows: list[dict], runs: list[dict], evaluations: dict) -> list[dict]:
+def _largest_p(pairs: list[PairedTest]) -> float | None:
+    return max(pair.p_value for pair in pairs) if pairs else None
+
+
+def _significance(best: Row, rows: list[Row], by_row: dict[str, list[ReportRun]]) -> list[Significance]:
     """McNemar's test of the best row against each other row on the test tokens.
 
     With several seeds the row's p-value is the largest over seeds (the most conservative), then
     Holm-corrected over the rows.
     """
-    by_row = _runs_by_row(runs)
     entries = []
     for row in rows:
         if row is best:
             continue
-        pairs = _paired_tests(best["name"], row["name"], by_row, evaluations)
-        entries.append({"row": row["name"], "against": best["name"], "pairs": pairs,
-                        "p_value": max(p["p_value"] for p in pairs) if pairs else None})
-    scored = [entry for entry in entries if entry["p_value"] is not None]
-    for entry, adjusted in zip(scored, holm([entry["p_value"] for entry in scored])):
-        entry["holm_p_value"] = adjusted
-        entry["significant_at_0_05"] = adjusted < 0.05
-    for entry in entries:
-        entry.setdefault("holm_p_value", None)
-        entry.setdefault("significant_at_0_05", None)
+        pairs = _paired_tests(by_row[best.name], by_row[row.name])
+        entries.append(Significance(row=row.name, against=best.name, pairs=pairs, p_value=_largest_p(pairs)))
+    scored = [entry for entry in entries if entry.p_value is not None]
+    for entry, adjusted in zip(scored, holm([entry.p_value for entry in scored])):
+        entry.holm_p_value = adjusted
+        entry.significant_at_0_05 = adjusted < 0.05
     return entries
 
 
-def _pairwise(rows: list[dict], runs: list[dict], evaluations: dict) -> dict:
+def _pairwise(rows: list[Row], by_row: dict[str, list[ReportRun]]) -> Pairwise:
     """McNemar p (largest over seeds, uncorrected) for every pair of rows, e.g. to check fcn < window too."""
-    by_row = _runs_by_row(runs)
-    names = [row["name"] for row in rows]
+    names = [row.name for row in rows]
     p_values: dict[str, dict[str, float | None]] = {name: {} for name in names}
     for index, first in enumerate(names):
         for second in names[index + 1:]:
-            pairs = _paired_tests(first, second, by_row, evaluations)
-            p = max(pair["p_value"] for pair in pairs) if pairs else None
-            p_values[first][second] = p_values[second][first] = p
-    return {"rows": names, "p_values": p_values}
+            p_values[first][second] = p_values[second][first] = _largest_p(_paired_tests(by_row[first],
+                                                                                         by_row[second]))
+    return Pairwise(rows=names, p_values=p_values)
 
 
-def _per_tag(rows: list[dict], runs: list[dict], evaluations: dict, corpus: Corpus) -> dict:
+def _per_tag(rows: list[Row], by_row: dict[str, list[ReportRun]], corpus: Corpus) -> PerTag:
     """Test F1 per tag for every row (mean over seeds), tags sorted by how much the models disagree."""
     gold_counts: dict[str, int] = defaultdict(int)
     for sentence in corpus.test:
         for tag in sentence.tags:
             gold_counts[tag] += 1
-    neural = [row["name"] for row in rows if row["kind"] == "neural"]
-    spread_over = neural if len(neural) >= 2 else [row["name"] for row in rows]
+    neural = [row.name for row in rows if row.neural]
+    spread_over = neural if len(neural) >= 2 else [row.name for row in rows]
     tags = []
     for tag in sorted(gold_counts):
         f1 = {}
         for row in rows:
-            scores = [evaluations[run][1].per_tag[tag].f1 for run in row["runs"] if tag in evaluations[run][1].per_tag]
-            f1[row["name"]] = statistics.fmean(scores) if scores else 0.0
+            scores = [run.test.per_tag[tag].f1 for run in by_row[row.name] if tag in run.test.per_tag]
+            f1[row.name] = statistics.fmean(scores) if scores else 0.0
         values = [f1[name] for name in spread_over]
-        tags.append({"tag": tag, "support": gold_counts[tag], "f1": f1, "spread": max(values) - min(values)})
-    tags.sort(key=lambda entry: (-entry["spread"], -entry["support"], entry["tag"]))
-    return {"spread_over": spread_over, "tags": tags}
+        tags.append(TagSpread(tag=tag, support=gold_counts[tag], f1=f1, spread=max(values) - min(values)))
+    tags.sort(key=lambda entry: (-entry.spread, -entry.support, entry.tag))
+    return PerTag(spread_over=spread_over, tags=tags)
 
 
-def _curve(runs: list[dict]) -> list[dict]:
-    by_epoch: dict[int, list[dict]] = defaultdict(list)
+def _curve(runs: list[ReportRun]) -> list[CurvePoint]:
+    by_epoch = defaultdict(list)
     for run in runs:
-        for record in run["history"] or []:
-            by_epoch[record["epoch"]].append(record)
+        for record in run.history:
+            by_epoch[record.epoch].append(record)
     curve = []
     for epoch in sorted(by_epoch):
         records = by_epoch[epoch]
-        dev = [r["dev_accuracy"] for r in records if r["dev_accuracy"] is not None]
-        curve.append({"epoch": epoch, "dev_accuracy": statistics.fmean(dev) if dev else None,
-                      "train_loss": statistics.fmean(r["train_loss"] for r in records), "runs": len(records)})
+        dev = [r.dev_accuracy for r in records if r.dev_accuracy is not None]
+        curve.append(CurvePoint(epoch=epoch, dev_accuracy=statistics.fmean(dev) if dev else None,
+                                train_loss=statistics.fmean(r.train_loss for r in records), runs=len(records)))
     return curve
 
 
-def write_report(report: dict, output: Path) -> dict[str, Path]:
+def write_report(report: Report, output: Path) -> dict[str, Path]:
     from .report import draw_learning_curves, markdown
 
     files = {"json": output / REPORT_JSON, "markdown": output / REPORT_MD, "chart": output / CHART_FILE}
     draw_learning_curves(report, files["chart"])
     write_atomically(files["markdown"], markdown(report))
-    write_atomically(files["json"], json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    write_atomically(files["json"], json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n")
     return files

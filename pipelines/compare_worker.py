@@ -3,7 +3,8 @@
     python -m pipelines.compare_worker '<job as JSON>'
 
 pipelines.compare starts one such process per run so that each run's peak memory is its own. The worker
-talks to its parent in JSON lines on standard output (progress events, then one result or error); anything
+talks to its parent in JSON lines on standard output (pipelines.compare_records.WorkerMessage: progress
+events, then one result or error); anything
 else that would reach standard output, and TensorFlow's start-up messages, go to standard error, which the
 parent keeps in OUTPUT/logs/<run>.log. A baseline run never imports TensorFlow.
 """
@@ -20,63 +21,62 @@ from pathlib import Path
 
 from corpora import Corpus, count_tokens
 
-from .baselines import PERCEPTRON_ITERATIONS, load_baseline, save_baseline, train_baseline
+from .baselines import PERCEPTRON, PERCEPTRON_ITERATIONS, load_baseline, save_baseline, train_baseline
+from .compare_records import CompareEvent, Job, RunResult, WorkerMessage, read_json_or_none
+from .data import data_fingerprint
 from .errors import PipelineError
+from .train import EpochRecord, train
 
-Emit = Callable[[dict], None]
-RUN_RECORD = "compare-run.json"
+Notify = Callable[[CompareEvent], None]
+RUN_RECORD = "compare-run.json"  # in each model directory: what the model's own files do not say
 # Timed tagging passes: at least the first number, at most the second, and no more once the seconds are spent.
 # The fastest pass counts: on a shared machine, the slow ones measure the neighbours.
 SPEED_PASSES = (3, 5)
 SPEED_SECONDS = 3.0
 
 
-def run_job(job: dict, emit: Emit, corpus: Corpus | None = None, measure_memory: bool = True) -> dict:
-    """Carry out one job from pipelines.compare.plan_jobs and return its result (predictions included)."""
-    from .compare import DataSource, data_fingerprint
-
+def run_job(job: Job, notify: Notify, corpus: Corpus | None = None, measure_memory: bool = True) -> RunResult:
+    """Carry out one job of pipelines.compare and return its result, predictions included."""
     if corpus is None:
-        corpus = DataSource(**job["data"]).load()
-        if data_fingerprint(corpus) != job["data_fingerprint"]:
+        corpus = job.data.load()
+        if data_fingerprint(corpus) != job.data_fingerprint:
             raise PipelineError("the corpus changed while the comparison was running (its fingerprint differs); "
                                 "run the comparison again")
-    if job["kind"] == "neural":
-        return run_neural(job, corpus, emit, measure_memory)
-    return run_baseline(job, corpus, emit, measure_memory)
+    if job.neural:
+        return run_neural(job, corpus, notify, measure_memory)
+    return run_baseline(job, corpus, notify, measure_memory)
 
 
 # ---- neural variants ----------------------------------------------------------------------------------
 
 def why_not_reusable(model_dir: Path, config_json: dict, fingerprint: str, vocabs_json: dict) -> str | None:
     """None when the model directory holds this very model, finished; else why it must be (re)trained."""
-    config = _read_json(model_dir / "config.json")
+    config = read_json_or_none(model_dir / "config.json")
     if config is None:
         return "no model yet"
     if config.get("tagger") != config_json:
         return "its settings differ from the requested ones"
     if config.get("data_fingerprint") != fingerprint:
         return "it was trained on different data"
-    metrics = _read_json(model_dir / "metrics.json") or {}
+    metrics = read_json_or_none(model_dir / "metrics.json") or {}
     if metrics.get("complete") is not True:
         return "its training did not finish"
-    if _read_json(model_dir / "vocab.json") != vocabs_json:
+    if read_json_or_none(model_dir / "vocab.json") != vocabs_json:
         return "its vocabulary differs"
     return None
 
 
-def run_neural(job: dict, corpus: Corpus, emit: Emit, measure_memory: bool) -> dict:
+def run_neural(job: Job, corpus: Corpus, notify: Notify, measure_memory: bool) -> RunResult:
     from tagger import ModelError, Tagger, TaggerConfig, Vocabularies
 
-    from .train import train
-
-    model_dir = Path(job["model_dir"])
-    config = TaggerConfig.from_json(job["config"])
-    vocabs_json = _read_json(Path(job["vocabulary"]))
+    model_dir = Path(job.model_dir)
+    config = TaggerConfig.from_json(job.config)
+    vocabs_json = read_json_or_none(Path(job.vocabulary))
     if vocabs_json is None:
-        raise PipelineError(f"{job['vocabulary']}: the comparison's vocabulary file is missing or damaged")
+        raise PipelineError(f"{job.vocabulary}: the comparison's vocabulary file is missing or damaged")
     vocabs = Vocabularies.from_json(vocabs_json)
     setup_rss = peak_rss_bytes() if measure_memory else None
-    reason = why_not_reusable(model_dir, config.to_json(), job["data_fingerprint"], vocabs_json)
+    reason = why_not_reusable(model_dir, config.to_json(), job.data_fingerprint, vocabs_json)
     tagger = None
     if reason is None:
         try:
@@ -84,57 +84,42 @@ def run_neural(job: dict, corpus: Corpus, emit: Emit, measure_memory: bool) -> d
         except ModelError as error:
             reason = f"it cannot be loaded ({error})"
     if tagger is not None:
-        emit({"event": "reuse", "reason": "settings, data and vocabulary match a finished model"})
-        metrics = _read_json(model_dir / "metrics.json")
+        notify(CompareEvent("reuse", message="settings, data and vocabulary match a finished model"))
+        metrics = read_json_or_none(model_dir / "metrics.json")
         record = _matching_record(model_dir, job) or {}
-        history, best_epoch = metrics["history"], metrics["best_epoch"]
-        train_seconds, parameters = metrics["train_seconds"], metrics["parameters"]
-        stopped_because = metrics.get("stopped_because", "")
-        peak, setup_rss = record.get("peak_rss_bytes"), record.get("setup_rss_bytes")
+        figures = dict(history=[EpochRecord(**epoch) for epoch in metrics["history"]],
+                       best_epoch=metrics["best_epoch"], train_seconds=metrics["train_seconds"],
+                       parameters=metrics["parameters"], stopped_because=metrics.get("stopped_because", ""),
+                       peak=record.get("peak_rss_bytes"))
+        setup_rss = record.get("setup_rss_bytes")
     else:
-        emit({"event": "train", "reason": reason})
+        notify(CompareEvent("train-start", message=reason))
 
         def forward(event) -> None:
             record = event.record
-            emit({"event": "progress", "kind": event.kind, "epoch": event.epoch, "epochs": event.epochs,
-                  "batch": event.batch, "batches": event.batches,
-                  "loss": record.train_loss if record else event.loss,
-                  "dev_accuracy": record.dev_accuracy if record else None})
+            notify(CompareEvent("training" if event.kind == "start" else event.kind, epoch=event.epoch,
+                                epochs=event.epochs, batch=event.batch, batches=event.batches,
+                                loss=record.train_loss if record else event.loss,
+                                dev_accuracy=record.dev_accuracy if record else None))
 
-        metadata = {"data_fingerprint": job["data_fingerprint"],
-                    "vocabulary_fingerprint": job["vocabulary_fingerprint"], "comparison_run": job["run"]}
+        metadata = {"data_fingerprint": job.data_fingerprint,
+                    "vocabulary_fingerprint": job.vocabulary_fingerprint, "comparison_run": job.run}
         result = train(corpus, config, output=model_dir, progress=forward, vocabs=vocabs, metadata=metadata)
         if result.interrupted:
             raise KeyboardInterrupt
         # Scored and timed as users tag: through the exported graph, not the Keras model.
         tagger = Tagger.load(model_dir)
-        history = [dict(vars(record)) for record in result.history]
-        best_epoch, train_seconds, parameters = result.best_epoch, round(result.train_seconds, 2), result.parameters
-        stopped_because = result.stopped_because
-        peak = None
-
-    emit({"event": "scoring"})
-    dev_predictions, test_predictions, speed, tagging_seconds = tag_and_time(tagger, corpus)
-    reused = reason is None
-    if not reused:
-        peak = peak_rss_bytes() if measure_memory else None
-        _write_record(model_dir, job, train_seconds, peak, setup_rss)
-    return {
-        "run": job["run"], "row": job["row"], "kind": "neural", "seed": job["seed"], "model_dir": str(model_dir),
-        "reused": reused, "reason": "reused" if reused else reason, "parameters": parameters,
-        "train_seconds": train_seconds, "best_epoch": best_epoch, "stopped_because": stopped_because,
-        "history": history, "dev_predictions": dev_predictions, "test_predictions": test_predictions,
-        "tokens_per_second": speed, "tagging_seconds": tagging_seconds, "size_bytes": model_size(model_dir),
-        "peak_rss_bytes": peak, "setup_rss_bytes": setup_rss,
-        "vocabulary_fingerprint": job["vocabulary_fingerprint"], "config": job["config"],
-        "environment": environment(),
-    }
+        figures = dict(history=result.history, best_epoch=result.best_epoch,
+                       train_seconds=round(result.train_seconds, 2), parameters=result.parameters,
+                       stopped_because=result.stopped_because, peak=None)
+    return _scored(job, tagger, corpus, notify, reused=reason is None, reason=reason, setup_rss=setup_rss,
+                   measure_memory=measure_memory, **figures)
 
 
 # ---- baselines ----------------------------------------------------------------------------------------
 
-def run_baseline(job: dict, corpus: Corpus, emit: Emit, measure_memory: bool) -> dict:
-    model_dir = Path(job["model_dir"])
+def run_baseline(job: Job, corpus: Corpus, notify: Notify, measure_memory: bool) -> RunResult:
+    model_dir = Path(job.model_dir)
     setup_rss = peak_rss_bytes() if measure_memory else None
     record = _matching_record(model_dir, job)
     model, reason = None, "no model yet" if not model_dir.exists() else "it does not match this comparison"
@@ -145,28 +130,35 @@ def run_baseline(job: dict, corpus: Corpus, emit: Emit, measure_memory: bool) ->
             reason = f"it cannot be loaded ({error})"
     reused = model is not None
     if reused:
-        emit({"event": "reuse", "reason": "data and settings match a finished model"})
+        notify(CompareEvent("reuse", message="data and settings match a finished model"))
         train_seconds, peak, setup_rss = record["train_seconds"], record["peak_rss_bytes"], record["setup_rss_bytes"]
     else:
-        emit({"event": "train", "reason": reason})
+        notify(CompareEvent("train-start", message=reason))
         started = time.perf_counter()
-        model = train_baseline(job["kind"], corpus.train, job["seed"] if job["seed"] is not None else 1)
-        train_seconds = round(time.perf_counter() - started, 2)
+        model = train_baseline(job.kind, corpus.train, job.seed if job.seed is not None else 1)
+        train_seconds, peak = round(time.perf_counter() - started, 2), None
         save_baseline(model, model_dir)
-    emit({"event": "scoring"})
-    dev_predictions, test_predictions, speed, tagging_seconds = tag_and_time(model, corpus)
+    return _scored(job, model, corpus, notify, reused=reused, reason=None if reused else reason,
+                   setup_rss=setup_rss, measure_memory=measure_memory, parameters=model.parameters,
+                   train_seconds=train_seconds, best_epoch=None, stopped_because="", history=[],
+                   peak=peak)
+
+
+def _scored(job: Job, tagger, corpus: Corpus, notify: Notify, reused: bool, reason: str | None,
+            setup_rss: int | None, measure_memory: bool, peak: int | None, **figures) -> RunResult:
+    """Tag dev and test and time the tagging; a model trained just now gets its run record beside it.
+
+    `peak`: a reused model's peak memory from its run record; a trained one's is measured after scoring.
+    """
+    notify(CompareEvent("scoring"))
+    dev_predictions, test_predictions, speed, tagging_seconds = tag_and_time(tagger, corpus)
     if not reused:
         peak = peak_rss_bytes() if measure_memory else None
-        _write_record(model_dir, job, train_seconds, peak, setup_rss)
-    return {
-        "run": job["run"], "row": job["row"], "kind": "baseline", "seed": job["seed"], "model_dir": str(model_dir),
-        "reused": reused, "reason": "reused" if reused else reason, "parameters": model.parameters,
-        "train_seconds": train_seconds, "best_epoch": None, "stopped_because": "", "history": [],
-        "dev_predictions": dev_predictions, "test_predictions": test_predictions, "tokens_per_second": speed,
-        "tagging_seconds": tagging_seconds, "size_bytes": model_size(model_dir), "peak_rss_bytes": peak,
-        "setup_rss_bytes": setup_rss, "vocabulary_fingerprint": None, "config": None,
-        "environment": environment(),
-    }
+        _write_record(Path(job.model_dir), job, figures["train_seconds"], peak, setup_rss)
+    return RunResult.of(job, reused=reused, reason="reused" if reused else reason, tokens_per_second=speed,
+                        tagging_seconds=tagging_seconds, size_bytes=model_size(Path(job.model_dir)),
+                        peak_rss_bytes=peak, setup_rss_bytes=setup_rss, environment=environment(),
+                        dev_predictions=dev_predictions, test_predictions=test_predictions, **figures)
 
 
 # ---- measurements ---------------------------------------------------------------------------------------
@@ -236,36 +228,29 @@ def environment() -> dict:
 
 # ---- the run record beside each model -------------------------------------------------------------------
 
-def _record_identity(job: dict) -> dict:
-    identity = {"kind": job["kind"], "seed": job["seed"], "data_fingerprint": job["data_fingerprint"]}
-    if job["kind"] == "neural":
-        identity.update(config=job["config"], vocabulary_fingerprint=job["vocabulary_fingerprint"])
-    elif job["kind"] == "perceptron":
+def _record_identity(job: Job) -> dict:
+    identity = {"kind": job.kind, "seed": job.seed, "data_fingerprint": job.data_fingerprint}
+    if job.neural:
+        identity.update(config=job.config, vocabulary_fingerprint=job.vocabulary_fingerprint)
+    elif job.kind == PERCEPTRON:
         identity["iterations"] = PERCEPTRON_ITERATIONS
     return identity
 
 
-def _matching_record(model_dir: Path, job: dict) -> dict | None:
-    record = _read_json(model_dir / RUN_RECORD)
+def _matching_record(model_dir: Path, job: Job) -> dict | None:
+    record = read_json_or_none(model_dir / RUN_RECORD)
     if not isinstance(record, dict) or record.get("complete") is not True:
         return None
     identity = _record_identity(job)
     return record if all(record.get(key) == value for key, value in identity.items()) else None
 
 
-def _write_record(model_dir: Path, job: dict, train_seconds, peak, setup_rss) -> None:
+def _write_record(model_dir: Path, job: Job, train_seconds, peak, setup_rss) -> None:
     from common.files import write_atomically
 
-    record = {**_record_identity(job), "run": job["run"], "train_seconds": train_seconds, "peak_rss_bytes": peak,
+    record = {**_record_identity(job), "run": job.run, "train_seconds": train_seconds, "peak_rss_bytes": peak,
               "setup_rss_bytes": setup_rss, "complete": True}
     write_atomically(model_dir / RUN_RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
-
-
-def _read_json(path: Path):
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 # ---- the process ----------------------------------------------------------------------------------------
@@ -287,22 +272,23 @@ def main(argv: list[str] | None = None) -> int:
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
 
-    def emit(event: dict) -> None:
-        protocol.write(json.dumps(event, ensure_ascii=False) + "\n")
+    def send(message: WorkerMessage) -> None:
+        protocol.write(message.line())
         protocol.flush()
 
     try:
         if len(argv) != 1:
             raise PipelineError("usage: python -m pipelines.compare_worker '<job JSON>'")
-        result = run_job(json.loads(argv[0]), emit)
-        emit({"event": "result", **result})
+        job = Job.from_json(json.loads(argv[0]))
+        result = run_job(job, lambda event: send(WorkerMessage("progress", progress=event)))
+        send(WorkerMessage("result", result=result))
         return 0
     except KeyboardInterrupt:
-        emit({"event": "interrupted"})
+        send(WorkerMessage("interrupted"))
         return 130
     except Exception as error:
         if isinstance(error, _user_error_types()):
-            emit({"event": "error", "message": str(error)})
+            send(WorkerMessage("error", message=str(error)))
             return 2
         raise  # a bug: the traceback goes to the log, and the parent points at it
     finally:

@@ -32,7 +32,7 @@ class SplitStats:
     length_mean: float
     length_median: float
     length_p90: int
-    # Against the training split's word forms (exact, case-sensitive); None for train itself.
+    # Words unseen in training (tagger.SeenInTraining: the lowercased form never occurs in train); None for train.
     oov_tokens: int | None = None
     oov_rate: float | None = None
     oov_types: int | None = None
@@ -94,7 +94,7 @@ def _histogram(lengths: list[int]) -> list[tuple[str, int]]:
     return counts
 
 
-def _split_stats(split: str, sentences: list[Sentence], train_vocabulary: Counter | None) -> SplitStats:
+def _split_stats(split: str, sentences: list[Sentence], seen_in_training: Callable[[str], bool] | None) -> SplitStats:
     lengths = sorted(len(s) for s in sentences)
     words = Counter(word for s in sentences for word in s.words)
     tags = {tag for s in sentences for tag in s.tags}
@@ -103,8 +103,8 @@ def _split_stats(split: str, sentences: list[Sentence], train_vocabulary: Counte
         length_min=lengths[0], length_max=lengths[-1], length_mean=round(statistics.fmean(lengths), 2),
         length_median=float(statistics.median(lengths)), length_p90=_percentile(lengths, 0.9),
     )
-    if train_vocabulary is not None:
-        unseen = {word: n for word, n in words.items() if word not in train_vocabulary}
+    if seen_in_training is not None:
+        unseen = {word: n for word, n in words.items() if not seen_in_training(word)}
         stats.oov_tokens = sum(unseen.values())
         stats.oov_rate = round(stats.oov_tokens / stats.tokens, 4) if stats.tokens else 0.0
         stats.oov_types = len(unseen)
@@ -119,10 +119,12 @@ def compute_stats(corpus: Corpus, source: str = "", top: int = 20) -> CorpusStat
     present = [split for split in SPLITS if corpus.split(split)]
     if not present:
         raise PipelineError(f"{source or corpus.name}: the corpus holds no sentences")
+    from tagger import SeenInTraining  # here, not at the top: `postag corpora list` must not load numpy
+
     train = corpus.train
-    train_vocabulary = Counter(word for s in train for word in s.words) if train else None
+    seen_in_training = SeenInTraining(word for s in train for word in s.words) if train else None
     splits = [
-        _split_stats(split, corpus.split(split), train_vocabulary if split != "train" else None)
+        _split_stats(split, corpus.split(split), seen_in_training if split != "train" else None)
         for split in present
     ]
     tag_counts = {
@@ -157,15 +159,10 @@ def corpus_stats(
     format: str = "auto",
     split: str | None = None,
     top: int = 20,
-    progress: Callable[[str], None] | None = None,
     **file_options,
 ) -> CorpusStats:
     """Statistics of a named corpus (ud:..., nltk:...) or of a file or directory of splits."""
-    if progress:
-        progress(f"reading {source}")
     corpus = corpora.load_corpus(source, tagset=tagset, format=format, split=split, **file_options)
-    if progress:
-        progress("counting")
     return compute_stats(corpus, str(source), top)
 
 
@@ -174,7 +171,7 @@ def list_corpora() -> list[CorpusEntry]:
     return corpora.list_corpora()
 
 
-def corpus_info(name: str, tagset: str | None = None, progress: Callable[[str], None] | None = None) -> CorpusInfo:
+def corpus_info(name: str, tagset: str | None = None) -> CorpusInfo:
     """Source, license and splits of a named corpus; counts per split when it is present locally."""
     if not corpora.is_corpus_name(name):
         raise PipelineError(
@@ -183,8 +180,6 @@ def corpus_info(name: str, tagset: str | None = None, progress: Callable[[str], 
     entry = corpora.corpus_entry(name)
     if not entry.present:
         return CorpusInfo(entry=entry, tagset=None, splits=[], tags=[])
-    if progress:
-        progress(f"reading {entry.name}")
     corpus = corpora.load_named_corpus(name, tagset, fetch=False)
     counts = [
         SplitCount(split, len(corpus.split(split)), corpora.count_tokens(corpus.split(split)),

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
-from corpora import Corpus, Sentence, load_files, load_named_corpus, read_corpus_file
+from corpora import Corpus, Sentence, is_corpus_name, load_files, load_named_corpus, read_corpus_file
 
 from .errors import PipelineError
-
-
-def default_tagset(corpus_name: str | None) -> str:
-    return "universal" if corpus_name and corpus_name.startswith("nltk:") else "upos"
-
-
-def is_corpus_name(source: str) -> bool:
-    """`ud:en_ewt` and `nltk:brown` are names; anything that exists on disk is a path."""
-    return ":" in source and not Path(source).exists() and source.split(":", 1)[0].isalpha() \
-        and len(source.split(":", 1)[0]) > 1  # a Windows drive letter (C:) is one letter
 
 
 def load_training_corpus(corpus: str | None = None, train: str | Path | None = None, dev: str | Path | None = None,
@@ -26,7 +18,7 @@ def load_training_corpus(corpus: str | None = None, train: str | Path | None = N
     if corpus and train:
         raise PipelineError("give either --corpus NAME or --train FILE, not both")
     if corpus:
-        return load_named_corpus(corpus, tagset or default_tagset(corpus))
+        return load_named_corpus(corpus, tagset)  # None: the corpus's default tagset (UD upos, NLTK native)
     if train:
         return load_files(train, dev, test, format=format, tagset=tagset,
                           **{k: v for k, v in file_options.items() if v is not None})
@@ -43,3 +35,16 @@ def load_gold(source: str, split: str = "test", tagset: str = "upos",
             raise PipelineError(f"corpus {source} has no {split} split")
         return f"{source} {split}", sentences
     return source, read_corpus_file(source, format, tagset)
+
+
+def data_fingerprint(corpus: Corpus) -> str:
+    """SHA-256 over the tagset and every split's words and tags: the same data gives the same fingerprint."""
+    digest = hashlib.sha256()
+    digest.update(f"postag-data-v1\ntagset {corpus.tagset}\n".encode())
+    for split in ("train", "dev", "test"):
+        sentences = corpus.split(split)
+        digest.update(f"{split} {len(sentences)}\n".encode())
+        for sentence in sentences:
+            digest.update(json.dumps([sentence.words, sentence.tags], ensure_ascii=False).encode("utf-8"))
+            digest.update(b"\n")
+    return "sha256:" + digest.hexdigest()

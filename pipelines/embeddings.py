@@ -32,6 +32,7 @@ import numpy as np
 from corpora.vectors import iter_vector_blocks, read_header, select_vectors, write_vectors
 
 from .errors import PipelineError
+from .outputs import check_output_file
 from .vocab import WordVocabFile, iter_sentences, load_word_vocab, parse_source, training_vocabularies
 
 # ---- embeddings train ---------------------------------------------------------------------------------
@@ -112,13 +113,6 @@ def corpus_ids(sentences, min_count: int, lowercase: bool) -> CorpusIds:
                      sentences=len(lengths), corpus_tokens=len(raw_ids))
 
 
-def check_output_path(output: Path) -> None:
-    if output.is_dir():
-        raise PipelineError(f"{output}: is a directory; give a file name such as {output / 'vectors.txt'}")
-    if not output.parent.exists():
-        raise PipelineError(f"{output}: the folder {output.parent} does not exist")
-
-
 def train_embeddings(sources: list[str], output: str | Path, dim: int = 100, window: int = 5, epochs: int = 5,
                      min_count: int = 5, negatives: int = 5, lowercase: bool = True, batch_size: int = 4096,
                      learning_rate: float = 0.025, subsample: float = 1e-3, seed: int = 1, format: str = "auto",
@@ -141,7 +135,7 @@ def train_embeddings(sources: list[str], output: str | Path, dim: int = 100, win
                                 learning_rate=learning_rate, subsample=subsample, seed=seed)
     except ValueError as error:
         raise PipelineError(str(error)) from None
-    check_output_path(output)
+    check_output_file(output, "vectors.txt")
     parsed = [parse_source(source, format) for source in sources]
 
     started = time.perf_counter()

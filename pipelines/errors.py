@@ -5,3 +5,7 @@ from common.errors import PostagError
 
 class PipelineError(PostagError):
     """Bad input to a pipeline: an option value, an output path, a missing model."""
+
+
+class TrainingDiverged(PipelineError):
+    """The training loss stopped being a finite number, usually from too large a learning rate."""

@@ -35,6 +35,14 @@ class Evaluation:
             data.pop("correct")
         return data
 
+    @classmethod
+    def from_json(cls, data: dict) -> Evaluation:
+        return cls(accuracy=data["accuracy"], oov_accuracy=data["oov_accuracy"], tokens=data["tokens"],
+                   oov_tokens=data["oov_tokens"], sentences=data["sentences"],
+                   per_tag={tag: TagScore(**scores) for tag, scores in data["per_tag"].items()},
+                   confusions=[(c["gold"], c["predicted"], c["count"]) for c in data["confusions"]],
+                   correct=list(data.get("correct", [])))
+
 
 def score(gold: Sequence[Sentence], predicted: Sequence[Sequence[str]],
           seen_in_training: Callable[[str], bool] | None = None, top_confusions: int = 10) -> Evaluation:

@@ -93,10 +93,6 @@ class TrainingProgress:
     steps_per_epoch: int
     loss: float | None  # mean training loss of the epoch, given once the epoch ends
 
-    @property
-    def fraction(self) -> float:
-        return ((self.epoch - 1) * self.steps_per_epoch + self.step) / (self.epochs * self.steps_per_epoch)
-
 
 ProgressCallback = Callable[[TrainingProgress], None]
 

@@ -32,6 +32,7 @@ from corpora import CorpusError, Sentence, conllu_sentence, token_ranges, tokeni
 from corpora.pieces import iter_pieces
 
 from .errors import PipelineError
+from .outputs import check_output_file
 
 FORMATS = ("text", "tsv", "conllu", "json")
 TOKENIZERS = ("auto", "model", "rules", "lines")
@@ -435,20 +436,11 @@ def tag_to_output(tagger, sources: list[str], output: str | Path | None, options
                 stdout.flush()
 
         return tag_files(tagger, sources, write, options, **settings)
-    path = check_output_path(output)
+    path = check_output_file(output, "tagged.txt")
     with open_atomically(path) as file:
         summary = tag_files(tagger, sources, lambda text: file.write(text.encode("utf-8")), options, **settings)
     summary.output = str(path)
     return summary
-
-
-def check_output_path(output: str | Path) -> Path:
-    path = Path(output)
-    if path.is_dir():
-        raise PipelineError(f"--output {_shown(str(path))} is a directory; give a file name")
-    if not path.parent.exists():
-        raise PipelineError(f"--output {_shown(str(path))}: folder {_shown(str(path.parent))} does not exist")
-    return path
 
 
 def _shown(text: str, limit: int = 80) -> str:

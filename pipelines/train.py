@@ -3,6 +3,10 @@
 `train()` prints nothing: it reports progress through a callback and returns a TrainResult. With an
 output directory it saves the best model after every epoch that improves dev accuracy (atomically), so an
 interrupted run still leaves the best model so far as a valid model directory.
+
+Iterative learning is one `model.fit` over all epochs. What happens after each batch and each epoch (weight
+average, dev score, keeping the best, checkpoint, learning-rate decay, stopping) is a list of Keras callbacks
+(`learning_callbacks`), so a loop that runs its steps another way can run the same parts.
 """
 
 from __future__ import annotations
@@ -11,13 +15,17 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from corpora import Corpus, count_tokens
 
-from .errors import PipelineError
+from .errors import PipelineError, TrainingDiverged
 from .evaluate import Evaluation, evaluate
+
+if TYPE_CHECKING:  # numpy and TensorFlow are imported where training starts, not by importing this module
+    import numpy as np
+
+DEV_ACCURACY = "dev_accuracy"  # the epoch log the best epoch is chosen by
 
 
 @dataclass
@@ -161,6 +169,95 @@ def make_optimizer(config, weight_average: bool = False):
 
 # ---- block 5: iterative learning ----------------------------------------------------------------------
 
+@dataclass
+class Learning:
+    """The parts of the training loop, as Keras callbacks in the order they run, and what they decided.
+
+    After each batch: report progress; fail at once on a loss that is not finite. After each epoch: swap in
+    the weight average, score dev, record the epoch, keep the best weights and stop when dev accuracy stops
+    improving (EarlyStopping), save the best so far, lower the learning rate on a plateau, stop at the time
+    limit. `model.fit` runs them; a hand-written step under a distribution strategy can run the same list.
+    """
+
+    callbacks: list
+    keep_best: object  # keras.callbacks.EarlyStopping, restore_best_weights=True
+    time_limit: object | None  # tagger.training.callbacks.TimeLimit
+
+    @property
+    def best_epoch(self) -> int:
+        """The best epoch so far, counted from 1; 0 before any epoch ended."""
+        return self.keep_best.best_epoch + 1 if self.keep_best.best_weights is not None else 0
+
+    def restore_best(self, model) -> None:
+        """Put the best epoch's weights back: fit does it at its end, but an interrupted fit never gets there."""
+        if self.keep_best.best_weights is not None:
+            model.set_weights(self.keep_best.best_weights)
+
+    def stopped_because(self, config) -> str:
+        if self.keep_best.stopped_epoch:
+            return f"no better dev accuracy for {config.patience} epochs"
+        if self.time_limit is not None and self.time_limit.reached:
+            return f"time limit of {config.max_seconds:g} s reached"
+        return "all epochs done"
+
+
+def learning_callbacks(config, batches: int, notify: ProgressCallback, history: list[EpochRecord],
+                       weight_average: bool, score_dev: Callable[[], float] | None = None,
+                       save: Callable[[int], None] | None = None) -> Learning:
+    """The callbacks of one run. Without `score_dev` the latest epoch counts as the best; without `save`
+    nothing is written."""
+    from tagger.training import keras
+    from tagger.training.callbacks import (
+        EpochStamp,
+        ReportBatches,
+        SaveImproved,
+        ScoreAfterEpoch,
+        StopOnNonFiniteLoss,
+        SwapInWeightAverage,
+        TimeLimit,
+    )
+
+    def report_batch(epoch: int, batch: int, loss: float | None) -> None:
+        notify(TrainProgress("batch", epoch=epoch, epochs=config.epochs, batch=batch, batches=batches, loss=loss))
+
+    def record_epoch(epoch: int, logs: dict) -> None:
+        record = EpochRecord(logs["epoch"], float(logs["loss"]), logs.get(DEV_ACCURACY), logs["seconds"])
+        history.append(record)
+        notify(TrainProgress("epoch", epoch=record.epoch, epochs=config.epochs, record=record))
+
+    monitor = DEV_ACCURACY if score_dev else "epoch"
+    # patience 0 never stops early; the best epoch is still the one kept.
+    keep_best = keras.callbacks.EarlyStopping(monitor=monitor, mode="max", patience=config.patience or config.epochs,
+                                              restore_best_weights=True)
+    time_limit = TimeLimit(config.max_seconds) if config.max_seconds else None
+    callbacks = [
+        ReportBatches(report_batch),
+        StopOnNonFiniteLoss(),
+        SwapInWeightAverage() if weight_average else None,
+        ScoreAfterEpoch(DEV_ACCURACY, score_dev) if score_dev else None,
+        EpochStamp(),
+        keras.callbacks.LambdaCallback(on_epoch_end=record_epoch),
+        keep_best,
+        SaveImproved(monitor, save) if save else None,
+        # A plateau usually means steps too large to settle into a better minimum.
+        keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode="max", factor=config.lr_decay, patience=1,
+                                          min_delta=0) if config.lr_decay < 1.0 else None,
+        time_limit,
+    ]
+    return Learning([callback for callback in callbacks if callback is not None], keep_best, time_limit)
+
+
+def run_epochs(model, dataset, epochs: int, callbacks: list) -> None:
+    """How the epochs' steps run: Keras' fit, which calls each callback at its place.
+
+    A loop of its own (a `strategy.run` step under MultiWorkerMirroredStrategy) runs the same callbacks
+    through keras.callbacks.CallbackList as fit does: on_train_begin; per epoch on_epoch_begin, then
+    on_train_batch_end with the running mean loss, then on_epoch_end with the epoch's mean loss, stopping
+    when model.stop_training is set; then optimizer.finalize_variable_values and on_train_end.
+    """
+    model.fit(dataset, epochs=epochs, verbose=0, shuffle=False, callbacks=callbacks)
+
+
 def train(
     corpus: Corpus,
     config,
@@ -173,10 +270,14 @@ def train(
     """Train `config.architecture` on corpus.train, early-stopping on corpus.dev accuracy.
 
     Returns the best epoch's tagger with dev and test evaluations. Ctrl-C stops training after the
-    current batch; the best model so far is kept (and saved when `output` is given).
+    current batch; the best model so far is kept (and saved when `output` is given). A loss that stops being
+    a finite number is a TrainingDiverged error, and nothing is saved from that epoch on.
     """
+    import numpy as np
+
     # Keras through tagger.training, which imports TensorFlow with its start-up chatter silenced.
     from tagger.training import KerasTagger, count_parameters, keras, sequence_loss
+    from tagger.training.callbacks import NonFiniteLoss
 
     check_corpus(corpus)
     notify = progress or (lambda event: None)
@@ -199,56 +300,34 @@ def train(
         tagger.model.compile(optimizer=make_optimizer(config, weight_average),
                              loss=sequence_loss if heads == 1 else [sequence_loss] * heads, jit_compile=False)
     dataset = training_batches(tagger.encoder, corpus.train, config.batch_size, rng)
-    # With a weight average, Keras ends every fit() by overwriting the weights with the average; training
-    # goes on from the weights the updater reached, kept by this callback just before that happens.
-    last_weights = _LastWeights() if weight_average else None
     parameters = count_parameters(tagger.model)
 
-    # 5. iterative learning
+    # 5. iterative learning: one fit over all epochs; the callbacks do what happens after each batch and epoch
     history: list[EpochRecord] = []
-    best_accuracy, best_epoch, best_weights = -1.0, 0, None
-    stopped_because, interrupted = "all epochs done", False
     started = time.perf_counter()
+
+    def save_checkpoint(epoch: int) -> None:
+        _save(tagger, output, corpus, history, epoch, time.perf_counter() - started, parameters, complete=False)
+
+    learning = learning_callbacks(config, batches_per_epoch, notify, history, weight_average,
+                                  score_dev=(lambda: evaluate(tagger, corpus.dev).accuracy) if corpus.dev else None,
+                                  save=save_checkpoint if output else None)
+    interrupted = False
     notify(TrainProgress("start", epochs=config.epochs, batches=batches_per_epoch))
     try:
-        for epoch in range(1, config.epochs + 1):
-            epoch_start = time.perf_counter()
-            callbacks = [_BatchReporter(notify, epoch, config.epochs, batches_per_epoch)]
-            if last_weights is not None:
-                callbacks.append(last_weights)
-            fit = tagger.model.fit(dataset, epochs=1, verbose=0, shuffle=False, callbacks=callbacks)
-            train_loss = float(fit.history["loss"][-1])
-            dev_accuracy = evaluate(tagger, corpus.dev).accuracy if corpus.dev else None
-            record = EpochRecord(epoch, train_loss, dev_accuracy, time.perf_counter() - epoch_start)
-            history.append(record)
-            # Without a dev set the last epoch is the best one: nothing else to choose by.
-            score = dev_accuracy if dev_accuracy is not None else float(epoch)
-            if score > best_accuracy:
-                best_accuracy, best_epoch, best_weights = score, epoch, tagger.model.get_weights()
-                if output:
-                    _save(tagger, output, corpus, history, best_epoch, time.perf_counter() - started,
-                          parameters, complete=False)
-            elif config.lr_decay < 1.0:
-                # A plateau usually means steps too large to settle into a better minimum.
-                optimizer = tagger.model.optimizer
-                optimizer.learning_rate = float(optimizer.learning_rate.numpy()) * config.lr_decay
-            if last_weights is not None:  # scored and kept the averaged weights; train on from the last ones
-                tagger.model.set_weights(last_weights.weights)
-            notify(TrainProgress("epoch", epoch=epoch, epochs=config.epochs, record=record))
-            if not np.isfinite(train_loss):
-                stopped_because = "training loss is not finite (lower --set learning_rate=...)"
-                break
-            if config.patience and epoch - best_epoch >= config.patience:
-                stopped_because = f"no better dev accuracy for {config.patience} epochs"
-                break
-            if config.max_seconds and time.perf_counter() - started >= config.max_seconds:
-                stopped_because = f"time limit of {config.max_seconds:g} s reached"
-                break
+        run_epochs(tagger.model, dataset, config.epochs, learning.callbacks)
     except KeyboardInterrupt:
-        interrupted, stopped_because = True, "interrupted"
+        interrupted = True
+        learning.restore_best(tagger.model)
+    except NonFiniteLoss as error:
+        kept = (f"the best epoch before it ({learning.best_epoch}) stays in {output}" if output and learning.best_epoch
+                else "nothing was saved")
+        raise TrainingDiverged(f"training diverged: the loss became {error.loss} in epoch {error.epoch}, batch "
+                               f"{error.batch}; lower the learning rate (now {config.learning_rate:g}: try --set "
+                               f"learning_rate={config.learning_rate / 10:g}); {kept}") from None
     train_seconds = time.perf_counter() - started
-    if best_weights is not None:
-        tagger.model.set_weights(best_weights)
+    best_epoch = learning.best_epoch
+    stopped_because = "interrupted" if interrupted else learning.stopped_because(config)
 
     result = TrainResult(tagger, history, best_epoch, train_seconds, parameters, interrupted=interrupted,
                          stopped_because=stopped_because, output=output)
@@ -265,36 +344,6 @@ def train(
     if output:
         tagger.save(output, result.metrics, model_card(tagger, corpus, result.metrics))
     return result
-
-
-class _LastWeights:
-    """A Keras callback holding the model's weights as they are at the end of each epoch's fit()."""
-
-    def __new__(cls):
-        import keras
-
-        class Keeper(keras.callbacks.Callback):
-            weights = None
-
-            def on_epoch_end(self, epoch, logs=None):
-                self.weights = self.model.get_weights()
-
-        return Keeper()
-
-
-class _BatchReporter:
-    """A minimal Keras callback that forwards batch losses to the progress callback."""
-
-    def __new__(cls, notify, epoch, epochs, batches):
-        import keras
-
-        class Reporter(keras.callbacks.Callback):
-            def on_train_batch_end(self, batch, logs=None):
-                loss = (logs or {}).get("loss")
-                notify(TrainProgress("batch", epoch=epoch, epochs=epochs, batch=batch + 1, batches=batches,
-                                     loss=None if loss is None else float(loss)))
-
-        return Reporter()
 
 
 def _metrics(corpus, history, best_epoch, seconds, parameters, dev=None, test=None, complete=False,

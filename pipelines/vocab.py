@@ -25,6 +25,7 @@ from common.files import write_atomically
 from corpora import CorpusError, count_tokens
 
 from .errors import PipelineError
+from .outputs import check_output_file
 
 VOCAB_KIND = "postag-word-vocab"
 VOCAB_FORMAT_VERSION = 1
@@ -56,7 +57,7 @@ def parse_source(text: str, format: str = "auto") -> WordSource:
 
     if format not in SOURCE_FORMATS:
         raise PipelineError(f"--format must be one of {', '.join(SOURCE_FORMATS)}, not {format!r}")
-    if is_corpus_name(text) and not Path(text).exists():
+    if is_corpus_name(text):
         name, splits = text, ("train",)
         head, _, tail = text.rpartition(":")
         if head.count(":") >= 1 and tail:
@@ -175,11 +176,7 @@ def build_word_vocab(sources: list[str], min_count: int = 2, max_size: int | Non
 
 def save_word_vocab(vocab_file: WordVocabFile, path: str | Path) -> Path:
     """Write the vocabulary JSON atomically (a temporary file beside it, then a rename)."""
-    path = Path(path)
-    if path.is_dir():
-        raise PipelineError(f"{path}: is a directory; give a file name such as {path / 'vocab.json'}")
-    if not path.parent.exists():
-        raise PipelineError(f"{path}: the folder {path.parent} does not exist")
+    path = check_output_file(path, "vocab.json")
     text = json.dumps(vocab_file.to_json(), ensure_ascii=False, indent=1) + "\n"
     write_atomically(path, text)
     vocab_file.path = path

@@ -12,10 +12,10 @@ from .encoding import SentenceEncoder, length_batches
 from .errors import ConfigError, ModelError
 from .pretrained import DEFAULT_MODEL, default_model, list_models, model_info, resolve_model, shipped_models
 from .runtime import Tagger, load
-from .vocab import PAD_ID, UNK_ID, Vocab, Vocabularies
+from .vocab import PAD_ID, UNK_ID, SeenInTraining, Vocab, Vocabularies
 
 __all__ = [
-    "DEFAULT_MODEL", "PAD_ID", "UNK_ID", "ConfigError", "ModelError", "SentenceEncoder", "Tagger", "TaggerConfig",
-    "Vocab", "Vocabularies", "default_model", "length_batches", "list_models", "load", "model_info",
+    "DEFAULT_MODEL", "PAD_ID", "UNK_ID", "ConfigError", "ModelError", "SeenInTraining", "SentenceEncoder", "Tagger",
+    "TaggerConfig", "Vocab", "Vocabularies", "default_model", "length_batches", "list_models", "load", "model_info",
     "resolve_model", "shipped_models",
 ]

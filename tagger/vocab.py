@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -78,6 +79,22 @@ class Vocab:
         return cls(items=items, counts=counts, has_unk=has_unk)
 
 
+class SeenInTraining:
+    """Whether a word was seen in training: its lowercased form occurred in the training data.
+
+    The one definition of an unseen word, which evaluate, compare and `corpora stats` share whatever a model's
+    own `lowercase` setting: "Apple" is seen when training had "apple".
+    """
+
+    UNSEEN = "a word whose lowercased form does not occur in the training split"
+
+    def __init__(self, training_words: Iterable[str]):
+        self.forms = frozenset(word.lower() for word in training_words)
+
+    def __call__(self, word: str) -> bool:
+        return word.lower() in self.forms
+
+
 @dataclass
 class Vocabularies:
     """The vocabularies a tagger needs; words are stored lowercased when `lowercase` is set.
@@ -91,7 +108,6 @@ class Vocabularies:
     tags: Vocab
     lowercase: bool = True
     more_tags: list[Vocab] = field(default_factory=list)
-    _training_forms: set[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, sentences_words: list[list[str]] | list[tuple[str, ...]], sentences_tags,
@@ -116,15 +132,10 @@ class Vocabularies:
     def word_key(self, word: str) -> str:
         return word.lower() if self.lowercase else word
 
-    def seen_in_training(self, word: str) -> bool:
-        """Whether the word, lowercased, occurred in the training data (counts keep every form seen).
-
-        The one definition of an unseen word that evaluate, compare and `corpora stats` share, whatever the
-        model's own `lowercase` setting: "Apple" is seen when training had "apple".
-        """
-        if self._training_forms is None:
-            self._training_forms = {form.lower() for form in self.words.counts}
-        return word.lower() in self._training_forms
+    @functools.cached_property
+    def seen_in_training(self) -> SeenInTraining:
+        """`seen_in_training(word)`: the word occurred in the training data (the counts keep every form seen)."""
+        return SeenInTraining(self.words.counts)
 
     def to_json(self) -> dict:
         data = {"lowercase": self.lowercase, "words": self.words.to_json(), "chars": self.chars.to_json(),

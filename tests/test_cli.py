@@ -47,9 +47,18 @@ def test_evaluate_json_has_the_promised_fields(model_dir, tiny_conllu):
 
 
 def test_evaluate_table(model_dir, tiny_conllu):
+    import re
+
+    scores = json.loads(runner.invoke(app, ["evaluate", str(model_dir), str(tiny_conllu), "--json"]).stdout)
     result = runner.invoke(app, ["evaluate", str(model_dir), str(tiny_conllu)])
     assert result.exit_code == 0, result.output
-    assert "accuracy" in result.stdout and "NOUN" in result.stdout
+    text = " ".join(result.stdout.split())  # the headline wraps at the terminal's width
+    assert f"accuracy {scores['accuracy']:.2%} on 73 tokens (12 sentences)" in text
+    # A row of the per-tag table: NOUN's precision, recall, F1 and support, as the JSON has them.
+    noun = scores["per_tag"]["NOUN"]
+    row = re.search(r"NOUN\W+([\d.]+%)\W+([\d.]+%)\W+([\d.]+%)\W+(\d+)", text)
+    assert row and row.groups() == (f"{noun['precision']:.2%}", f"{noun['recall']:.2%}", f"{noun['f1']:.2%}", "15")
+    assert "most frequent confusions" in text
 
 
 @pytest.fixture

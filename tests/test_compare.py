@@ -8,14 +8,9 @@ from conftest import FIXTURES
 from typer.testing import CliRunner
 
 from cli import app
-from pipelines.compare import (
-    DataSource,
-    compare,
-    data_fingerprint,
-    manifest_differences,
-    parse_seeds,
-    plan_variants,
-)
+from pipelines.compare import compare, manifest_differences, parse_seeds, plan_variants
+from pipelines.compare_records import DataSource, Report
+from pipelines.data import data_fingerprint
 from pipelines.errors import PipelineError
 
 runner = CliRunner()
@@ -138,10 +133,10 @@ def test_variants_share_a_vocabulary_unless_they_change_how_it_is_built(tiny_sen
     corpus = Corpus("tiny", "upos", train=tiny_sentences)
     variants = plan_variants(["fcn", "window", "cased=rnn"], {"cased.lowercase": "false"})
     groups = write_vocabularies(corpus, variants, tmp_path)
-    assert {key: group["variants"] for key, group in groups.items()} == {
+    assert {key: group.variants for key, group in groups.items()} == {
         "min_count-2_lowercase": ["fcn", "window"], "min_count-2_cased": ["cased"]}
     for group in groups.values():
-        assert json.loads((tmp_path / group["file"]).read_text())["lowercase"] == group["lowercase"]
+        assert json.loads((tmp_path / group.file).read_text())["lowercase"] == group.lowercase
 
 
 def test_manifest_differences_name_what_changed():
@@ -150,6 +145,24 @@ def test_manifest_differences_name_what_changed():
     assert manifest_differences(old, dict(old)) == []
     changed = {**old, "variants": {"fcn": {"depth": 1}}, "seeds": [1, 2]}
     assert manifest_differences(old, changed) == ["fcn settings: depth", "seeds: was [1], now [1, 2]"]
+
+
+def test_the_records_between_the_processes_round_trip_through_json():
+    from pipelines.compare_records import CompareEvent, Job, RunResult, WorkerMessage
+    from pipelines.train import EpochRecord
+
+    job = Job(run="fcn-seed2", row="fcn", kind="neural", seed=2, model_dir="/m/fcn-seed2", data=tiny_source(),
+              data_fingerprint="sha256:x", config={"architecture": "fcn", "seed": 2}, vocabulary="/v.json",
+              vocabulary_fingerprint="sha256:y")
+    assert Job.from_json(json.loads(json.dumps(job.to_json()))) == job
+    result = RunResult.of(job, reused=False, reason="no model yet", parameters=10, train_seconds=1.5, best_epoch=1,
+                          stopped_because="all epochs done", history=[EpochRecord(1, 0.5, 0.75, 2.0)],
+                          tokens_per_second=100.0, tagging_seconds=0.1, size_bytes=1000, peak_rss_bytes=None,
+                          setup_rss_bytes=None, environment={"python": "3.11"}, dev_predictions=[["NOUN"]],
+                          test_predictions=[["VERB", "X"]])
+    for message in (WorkerMessage("result", result=result), WorkerMessage("error", message="bad"),
+                    WorkerMessage("progress", progress=CompareEvent("batch", epoch=1, batch=3, loss=0.25))):
+        assert WorkerMessage.from_json(json.loads(message.line())) == message
 
 
 # ---- end to end, in-process (fast): the report, resuming, --force ------------------------------------------
@@ -168,7 +181,8 @@ def test_report_files_exist_and_parse(comparison):
     result, _ = comparison
     output = result.output
     report = json.loads((output / "report.json").read_text())
-    assert report == json.loads(json.dumps(result.report))
+    assert report == result.report.to_json()
+    assert Report.from_json(report).to_json() == report  # the typed report round-trips through its JSON
     assert (output / "learning_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     markdown = (output / "report.md").read_text()
     assert "![Learning curves](learning_curves.png)" in markdown
@@ -178,54 +192,54 @@ def test_report_files_exist_and_parse(comparison):
 
 def test_report_rows_hold_every_promised_figure(comparison):
     report = comparison[0].report
-    assert [row["name"] for row in report["rows"]] == ["most-frequent", "perceptron", "fcn", "window"]
-    for row in report["rows"]:
+    assert [row.name for row in report.rows] == ["most-frequent", "perceptron", "fcn", "window"]
+    for row in report.rows:
         for key in ("parameters", "train_seconds", "dev_accuracy", "test_accuracy", "tokens_per_second", "size_bytes"):
-            assert row[key]["mean"] >= 0 and row[key]["std"] is None  # one seed: no standard deviation
-        assert 0 <= row["test_accuracy"]["mean"] <= 1
-    neural = {row["name"]: row for row in report["rows"] if row["kind"] == "neural"}
-    assert neural["fcn"]["best_epoch"]["mean"] in (1, 2)
-    assert neural["window"]["parameters"]["mean"] > neural["fcn"]["parameters"]["mean"]
-    assert report["corpus"]["splits"]["test"] == {"sentences": 12, "tokens": 73}
-    assert report["corpus"]["data_fingerprint"].startswith("sha256:")
-    assert sum(row["best"] for row in report["rows"]) == 1
-    assert set(report["learning_curves"]) == {"fcn", "window"}
-    assert [point["epoch"] for point in report["learning_curves"]["fcn"]] == [1, 2]
+            stat = getattr(row, key)
+            assert stat.mean >= 0 and stat.std is None  # one seed: no standard deviation
+        assert 0 <= row.test_accuracy.mean <= 1
+    neural = {row.name: row for row in report.rows if row.neural}
+    assert neural["fcn"].best_epoch.mean in (1, 2)
+    assert neural["window"].parameters.mean > neural["fcn"].parameters.mean
+    assert (report.corpus.splits["test"].sentences, report.corpus.splits["test"].tokens) == (12, 73)
+    assert report.corpus.data_fingerprint.startswith("sha256:")
+    assert sum(row.best for row in report.rows) == 1
+    assert set(report.learning_curves) == {"fcn", "window"}
+    assert [point.epoch for point in report.learning_curves["fcn"]] == [1, 2]
 
 
 def test_significance_against_the_best_on_every_other_row(comparison):
     report = comparison[0].report
-    best = report["best"]
-    rows = {entry["row"]: entry for entry in report["significance"]}
-    assert set(rows) == {row["name"] for row in report["rows"]} - {best}
+    rows = {entry.row: entry for entry in report.significance}
+    assert set(rows) == {row.name for row in report.rows} - {report.best}
     for entry in rows.values():
-        assert len(entry["pairs"]) == 1 and 0 <= entry["p_value"] <= entry["holm_p_value"] <= 1
-        pair = entry["pairs"][0]
-        best_correct = report["per_token_correct"][pair["best_run"]]
-        other_correct = report["per_token_correct"][pair["other_run"]]
+        assert len(entry.pairs) == 1 and 0 <= entry.p_value <= entry.holm_p_value <= 1
+        pair = entry.pairs[0]
+        best_correct = report.per_token_correct[pair.best_run]
+        other_correct = report.per_token_correct[pair.other_run]
         assert len(best_correct) == len(other_correct) == 73
-        assert pair["best_only_correct"] == sum(a == "1" and b == "0" for a, b in zip(best_correct, other_correct))
+        assert pair.best_only_correct == sum(a == "1" and b == "0" for a, b in zip(best_correct, other_correct))
 
 
 def test_every_pair_of_models_is_tested_too(comparison):
     report = comparison[0].report
-    pairwise = report["pairwise"]
-    assert pairwise["rows"] == ["most-frequent", "perceptron", "fcn", "window"]
-    assert pairwise["p_values"]["fcn"]["window"] == pairwise["p_values"]["window"]["fcn"]
-    assert 0 <= pairwise["p_values"]["fcn"]["window"] <= 1
-    best_entry = next(entry for entry in report["significance"] if entry["row"] == "fcn")
-    assert pairwise["p_values"][report["best"]]["fcn"] == best_entry["p_value"]
+    pairwise = report.pairwise
+    assert pairwise.rows == ["most-frequent", "perceptron", "fcn", "window"]
+    assert pairwise.p_values["fcn"]["window"] == pairwise.p_values["window"]["fcn"]
+    assert 0 <= pairwise.p_values["fcn"]["window"] <= 1
+    best_entry = next(entry for entry in report.significance if entry.row == "fcn")
+    assert pairwise.p_values[report.best]["fcn"] == best_entry.p_value
     assert "Every pair of models" in (comparison[0].output / "report.md").read_text()
 
 
 def test_per_tag_f1_side_by_side(comparison):
-    per_tag = comparison[0].report["per_tag"]
-    assert per_tag["spread_over"] == ["fcn", "window"]
-    assert {entry["tag"] for entry in per_tag["tags"]} >= {"NOUN", "VERB", "DET", "PUNCT"}
-    spreads = [entry["spread"] for entry in per_tag["tags"]]
+    per_tag = comparison[0].report.per_tag
+    assert per_tag.spread_over == ["fcn", "window"]
+    assert {entry.tag for entry in per_tag.tags} >= {"NOUN", "VERB", "DET", "PUNCT"}
+    spreads = [entry.spread for entry in per_tag.tags]
     assert spreads == sorted(spreads, reverse=True)
-    noun = next(entry for entry in per_tag["tags"] if entry["tag"] == "NOUN")
-    assert noun["support"] == 15 and set(noun["f1"]) == {"most-frequent", "perceptron", "fcn", "window"}
+    noun = next(entry for entry in per_tag.tags if entry.tag == "NOUN")
+    assert noun.support == 15 and set(noun.f1) == {"most-frequent", "perceptron", "fcn", "window"}
 
 
 def test_models_are_ordinary_model_directories(comparison):
@@ -236,7 +250,7 @@ def test_models_are_ordinary_model_directories(comparison):
                                                          "window-seed1"]
     tagger = Tagger.load(models / "fcn-seed1")
     config = json.loads((models / "fcn-seed1" / "config.json").read_text())
-    assert config["data_fingerprint"] == comparison[0].report["corpus"]["data_fingerprint"]
+    assert config["data_fingerprint"] == comparison[0].report.corpus.data_fingerprint
     assert len(tagger.tag(["The", "dog", "barked"])) == 3
     # every variant read the same vocabulary file
     vocabulary = json.loads((comparison[0].output / "vocabularies" / "min_count-1_lowercase.json").read_text())
@@ -253,9 +267,9 @@ def test_rerun_reuses_every_model_without_training(comparison, tmp_path):
     assert result.state == "resume"
     assert not [e for e in events if e.kind in ("train-start", "batch", "epoch")]
     assert len([e for e in events if e.kind == "reuse"]) == 4
-    assert all(run["reused"] for run in result.report["runs"])
-    before = {row["name"]: row["test_accuracy"]["mean"] for row in comparison[0].report["rows"]}
-    assert {row["name"]: row["test_accuracy"]["mean"] for row in result.report["rows"]} == before
+    assert all(run.reused for run in result.report.runs)
+    before = {row.name: row.test_accuracy.mean for row in comparison[0].report.rows}
+    assert {row.name: row.test_accuracy.mean for row in result.report.rows} == before
 
 
 def test_an_interrupted_run_is_trained_again_and_the_rest_reused(comparison, tmp_path):

@@ -113,6 +113,14 @@ def test_conll2000_official_test_and_last_tenth_of_train_as_dev(nltk_data):
     assert corpus.test[0].words == ("t0", ".") and corpus.test[1].tags == ("ADP",)
 
 
+def test_every_command_reads_the_same_default_tagset(nltk_data):
+    from pipelines.data import load_training_corpus
+
+    # train and compare (load_training_corpus) read what `corpora stats|info` (load_corpus) read: native tags
+    assert load_training_corpus("nltk:treebank").tagset == load_corpus("nltk:treebank").tagset == "ptb"
+    assert load_training_corpus("nltk:brown").tagset == "brown"
+
+
 def test_split_is_the_same_every_run(nltk_data):
     first = load_named_corpus("nltk:treebank")
     second = load_corpus("nltk:treebank")

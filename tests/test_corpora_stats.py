@@ -35,6 +35,12 @@ def test_split_counts_lengths_and_oov():
     assert stats.vocabulary == 8 and stats.empty_splits == []  # + dog, a, cat
 
 
+def test_unseen_words_are_those_whose_lowercased_form_training_lacks():
+    corpus = Corpus(name="toy", tagset="custom", train=[s("The/D cat/N")], test=[s("the/D CAT/N Cats/N")])
+    test = compute_stats(corpus).splits[1]
+    assert (test.oov_tokens, test.oov_types) == (1, 1)  # only "Cats": "the" and "CAT" were seen as "The", "cat"
+
+
 def test_tag_distribution_and_histogram():
     stats = compute_stats(CORPUS)
     assert stats.tag_counts["train"] == {"V": 3, "N": 2, "D": 1, "P": 1, ".": 1}
@@ -66,11 +72,9 @@ def test_empty_corpus_and_bad_top_are_user_errors():
         compute_stats(CORPUS, top=-1)
 
 
-def test_corpus_stats_from_a_file_with_split_and_progress():
-    messages = []
-    stats = corpus_stats(FIXTURES / "corpora_sample_columns.txt", split="50/50", progress=messages.append)
+def test_corpus_stats_from_a_file_with_split():
+    stats = corpus_stats(FIXTURES / "corpora_sample_columns.txt", split="50/50")
     assert [x.sentences for x in stats.splits] == [1, 1]
-    assert messages and messages[0].startswith("reading")
 
 
 def test_list_and_info_see_what_is_present(tmp_path, monkeypatch):

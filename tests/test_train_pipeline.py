@@ -70,16 +70,107 @@ def test_the_model_directory_holds_the_weights_without_the_updaters_state(corpus
         np.testing.assert_array_equal(a, b)
 
 
-def test_early_stopping_keeps_the_best_epoch(corpus):
-    # A learning rate this large wrecks the model after the first epochs; the best one must be kept.
-    config = TaggerConfig(architecture="fcn", epochs=8, patience=2, learning_rate=0.05, lr_decay=1.0, **TINY)
+@pytest.fixture
+def scripted_dev(monkeypatch):
+    """Make the dev accuracies that training sees after each epoch these numbers, in order."""
+    import pipelines.train
+
+    def script(accuracies):
+        real, remaining = pipelines.train.evaluate, list(accuracies)
+
+        def evaluate(tagger, sentences, **options):
+            evaluation = real(tagger, sentences, **options)
+            if remaining:
+                evaluation.accuracy = remaining.pop(0)
+            return evaluation
+
+        monkeypatch.setattr(pipelines.train, "evaluate", evaluate)
+
+    return script
+
+
+def test_early_stopping_keeps_the_best_epoch(corpus, scripted_dev):
+    scripted_dev([0.5, 0.7, 0.6, 0.65])
+    config = TaggerConfig(architecture="fcn", epochs=8, patience=2, lr_decay=1.0, **TINY)
     result = train(corpus, config)
-    best = max(r.dev_accuracy for r in result.history)
-    assert result.history[result.best_epoch - 1].dev_accuracy == best
-    assert result.dev.accuracy == pytest.approx(best)
-    if len(result.history) < 8:
-        assert "no better dev accuracy" in result.stopped_because
-        assert len(result.history) - result.best_epoch == 2
+    assert [r.dev_accuracy for r in result.history] == [0.5, 0.7, 0.6, 0.65]  # stopped after 2 worse epochs
+    assert result.best_epoch == 2 and result.stopped_because == "no better dev accuracy for 2 epochs"
+    # The weights kept are those of epoch 2: the same as a run that ends there.
+    two_epochs = train(corpus, config.replace(epochs=2))
+    for kept, expected in zip(result.tagger.model.get_weights(), two_epochs.tagger.model.get_weights()):
+        np.testing.assert_array_equal(kept, expected)
+
+
+def test_patience_zero_never_stops_early_but_keeps_the_best_epoch(corpus, scripted_dev):
+    scripted_dev([0.5, 0.7, 0.6, 0.6, 0.65])
+    result = train(corpus, TaggerConfig(architecture="fcn", epochs=5, patience=0, lr_decay=1.0, **TINY))
+    assert len(result.history) == 5 and result.best_epoch == 2 and result.stopped_because == "all epochs done"
+
+
+def test_learning_rate_is_lowered_after_each_epoch_without_a_better_dev_accuracy(corpus, scripted_dev):
+    scripted_dev([0.5, 0.4, 0.6, 0.6])
+    config = TaggerConfig(architecture="fcn", epochs=4, patience=0, lr_decay=0.5, learning_rate=0.01, **TINY)
+    result = train(corpus, config)
+    # epoch 2 worse, epoch 3 better, epoch 4 only as good: halved twice
+    assert float(result.tagger.model.optimizer.learning_rate.numpy()) == pytest.approx(0.01 / 4)
+
+
+def test_the_loop_runs_its_parts_in_order():
+    from pipelines.train import learning_callbacks
+
+    def names(learning):
+        return [type(callback).__name__ for callback in learning.callbacks]
+
+    config = TaggerConfig(architecture="fcn", max_seconds=60, **TINY)
+    full = learning_callbacks(config, 10, print, [], weight_average=True, score_dev=lambda: 0.5, save=print)
+    assert names(full) == ["ReportBatches", "StopOnNonFiniteLoss", "SwapInWeightAverage", "ScoreAfterEpoch",
+                           "EpochStamp", "LambdaCallback", "EarlyStopping", "SaveImproved", "ReduceLROnPlateau",
+                           "TimeLimit"]
+    assert full.keep_best.monitor == "dev_accuracy" and full.keep_best.restore_best_weights
+    # Without dev data the latest epoch is the best; without an output nothing saves; lr_decay 1 never decays.
+    bare = learning_callbacks(config.replace(lr_decay=1.0, max_seconds=0.0), 10, print, [], weight_average=False)
+    assert names(bare) == ["ReportBatches", "StopOnNonFiniteLoss", "EpochStamp", "LambdaCallback", "EarlyStopping"]
+    assert bare.keep_best.monitor == "epoch"
+
+
+def _loss_turning_nan_after(batches: int):
+    import tensorflow as tf
+
+    from tagger.training import sequence_loss
+
+    seen = tf.Variable(0)
+
+    def loss(y_true, logits):
+        seen.assign_add(1)
+        return tf.where(seen > batches, tf.constant(float("nan")), sequence_loss(y_true, logits))
+
+    return loss
+
+
+def test_a_loss_that_is_not_finite_fails_with_one_line_and_saves_nothing(corpus, tmp_path, monkeypatch):
+    from pipelines.errors import TrainingDiverged
+
+    monkeypatch.setattr("tagger.training.sequence_loss", _loss_turning_nan_after(0))
+    with pytest.raises(TrainingDiverged) as raised:
+        train(corpus, TaggerConfig(architecture="fcn", epochs=3, **TINY), output=tmp_path / "model")
+    message = str(raised.value)
+    assert "\n" not in message and "loss became nan in epoch 1, batch 1" in message
+    assert "learning_rate" in message and "nothing was saved" in message
+    assert not (tmp_path / "model").exists()
+
+
+def test_a_run_that_diverges_later_keeps_its_best_epoch_and_no_nan(corpus, tmp_path, monkeypatch, scripted_dev):
+    from pipelines.errors import TrainingDiverged
+    from tagger.modeldir import read_json
+
+    scripted_dev([0.5, 0.6])
+    monkeypatch.setattr("tagger.training.sequence_loss", _loss_turning_nan_after(5))  # 2 batches an epoch
+    output = tmp_path / "model"
+    with pytest.raises(TrainingDiverged, match="in epoch 3, batch 2.*epoch before it \\(2\\) stays in"):
+        train(corpus, TaggerConfig(architecture="fcn", epochs=5, patience=0, lr_decay=1.0, **TINY), output=output)
+    metrics = read_json(output / "metrics.json")  # refuses NaN and infinities
+    read_json(output / "config.json")
+    assert metrics["complete"] is False and metrics["best_epoch"] == 2 and len(metrics["history"]) == 2
 
 
 def test_interrupt_keeps_best_model_so_far_as_valid_directory(corpus, tmp_path):
