@@ -34,22 +34,40 @@ err_console = Console(stderr=True)
 USAGE_EXIT = 2  # bad input from the user: a corpus line, a missing file or model, an unknown option value
 
 
-def _user_error_types() -> tuple[type[BaseException], ...]:
-    from corpora import CorpusError
+MESSAGE_LIMIT = 2000  # characters of an error line: the file and line come first, so they always show
 
-    types: list[type[BaseException]] = [CorpusError]
+
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    from common.errors import PostagError
+
+    types: list[type[BaseException]] = [PostagError]
     if "tagger" in sys.modules:  # only when the command already needed TensorFlow
         from tagger import ConfigError, ModelError
 
         types += [ModelError, ConfigError]
-    from pipelines.errors import PipelineError
-
-    types.append(PipelineError)
     return tuple(types)
 
 
+def _one_line(message: str) -> str:
+    """The message as one line of bounded length: a path or a word may hold line ends or be huge."""
+    from common.errors import shorten
+
+    return shorten(message.replace("\r", "\\r").replace("\n", "\\n"), MESSAGE_LIMIT)
+
+
+def _os_error_message(error: OSError) -> str:
+    from common.errors import shorten
+
+    where = f"{shorten(error.filename)}: " if error.filename is not None else ""
+    return f"{where}{error.strerror or error}"
+
+
 def user_errors(command):
-    """Turn a user mistake into one line on stderr and exit code 2; a bug still shows its traceback."""
+    """Turn a user mistake into one line on stderr and exit code 2; a bug still shows its traceback.
+
+    An OSError (a file that cannot be read or written, a name too long, a full disk) is the machine's
+    answer to what the user asked for, not a bug in postag: it is shown the same way.
+    """
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -59,10 +77,15 @@ def user_errors(command):
             err_console.print("interrupted")
             raise typer.Exit(130) from None
         except Exception as error:
-            if isinstance(error, _user_error_types()):
-                err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-                raise typer.Exit(USAGE_EXIT) from None
-            raise
+            if isinstance(error, OSError):
+                message = _os_error_message(error)
+            elif isinstance(error, _user_error_types()):
+                message = str(error)
+            else:
+                raise
+            err_console.print("[red]error:[/red] ", _text(_one_line(message)), sep="", highlight=False,
+                              soft_wrap=True)
+            raise typer.Exit(USAGE_EXIT) from None
 
     return wrapper
 
@@ -474,7 +497,9 @@ def tokenize_command(
 
     if output_format not in ("text", "json"):
         raise typer.BadParameter(f"--format must be text or json, not {output_format!r}")
-    text = corpora.decode_text(sys.stdin.buffer.read(), "<stdin>") if file == "-" else corpora.read_raw_text(file)
+    from corpora.textfile import read_raw_stream
+
+    text = read_raw_stream(sys.stdin.buffer, "<stdin>") if file == "-" else corpora.read_raw_text(file)
     sentences = corpora.tokenize(text)
     if output_format == "text":
         sys.stdout.write("".join(" ".join(sentence.words) + "\n" for sentence in sentences))

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from common.errors import quoted
+
 from .textfile import format_hint, read_lines, truncation_hint
 from .types import CorpusError, Sentence
 
@@ -26,7 +28,7 @@ def _is_word_id(token_id: str) -> bool:
     return token_id.isdigit()
 
 
-def _fields(line: str) -> list[str] | None:
+def conllu_fields(line: str) -> list[str] | None:
     fields = line.split("\t")
     if len(fields) == N_FIELDS:
         return fields
@@ -39,22 +41,24 @@ def _fields(line: str) -> list[str] | None:
 def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "upos") -> Iterator[Sentence]:
     """Sentences from numbered lines; `source` names the file in error messages."""
     if tagset not in TAG_COLUMNS:
-        raise CorpusError(f"{source}: CoNLL-U has no tagset {tagset!r}; choose from upos, xpos")
+        raise CorpusError(f"{source}: CoNLL-U has no tagset {quoted(tagset)}; choose from upos, xpos")
     column = TAG_COLUMNS[tagset]
     strings: dict[str, str] = {}
     intern = strings.setdefault  # one string object per distinct word or tag: memory for big corpora
     words: list[str] = []
     tags: list[str] = []
+    id_lines: dict[str, int] = {}  # the sentence's word IDs so far -> their lines
     for number, raw_line in lines:
         line = raw_line.rstrip(" \t")
         if not line.strip():
             if words:
                 yield Sentence(tuple(words), tuple(tags))
                 words, tags = [], []
+            id_lines.clear()
             continue
         if line.startswith("#"):
             continue
-        fields = _fields(line)
+        fields = conllu_fields(line)
         if fields is None:
             raise CorpusError(
                 f"{source}:{number}: cannot parse CoNLL-U line: expected {N_FIELDS} tab-separated fields, "
@@ -63,14 +67,21 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
         if not _is_word_id(fields[0]):
             if "-" in fields[0] or "." in fields[0]:
                 continue
-            raise CorpusError(f"{source}:{number}: CoNLL-U ID {fields[0]!r} is not a number")
+            raise CorpusError(f"{source}:{number}: CoNLL-U ID {quoted(fields[0])} is not a number")
+        if fields[0] in id_lines:
+            # Usually two sentences without the blank line between them: their words would run together.
+            raise CorpusError(
+                f"{source}:{number}: CoNLL-U ID {fields[0]} occurs twice in one sentence (first on line "
+                f"{id_lines[fields[0]]}); a blank line must end each sentence"
+            )
+        id_lines[fields[0]] = number
         form, tag = fields[1], fields[column]
         if not form:
             raise CorpusError(f"{source}:{number}: empty FORM in CoNLL-U line")
         if not tag or tag == "_":
             other = "upos" if tagset == "xpos" else "xpos"
             raise CorpusError(
-                f"{source}:{number}: no {tagset.upper()} tag (column {column + 1}) for {form!r}; "
+                f"{source}:{number}: no {tagset.upper()} tag (column {column + 1}) for {quoted(form)}; "
                 f"if the file has no {tagset.upper()} tags, use --tagset {other}"
             )
         words.append(intern(form, form))

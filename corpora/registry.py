@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.errors import quoted, shorten
+
 from . import nltk_corpora, ud
 from .conllu import read_conllu
 from .types import Corpus, CorpusError, CorpusNotFoundError
@@ -47,7 +49,7 @@ def verify_ud_files(treebank: UDTreebank, paths: dict[str, Path]) -> None:
 def _check_ud_tagset(treebank: UDTreebank, tagset: str | None) -> str:
     tagset = tagset or "upos"
     if tagset not in ud.UD_TAGSETS:
-        raise CorpusError(f"{treebank.name} has no tagset {tagset!r}; choose from {', '.join(ud.UD_TAGSETS)}")
+        raise CorpusError(f"{treebank.name} has no tagset {quoted(tagset)}; choose from {', '.join(ud.UD_TAGSETS)}")
     return tagset
 
 
@@ -66,7 +68,7 @@ def load_named_corpus(name: str, tagset: str | None = None, fetch: bool = True) 
         return Corpus(name=treebank.name, tagset=tagset, **splits)
     if name.startswith("nltk:"):
         return nltk_corpora.load_nltk_corpus(name, tagset, fetch)
-    raise CorpusNotFoundError(f"unknown corpus {name!r}; named corpora: {', '.join(known_corpora())}")
+    raise CorpusNotFoundError(f"unknown corpus {quoted(name)}; named corpora: {', '.join(known_corpora())}")
 
 
 def load_corpus(
@@ -83,14 +85,14 @@ def load_corpus(
     """
     if is_corpus_name(source):
         if format not in (None, "auto") or split or any(v is not None for v in file_options.values()):
-            raise CorpusError(f"{source} is a named corpus: --format, --split and file options apply to files")
+            raise CorpusError(f"{shorten(source)} is a named corpus: --format, --split and file options apply to files")
         return load_named_corpus(str(source), tagset, fetch)
     path = Path(source)
     if not path.exists():
         hint = ""
         if isinstance(source, str) and ":" in source and not source.startswith(("/", ".")):
             hint = f"; named corpora start with ud: or nltk: ({', '.join(known_corpora()[:4])}, ...)"
-        raise CorpusNotFoundError(f"{source}: no such file or directory{hint}")
+        raise CorpusNotFoundError(f"{shorten(source)}: no such file or directory{hint}")
     from .files import load_files
 
     return load_files(path, format=format, tagset=tagset, split=split, **file_options)
@@ -150,7 +152,7 @@ def corpus_entry(name: str) -> CorpusEntry:
             location=str(location) if location else f"NLTK_DATA/corpora/{corpus.package}.zip",
             size_bytes=_size(location) if location else None, words=corpus.words, sentences=corpus.sentences,
         )
-    raise CorpusNotFoundError(f"unknown corpus {name!r}; named corpora: {', '.join(known_corpora())}")
+    raise CorpusNotFoundError(f"unknown corpus {quoted(name)}; named corpora: {', '.join(known_corpora())}")
 
 
 def list_corpora() -> list[CorpusEntry]:
@@ -166,4 +168,4 @@ def download_corpus(name: str, progress=None) -> list[Path]:
         return list(paths.values())
     if name.startswith("nltk:"):
         return nltk_corpora.download_corpus(name)
-    raise CorpusNotFoundError(f"unknown corpus {name!r}; named corpora: {', '.join(known_corpora())}")
+    raise CorpusNotFoundError(f"unknown corpus {quoted(name)}; named corpora: {', '.join(known_corpora())}")

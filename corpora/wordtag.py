@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from common.errors import quoted
+
 from .textfile import format_hint, read_lines, truncation_hint
 from .types import CorpusError, Sentence
 
@@ -17,13 +19,13 @@ def parse_word_tag_token(token: str, separator: str = "/") -> tuple[str, str]:
     # Split on the last separator: words such as "1/2" or "and/or" keep theirs.
     word, sep, tag = token.rpartition(separator)
     if not sep or not word or not tag:
-        raise ValueError(f"token {token!r} is not word{separator}TAG")
+        raise ValueError(f"token {quoted(token)} is not word{separator}TAG")
     return word, tag
 
 
 def _check_separator(separator: str) -> None:
     if not separator or any(character.isspace() for character in separator):
-        raise CorpusError(f"the word/TAG separator must be non-empty and hold no whitespace, not {separator!r}")
+        raise CorpusError(f"the word/TAG separator must be non-empty and hold no whitespace, not {quoted(separator)}")
 
 
 def parse_word_tag(lines: Iterable[tuple[int, str]], source: str, separator: str = "/") -> Iterator[Sentence]:

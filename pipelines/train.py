@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common.files import output_lock
 from corpora import Corpus, count_tokens
 
 from .errors import PipelineError
@@ -151,8 +152,16 @@ def train(
     """Train `config.architecture` on corpus.train, early-stopping on corpus.dev accuracy.
 
     Returns the best epoch's tagger with dev and test evaluations. Ctrl-C stops training after the
-    current batch; the best model so far is kept (and saved when `output` is given).
+    current batch; the best model so far is kept (and saved when `output` is given). While it runs, the
+    output is locked: a second training into the same output fails at once (common.files.output_lock).
     """
+    if not output:
+        return _train(corpus, config, None, progress, vocabs, word_vectors, metadata)
+    with output_lock(output):
+        return _train(corpus, config, output, progress, vocabs, word_vectors, metadata)
+
+
+def _train(corpus, config, output, progress, vocabs, word_vectors, metadata) -> TrainResult:
     import keras
 
     from tagger import Tagger, count_parameters, sequence_loss
