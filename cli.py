@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -48,11 +49,16 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     return tuple(types)
 
 
+# Control characters and everything str.splitlines() breaks at: written as escapes, they cannot break the line.
+_LINE_BREAKING = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _one_line(message: str) -> str:
     """The message as one line of bounded length: a path or a word may hold line ends or be huge."""
     from common.errors import shorten
 
-    return shorten(message.replace("\r", "\\r").replace("\n", "\\n"), MESSAGE_LIMIT)
+    escaped = _LINE_BREAKING.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), message)
+    return shorten(escaped, MESSAGE_LIMIT)
 
 
 def _os_error_message(error: OSError) -> str:

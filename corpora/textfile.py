@@ -23,7 +23,7 @@ READ_CHUNK = 1 << 18
 _CONLLU_ID = re.compile(r"^\d+([-.]\d+)?$")
 
 
-def line_too_long(source: str | Path, number: int, offset: int, limit: int = MAX_LINE_BYTES) -> CorpusError:
+def line_too_long(source: str | Path, number: int, offset: int, limit: int) -> CorpusError:
     return CorpusError(
         f"{source}:{number}: line longer than {limit:,} bytes (it starts at byte {offset:,}); "
         "postag reads text with line ends, a sentence or a token a line"
@@ -41,13 +41,15 @@ def iter_raw_lines(
     handle: BinaryIO,
     source: str | Path,
     universal: bool = True,
-    limit: int = MAX_LINE_BYTES,
+    limit: int | None = None,
 ) -> Iterator[tuple[int, int, bytes]]:
     """(line number from 1, byte offset of its start, the line's bytes with its line end), read in chunks.
 
     `universal`: "\\r\\n", "\\n" and a lone "\\r" end lines (as Python's text files read them); otherwise only
-    "\\n" does. A line longer than `limit` bytes (line end not counted) is a CorpusError naming its offset.
+    "\\n" does. A line longer than `limit` bytes (default MAX_LINE_BYTES; line end not counted) is a
+    CorpusError naming its offset.
     """
+    limit = MAX_LINE_BYTES if limit is None else limit
     number, offset = 0, 0
     carry = b""
     while True:
@@ -64,7 +66,7 @@ def iter_raw_lines(
             carry = lines.pop()
         for line in lines:
             number += 1
-            if len(line) - _ending_length(line) > limit:
+            if len(line) > limit and len(line) - _ending_length(line) > limit:
                 raise line_too_long(source, number, offset, limit)
             yield number, offset, line
             offset += len(line)
