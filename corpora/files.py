@@ -84,6 +84,8 @@ def _all_word_tag(line: str, separator: str) -> bool:
 
 
 def _conllu_misfit(sample) -> tuple[int, str] | None:
+    if all(line.startswith("#") for _, line in sample):
+        return sample[0][0], "the file has comment lines and no word lines"
     for number, line in sample:
         if line.startswith("#"):
             continue
@@ -115,6 +117,8 @@ def _columns_misfit(sample, separator: str) -> tuple[int, str] | None:
         shaped = _word_tag_shaped(line.split(), separator)
         if shaped:
             return number, f"the line holds several word{shaped}TAG tokens, not one word and its tag"
+        if _is_conllu_word_line(line):
+            return number, "the line is a CoNLL-U word line"
         counts[len(fields)] = counts.get(len(fields), 0) + 1
     usual = max(counts, key=lambda count: (counts[count], -count))
     # Nearly all lines the same number of fields: a stray line may have an extra one.
@@ -135,14 +139,19 @@ def _word_tag_shaped(tokens: list[str], separator: str) -> str | None:
     return next((s for s in (separator, *OTHER_SEPARATORS) if looks_word_tag(tokens, s)), None)
 
 
+def _is_conllu_word_line(line: str) -> bool:
+    fields = conllu_fields(line.rstrip(" \t"))
+    return fields is not None and bool(_CONLLU_ID.match(fields[0]))
+
+
 def _likeliest_format(sample, separator: str) -> str:
     data = [line for _, line in sample if not line.startswith("#")]
     first = data[0].split() if data else []
-    if any(line.startswith(("# sent_id", "# text")) for _, line in sample) or (
+    if any(line.startswith(("# sent_id", "# text")) for _, line in sample) or any(map(_is_conllu_word_line, data)) or (
             first and _CONLLU_ID.match(first[0]) and ("\t" in data[0] or len(first) >= 6)):
         return "conllu"
     word_tag = sum(bool(_word_tag_shaped(line.split(), separator)) or _all_word_tag(line, separator) for line in data)
-    return "wordtag" if word_tag * 2 >= len(data) and word_tag else "columns"
+    return "wordtag" if word_tag * 2 > len(data) else "columns"
 
 
 def _separator_hint(sample, separator: str) -> str:
