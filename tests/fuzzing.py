@@ -30,7 +30,7 @@ _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_
            HealthCheck.function_scoped_fixture, HealthCheck.large_base_example]
 settings.register_profile("fuzz-fast", max_examples=40, deadline=None, suppress_health_check=_HEALTH,
                           print_blob=True)
-settings.register_profile("fuzz-long", max_examples=int(os.environ.get("POSTAG_FUZZ_EXAMPLES", "2000")),
+settings.register_profile("fuzz-long", max_examples=int(os.environ.get("POSTAG_FUZZ_EXAMPLES", "1500")),
                           deadline=None, suppress_health_check=_HEALTH, print_blob=True)
 
 SMALL_LINE_CAP = 4096  # the line cap while fuzzing, so that "a line past the cap" is cheap to generate
