@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -36,8 +37,34 @@ err_console = Console(stderr=True)
 USAGE_EXIT = 2  # bad input from the user: a corpus line, a missing file or model, an unknown option value
 
 
+MESSAGE_LIMIT = 2000  # characters of an error line: the file and line come first, so they always show
+
+
+# Control characters and everything str.splitlines() breaks at: written as escapes, they cannot break the line.
+_LINE_BREAKING = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(message: str) -> str:
+    """The message as one line of bounded length: a path or a word may hold line ends or be huge."""
+    from common.errors import shorten
+
+    escaped = _LINE_BREAKING.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), message)
+    return shorten(escaped, MESSAGE_LIMIT)
+
+
+def _os_error_message(error: OSError) -> str:
+    from common.errors import shorten
+
+    where = f"{shorten(error.filename)}: " if error.filename is not None else ""
+    return f"{where}{error.strerror or error}"
+
+
 def user_errors(command):
-    """Turn a user mistake into one line on stderr and exit code 2; a bug still shows its traceback."""
+    """Turn a user mistake into one line on stderr and exit code 2; a bug still shows its traceback.
+
+    An OSError (a file that cannot be read or written, a name too long, a full disk) is the machine's
+    answer to what the user asked for, not a bug in postag: it is shown the same way.
+    """
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -46,11 +73,11 @@ def user_errors(command):
         except KeyboardInterrupt:
             err_console.print("interrupted")
             raise typer.Exit(130) from None
-        except PostagError as error:
-            from rich.text import Text
-
-            # User data in a message ("[via ...") must never be read as Rich markup.
-            err_console.print(Text.assemble(("error:", "red"), " ", str(error)), highlight=False, soft_wrap=True)
+        except (PostagError, OSError) as error:
+            message = _os_error_message(error) if isinstance(error, OSError) else str(error)
+            # One line, never read as Rich markup: user data ("[via ...", a path with a line end) stays text.
+            err_console.print("[red]error:[/red] ", _text(_one_line(message)), sep="", highlight=False,
+                              soft_wrap=True)
             raise typer.Exit(USAGE_EXIT) from None
 
     return wrapper
@@ -567,7 +594,9 @@ def tokenize_command(
 
     if output_format not in ("text", "json"):
         raise typer.BadParameter(f"--format must be text or json, not {output_format!r}")
-    text = corpora.decode_text(sys.stdin.buffer.read(), "<stdin>") if file == "-" else corpora.read_raw_text(file)
+    from corpora.textfile import read_raw_stream
+
+    text = read_raw_stream(sys.stdin.buffer, "<stdin>") if file == "-" else corpora.read_raw_text(file)
     sentences = corpora.tokenize(text)
     if output_format == "text":
         sys.stdout.write("".join(" ".join(sentence.words) + "\n" for sentence in sentences))

@@ -13,6 +13,8 @@ import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from common.errors import quoted
+
 from .textfile import format_hint, read_lines, truncation_hint
 from .types import CorpusError, Sentence
 
@@ -21,12 +23,13 @@ DEFAULT_TAG_COLUMN = 2
 DELIMITERS = ("auto", "whitespace", "tab")
 DOCUMENT_START = "-DOCSTART-"
 DELIMITER_SAMPLE = 2000  # lines read to choose the delimiter
+MAX_COLUMNS = 20  # more fields on a line than any column format has: prose, not columns
 
 
 def check_columns(word_column: int, tag_column: int) -> None:
     for label, column in (("word", word_column), ("tag", tag_column)):
         if not isinstance(column, int) or column < 1:
-            raise CorpusError(f"the {label} column must be a number from 1, not {column!r}")
+            raise CorpusError(f"the {label} column must be a number from 1, not {quoted(column)}")
     if word_column == tag_column:
         raise CorpusError(f"the word and tag columns must differ (both are {word_column})")
 
@@ -41,7 +44,7 @@ def choose_delimiter(lines: list[tuple[int, str]]) -> str:
     return "whitespace"
 
 
-def _split(line: str, delimiter: str) -> list[str]:
+def split_columns(line: str, delimiter: str) -> list[str]:
     if delimiter == "tab" and "\t" in line:
         return [field.strip() for field in line.split("\t")]
     return line.split()  # also a line without a tab in a tab-separated file: the mixture reads as meant
@@ -56,7 +59,7 @@ def parse_columns(
 ) -> Iterator[Sentence]:
     check_columns(word_column, tag_column)
     if delimiter not in DELIMITERS:
-        raise CorpusError(f"unknown column delimiter {delimiter!r}; choose from {', '.join(DELIMITERS)}")
+        raise CorpusError(f"unknown column delimiter {quoted(delimiter)}; choose from {', '.join(DELIMITERS)}")
     lines = iter(lines)
     if delimiter == "auto":
         # Decided on the first lines, so that the rest streams: a file that needs tabs shows it early.
@@ -74,7 +77,7 @@ def parse_columns(
                 yield Sentence(tuple(words), tuple(tags))
                 words, tags = [], []
             continue
-        fields = _split(line, delimiter)
+        fields = split_columns(line, delimiter)
         if fields and fields[0] == DOCUMENT_START:
             if words:
                 yield Sentence(tuple(words), tuple(tags))

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from common.errors import quoted
+
 from .textfile import format_hint, read_lines, truncation_hint
 from .types import CorpusError, Sentence, token_ranges
 
@@ -26,7 +28,7 @@ def _is_word_id(token_id: str) -> bool:
     return token_id.isdigit()
 
 
-def _fields(line: str) -> list[str] | None:
+def conllu_fields(line: str) -> list[str] | None:
     fields = line.split("\t")
     if len(fields) == N_FIELDS:
         return fields
@@ -41,12 +43,13 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
     tagsets = tagset.split(",")  # "upos,xpos": both columns, the first as Sentence.tags
     for name in tagsets:
         if name not in TAG_COLUMNS:
-            raise CorpusError(f"{source}: CoNLL-U has no tagset {name!r}; choose from upos, xpos or upos,xpos")
+            raise CorpusError(f"{source}: CoNLL-U has no tagset {quoted(name)}; choose from upos, xpos or upos,xpos")
     columns = [TAG_COLUMNS[name] for name in tagsets]
     strings: dict[str, str] = {}
     intern = strings.setdefault  # one string object per distinct word or tag: memory for big corpora
     words: list[str] = []
     layers: list[list[str]] = [[] for _ in columns]
+    id_lines: dict[str, int] = {}  # the sentence's word IDs so far -> their lines
 
     def sentence() -> Sentence:
         return Sentence(tuple(words), tuple(layers[0]), more_tags=tuple(tuple(layer) for layer in layers[1:]))
@@ -57,10 +60,11 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
             if words:
                 yield sentence()
                 words, layers = [], [[] for _ in columns]
+            id_lines.clear()
             continue
         if line.startswith("#"):
             continue
-        fields = _fields(line)
+        fields = conllu_fields(line)
         if fields is None:
             raise CorpusError(
                 f"{source}:{number}: cannot parse CoNLL-U line: expected {N_FIELDS} tab-separated fields, "
@@ -69,7 +73,14 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
         if not _is_word_id(fields[0]):
             if "-" in fields[0] or "." in fields[0]:
                 continue
-            raise CorpusError(f"{source}:{number}: CoNLL-U ID {fields[0]!r} is not a number")
+            raise CorpusError(f"{source}:{number}: CoNLL-U ID {quoted(fields[0])} is not a number")
+        if fields[0] in id_lines:
+            # Usually two sentences without the blank line between them: their words would run together.
+            raise CorpusError(
+                f"{source}:{number}: CoNLL-U ID {fields[0]} occurs twice in one sentence (first on line "
+                f"{id_lines[fields[0]]}); a blank line must end each sentence"
+            )
+        id_lines[fields[0]] = number
         form = fields[1]
         if not form:
             raise CorpusError(f"{source}:{number}: empty FORM in CoNLL-U line")
@@ -78,7 +89,7 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
             if not tag or tag == "_":
                 other = "upos" if name == "xpos" else "xpos"
                 raise CorpusError(
-                    f"{source}:{number}: no {name.upper()} tag (column {column + 1}) for {form!r}; "
+                    f"{source}:{number}: no {name.upper()} tag (column {column + 1}) for {quoted(form)}; "
                     f"if the file has no {name.upper()} tags, use --tagset {other}"
                 )
             layer.append(intern(tag, tag))

@@ -1,8 +1,10 @@
 """Verified downloads: fetch to a temporary file beside the target, check size and SHA-256, then rename.
 
 A failed or interrupted download never leaves a half-written file under the final name: the data goes
-to a hidden `.<name>.<random>.part` file in the same folder, which is renamed over the target (atomic on
-one file system) only once complete and verified, and deleted otherwise. A new attempt starts over.
+to a hidden `.<name>.<pid>@<host>.<random>.part` file in the same folder, which is renamed over the target
+(atomic on one file system) only once complete and verified, and deleted otherwise. A new attempt starts
+over, and removes the `.part` files of downloads that were killed. Folders made for a download that fails
+are removed again.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+
+from common.files import file_mode, remove_stale_temporaries, temporary_prefix
 
 from .types import CorpusNotFoundError
 
@@ -40,9 +44,40 @@ def download(
     timeout: float = 30.0,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> Path:
-    """Download `url` to `target` atomically; `progress(done_bytes, total_bytes_or_None)`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    """Download `url` to `target` atomically; `progress(done_bytes, total_bytes_or_None)`.
+
+    Folders made for the target are removed again when the download fails (if still empty).
+    """
+    created = make_folders(target.parent)
+    try:
+        return _download(url, target, sha256, timeout, progress)
+    except BaseException:
+        remove_empty_folders(created)
+        raise
+
+
+def make_folders(folder: Path) -> list[Path]:
+    """mkdir -p; the folders it made, deepest first."""
+    missing = []
+    for parent in [folder, *folder.parents]:
+        if parent.exists():
+            break
+        missing.append(parent)
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (another download put a file there), or already gone
+            return
+
+
+def _download(url, target: Path, sha256, timeout, progress) -> Path:
+    remove_stale_temporaries(target.parent, target.name)  # .part files of downloads that were killed
+    fd, tmp_name = tempfile.mkstemp(prefix=temporary_prefix(target.name), suffix=".part", dir=target.parent)
     try:
         digest = hashlib.sha256()
         try:
@@ -71,6 +106,7 @@ def download(
                 f"download of {url} has SHA-256 {digest.hexdigest()}, expected {sha256}; "
                 "the file was not kept"
             )
+        os.chmod(tmp_name, file_mode())  # mkstemp's 0600 would make the corpus private
         os.replace(tmp_name, target)
         return target
     finally:

@@ -9,20 +9,31 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
-from .columns import DEFAULT_TAG_COLUMN, DEFAULT_WORD_COLUMN, parse_columns
-from .conllu import TAG_COLUMNS, parse_conllu
+from common.errors import quoted
+
+from .columns import (
+    DEFAULT_TAG_COLUMN,
+    DEFAULT_WORD_COLUMN,
+    DOCUMENT_START,
+    MAX_COLUMNS,
+    choose_delimiter,
+    parse_columns,
+    split_columns,
+)
+from .conllu import N_FIELDS, TAG_COLUMNS, conllu_fields, parse_conllu
 from .split import split_sentences
-from .textfile import FORMAT_NAMES, read_lines, split_word_tag
+from .textfile import FORMAT_NAMES, first_bad_token, is_word_tag, looks_word_tag, read_lines
 from .types import Corpus, CorpusError, CorpusNotFoundError, Sentence
 from .wordtag import parse_word_tag
 
 FORMATS = ("conllu", "wordtag", "columns")
 FORMAT_ALIASES = {"conll": "columns", "conllx": "conllu", "conll-u": "conllu", "word/tag": "wordtag",
                   "tagged": "wordtag"}
-DETECTION_LINES = 200
+DETECTION_LINES = 1000  # data lines (not blank, not comments) format detection looks at
+DETECTION_CHARS = 1 << 20  # and at most this much text
 _CONLLU_ID = re.compile(r"^\d+([-.]\d+)?$")
 CUSTOM_TAGSET = "custom"
 
@@ -36,60 +47,144 @@ def normalize_format(format: str) -> str:
     format = (format or "auto").lower()
     format = FORMAT_ALIASES.get(format, format)
     if format != "auto" and format not in FORMATS:
-        raise CorpusError(f"unknown corpus format {format!r}; choose from auto, {', '.join(FORMATS)}")
+        raise CorpusError(f"unknown corpus format {quoted(format)}; choose from auto, {', '.join(FORMATS)}")
     return format
 
 
 def detect_format_of_lines(lines: list[tuple[int, str]], source: str, separator: str = "/") -> str:
-    """'conllu', 'wordtag' or 'columns' from the first lines; a CorpusError naming a line otherwise."""
-    sample = [(number, line) for number, line in lines if line.strip()][:DETECTION_LINES]
+    """'conllu', 'wordtag' or 'columns': the first format that every line fits; a CorpusError otherwise.
+
+    The error names the first line that does not fit the format the file looks most like, and why.
+    """
+    sample = [(number, line) for number, line in lines if line.strip()]
     if not sample:
         raise CorpusError(f"{source}: the file holds no sentences")
-    data = [(number, line) for number, line in sample if not line.startswith("#")]
-    for _, line in data[:1]:
-        stripped = line.rstrip(" \t")
-        fields = stripped.split("\t")
-        if len(fields) != 10:
-            fields = stripped.split()
-        if len(fields) == 10 and _CONLLU_ID.match(fields[0]):
-            return "conllu"
-    if all(_all_word_tag(line, separator) for _, line in sample):
-        return "wordtag"
-    counts = Counter(len(line.split()) for _, line in sample if not line.startswith("-DOCSTART-"))
-    usual, usual_count = counts.most_common(1)[0] if counts else (0, 0)
-    # Columns: every line has 2 to 20 fields, nearly all the same number (a stray line may have an extra one).
-    if counts and min(counts) >= 2 and max(counts) <= 20 and usual_count >= 0.9 * sum(counts.values()):
-        return "columns"
-    first_bad = _first_unlike(sample, separator, counts)
+    if all(line.lstrip().startswith("#") for _, line in sample) and not all(
+            _all_word_tag(line, separator) for _, line in sample):
+        raise CorpusError(f"{source}: the file holds no sentences, only comment lines")
+    misfits = {
+        "conllu": _conllu_misfit(sample),
+        "wordtag": _word_tag_misfit(sample, separator),
+        "columns": _columns_misfit(sample, separator),
+    }
+    for format in FORMATS:
+        if misfits[format] is None:
+            return format
+    likeliest = _likeliest_format(sample, separator)
+    number, reason = misfits[likeliest]
     raise CorpusError(
-        f"{source}:{first_bad[0]}: cannot tell the file's format: this line is not CoNLL-U (10 tab-separated "
-        f"fields), word{separator}TAG tokens, or word and tag columns like the other lines; "
+        f"{source}:{number}: cannot tell the file's format: no format fits all its lines; it looks most like "
+        f"{FORMAT_NAMES[likeliest]}, but {reason}{_separator_hint(sample, separator)}; "
         "pass --format conllu, wordtag or columns"
     )
 
 
 def _all_word_tag(line: str, separator: str) -> bool:
-    return all(split_word_tag(token, separator) for token in line.split())
+    return all(is_word_tag(token, separator) for token in line.split())
 
 
-def _first_unlike(sample, separator, counts: Counter) -> tuple[int, str]:
-    usual = counts.most_common(1)[0][0] if counts else 0
-    if sum(_all_word_tag(line, separator) for _, line in sample) * 2 > len(sample):
-        return next((n, line) for n, line in sample if not _all_word_tag(line, separator))
-    return next(((n, line) for n, line in sample if len(line.split()) != usual or usual < 2), sample[0])
+def _conllu_misfit(sample) -> tuple[int, str] | None:
+    if all(line.startswith("#") for _, line in sample):
+        return sample[0][0], "the file has comment lines and no word lines"
+    for number, line in sample:
+        if line.startswith("#"):
+            continue
+        fields = conllu_fields(line.rstrip(" \t"))
+        if fields is None:
+            return number, f"the line has {len(line.rstrip(' ').split(chr(9)))} tab-separated fields, not {N_FIELDS}"
+        if not _CONLLU_ID.match(fields[0]):
+            return number, f"the ID {quoted(fields[0])} is not a number"
+    return None
 
 
-def head_lines(path: str | Path, count: int = DETECTION_LINES) -> list[tuple[int, str]]:
-    """The first `count` non-blank numbered lines, read without reading the rest of the file."""
-    lines = read_lines(path)
-    try:
-        return list(itertools.islice(((n, line) for n, line in lines if line.strip()), count))
-    finally:
-        lines.close()
+def _word_tag_misfit(sample, separator: str) -> tuple[int, str] | None:
+    for number, line in sample:
+        if not _all_word_tag(line, separator):
+            return number, f"the token {first_bad_token(line.split(), separator)} is not word{separator}TAG"
+    return None
+
+
+def _columns_misfit(sample, separator: str) -> tuple[int, str] | None:
+    data = [(number, line) for number, line in sample if line.split()[0] != DOCUMENT_START]
+    if not data:
+        return sample[0][0], "only document boundaries"
+    delimiter = choose_delimiter(data)
+    counts: dict[int, int] = {}
+    for number, line in data:
+        fields = split_columns(line, delimiter)
+        if not 2 <= len(fields) <= MAX_COLUMNS:
+            return number, f"the line has {len(fields)} field{'s' if len(fields) != 1 else ''}, not 2 to {MAX_COLUMNS}"
+        shaped = _word_tag_shaped(line.split(), separator)
+        if shaped:
+            return number, f"the line holds several word{shaped}TAG tokens, not one word and its tag"
+        if _is_conllu_word_line(line):
+            return number, "the line is a CoNLL-U word line"
+        counts[len(fields)] = counts.get(len(fields), 0) + 1
+    usual = max(counts, key=lambda count: (counts[count], -count))
+    # Nearly all lines the same number of fields: a stray line may have an extra one.
+    if counts[usual] >= 0.9 * len(data):
+        return None
+    for number, line in data:
+        found = len(split_columns(line, delimiter))
+        if found != usual:
+            return number, f"the line has {found} fields where most lines have {usual}"
+    return None
+
+
+OTHER_SEPARATORS = ("/", "_", "|")  # word/TAG files written with another separator than the one given
+
+
+def _word_tag_shaped(tokens: list[str], separator: str) -> str | None:
+    """The separator with which most tokens of the line are word/TAG, if any: not a line of columns."""
+    return next((s for s in (separator, *OTHER_SEPARATORS) if looks_word_tag(tokens, s)), None)
+
+
+def _is_conllu_word_line(line: str) -> bool:
+    fields = conllu_fields(line.rstrip(" \t"))
+    return fields is not None and bool(_CONLLU_ID.match(fields[0]))
+
+
+def _likeliest_format(sample, separator: str) -> str:
+    data = [line for _, line in sample if not line.startswith("#")]
+    first = data[0].split() if data else []
+    if any(line.startswith(("# sent_id", "# text")) for _, line in sample) or any(map(_is_conllu_word_line, data)) or (
+            first and _CONLLU_ID.match(first[0]) and ("\t" in data[0] or len(first) >= 6)):
+        return "conllu"
+    word_tag = sum(bool(_word_tag_shaped(line.split(), separator)) or _all_word_tag(line, separator) for line in data)
+    return "wordtag" if word_tag * 2 > len(data) else "columns"
+
+
+def _separator_hint(sample, separator: str) -> str:
+    for other in OTHER_SEPARATORS:
+        if other != separator and all(_all_word_tag(line, other) for _, line in sample):
+            return f"; every token is word{other}TAG: add --separator {other}"
+    return ""
+
+
+def _take_head(lines: Iterator[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The lines detection looks at, taken from `lines`: DETECTION_LINES data lines, DETECTION_CHARS at most.
+
+    Blank lines before the first text are dropped (no reader makes anything of them).
+    """
+    head: list[tuple[int, str]] = []
+    data_lines, size = 0, 0
+    for number, line in lines:
+        if not head and not line.strip():
+            continue
+        head.append((number, line))
+        size += len(line) + 1
+        data_lines += bool(line.strip()) and not line.startswith("#")
+        if data_lines >= DETECTION_LINES or size >= DETECTION_CHARS:
+            break
+    return head
 
 
 def detect_format(path: str | Path, separator: str = "/") -> str:
-    return detect_format_of_lines(head_lines(path), str(path), separator)
+    lines = read_lines(path)
+    try:
+        return detect_format_of_lines(_take_head(lines), str(path), separator)
+    finally:
+        lines.close()
 
 
 def read_corpus_file(
@@ -108,19 +203,39 @@ def read_corpus_file(
 def _read_file(path, format, tagset, separator, word_column, tag_column, delimiter) -> tuple[str, list[Sentence]]:
     format = normalize_format(format)
     source = str(path)
-    if format == "auto":
-        format = detect_format(path, separator)
-        sentences = _parse(format, read_lines(path), source, tagset, separator, word_column, tag_column, delimiter)
-    else:
-        try:
-            sentences = _parse(format, read_lines(path), source, tagset, separator, word_column, tag_column,
-                               delimiter)
-        except CorpusError as error:
-            hint = _detected_hint(path, separator, format, str(error))
-            raise type(error)(f"{error}{hint}") from None
+    lines = read_lines(path)
+    try:
+        if format == "auto":
+            # One pass: the lines detection read are parsed too, so a pipe reads the same as a file.
+            head = _take_head(lines)
+            format = detect_format_of_lines(head, source, separator)
+            stream = itertools.chain(head, lines)
+            if format == "columns":
+                stream = _refuse_word_tag_lines(stream, source, separator)
+            sentences = _parse(format, stream, source, tagset, separator, word_column, tag_column, delimiter)
+        else:
+            try:
+                sentences = _parse(format, lines, source, tagset, separator, word_column, tag_column, delimiter)
+            except CorpusError as error:
+                hint = _detected_hint(path, separator, format, str(error))
+                raise type(error)(f"{error}{hint}") from None
+    finally:
+        lines.close()
     if not sentences:
         raise CorpusError(f"{path}: the file holds no sentences")
     return format, sentences
+
+
+def _refuse_word_tag_lines(lines, source: str, separator: str):
+    """Columns found in the first lines, then a word/TAG sentence further on: stop rather than misread it."""
+    for number, line in lines:
+        shaped = _word_tag_shaped(line.split(), separator)
+        if shaped:
+            raise CorpusError(
+                f"{source}:{number}: a line of word{shaped}TAG tokens in a file whose first lines are word and "
+                "tag columns; pass --format columns to read it as columns anyway, or fix the line"
+            )
+        yield number, line
 
 
 def _parse(format, lines, source, tagset, separator, word_column, tag_column, delimiter) -> list[Sentence]:

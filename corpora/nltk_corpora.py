@@ -34,6 +34,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.errors import quoted
+
 from .types import Corpus, CorpusError, CorpusNotFoundError, Sentence
 
 NLTK_TAGSETS = ("native", "universal")
@@ -98,7 +100,7 @@ def nltk_corpus(name: str) -> NLTKCorpus:
         return NLTK_CORPORA[short]
     except KeyError:
         known = ", ".join(f"nltk:{n}" for n in NLTK_CORPORA)
-        raise CorpusNotFoundError(f"unknown NLTK corpus {name!r}; known: {known}") from None
+        raise CorpusNotFoundError(f"unknown NLTK corpus {quoted(name)}; known: {known}") from None
 
 
 def resolve_tagset(corpus: NLTKCorpus, tagset: str | None) -> str:
@@ -108,7 +110,7 @@ def resolve_tagset(corpus: NLTKCorpus, tagset: str | None) -> str:
     if tagset == "universal":
         return "universal"
     raise CorpusError(
-        f"{corpus.name} has no tagset {tagset!r}; choose native ({corpus.native_tagset}) or universal"
+        f"{corpus.name} has no tagset {quoted(tagset)}; choose native ({corpus.native_tagset}) or universal"
     )
 
 
@@ -270,7 +272,7 @@ def _convert(tagged_sentences, mapping: dict[str, str] | None) -> list[Sentence]
         words, tags = zip(*tagged)
         if None in tags:  # NLTK's str2tuple gives no tag to a token without "/"
             word = words[tags.index(None)]
-            raise CorpusError(f"a token without a tag, {word!r}, in the sentence starting "
+            raise CorpusError(f"a token without a tag, {quoted(word)}, in the sentence starting "
                               f"{' '.join(words[:8])!r}: the NLTK data is damaged")
         if TRACE_TAG in tags:
             kept = [(word, tag) for word, tag in tagged if tag != TRACE_TAG]

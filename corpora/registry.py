@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.errors import quoted, shorten
+
 from . import nltk_corpora, ud
 from .conllu import read_conllu
 from .types import Corpus, CorpusError, CorpusNotFoundError
@@ -28,7 +30,12 @@ def data_dir() -> Path:
 
 def is_corpus_name(source: str | Path) -> bool:
     """`ud:en_ewt` and `nltk:brown` are names; a Path, other text, or anything that exists on disk is a path."""
-    return isinstance(source, str) and source.startswith(NAME_PREFIXES) and not Path(source).exists()
+    if not (isinstance(source, str) and source.startswith(NAME_PREFIXES)):
+        return False
+    try:
+        return not Path(source).exists()
+    except OSError:  # a name too long to be a path is a name
+        return True
 
 
 def known_corpora() -> list[str]:
@@ -48,7 +55,7 @@ def verify_ud_files(treebank: UDTreebank, paths: dict[str, Path]) -> None:
 def _check_ud_tagset(treebank: UDTreebank, tagset: str | None) -> str:
     tagset = tagset or "upos"
     if not all(name in ud.UD_TAGSETS for name in tagset.split(",")):
-        raise CorpusError(f"{treebank.name} has no tagset {tagset[:40]!r}; choose from "
+        raise CorpusError(f"{treebank.name} has no tagset {quoted(tagset)}; choose from "
                           f"{', '.join(ud.UD_TAGSETS)} or upos,xpos (a tagger with both)")
     return tagset
 
@@ -68,7 +75,7 @@ def load_named_corpus(name: str, tagset: str | None = None, fetch: bool = True) 
         return Corpus(name=treebank.name, tagset=tagset, **splits)
     if name.startswith("nltk:"):
         return nltk_corpora.load_nltk_corpus(name, tagset, fetch)
-    raise CorpusNotFoundError(f"unknown corpus {name!r}; named corpora: {', '.join(known_corpora())}")
+    raise CorpusNotFoundError(f"unknown corpus {quoted(name)}; named corpora: {', '.join(known_corpora())}")
 
 
 def load_corpus(
@@ -85,14 +92,14 @@ def load_corpus(
     """
     if is_corpus_name(source):
         if format not in (None, "auto") or split or any(v is not None for v in file_options.values()):
-            raise CorpusError(f"{source} is a named corpus: --format, --split and file options apply to files")
+            raise CorpusError(f"{shorten(source)} is a named corpus: --format, --split and file options apply to files")
         return load_named_corpus(str(source), tagset, fetch)
     path = Path(source)
     if not path.exists():
         hint = ""
         if isinstance(source, str) and ":" in source and not source.startswith(("/", ".")):
             hint = f"; named corpora start with ud: or nltk: ({', '.join(known_corpora()[:4])}, ...)"
-        raise CorpusNotFoundError(f"{source}: no such file or directory{hint}")
+        raise CorpusNotFoundError(f"{shorten(source)}: no such file or directory{hint}")
     from .files import load_files
 
     return load_files(path, format=format, tagset=tagset, split=split, **file_options)
@@ -152,7 +159,7 @@ def corpus_entry(name: str) -> CorpusEntry:
             location=str(location) if location else f"NLTK_DATA/corpora/{corpus.package}.zip",
             size_bytes=_size(location) if location else None, words=corpus.words, sentences=corpus.sentences,
         )
-    raise CorpusNotFoundError(f"unknown corpus {name!r}; named corpora: {', '.join(known_corpora())}")
+    raise CorpusNotFoundError(f"unknown corpus {quoted(name)}; named corpora: {', '.join(known_corpora())}")
 
 
 def list_corpora() -> list[CorpusEntry]:
@@ -168,4 +175,4 @@ def download_corpus(name: str, progress=None) -> list[Path]:
         return list(paths.values())
     if name.startswith("nltk:"):
         return nltk_corpora.download_corpus(name)
-    raise CorpusNotFoundError(f"unknown corpus {name!r}; named corpora: {', '.join(known_corpora())}")
+    raise CorpusNotFoundError(f"unknown corpus {quoted(name)}; named corpora: {', '.join(known_corpora())}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from common.errors import quoted
+
 from .types import CorpusError, Sentence
 
 SPLIT_NAMES = ("train", "dev", "test")
@@ -24,7 +26,7 @@ def parse_split(spec: str) -> tuple[float, ...]:
         numbers = []
     if len(numbers) not in (2, 3) or any(n < 0 for n in numbers) or numbers[0] <= 0:
         raise CorpusError(
-            f"bad split {spec!r}: give train/dev or train/dev/test proportions such as 90/10 or 80/10/10"
+            f"bad split {quoted(spec)}: give train/dev or train/dev/test proportions such as 90/10 or 80/10/10"
         )
     total = sum(numbers)
     return tuple(n / total for n in numbers)

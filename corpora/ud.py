@@ -21,6 +21,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.errors import quoted
+from common.files import write_atomically
+
 from .download import ChecksumError, download, sha256_of
 from .types import CorpusError, CorpusNotFoundError
 
@@ -118,7 +121,7 @@ def parse_ud_name(name: str) -> tuple[str, str]:
     code, _, release = body.partition("@")
     release = release or DEFAULT_RELEASE
     if not _RELEASE.match(release):
-        raise CorpusNotFoundError(f"bad UD release {release!r} in {name!r}: write it like ud:{code}@2.16")
+        raise CorpusNotFoundError(f"bad UD release {quoted(release)} in {quoted(name)}: write it like ud:{code}@2.16")
     return code, release
 
 
@@ -128,7 +131,7 @@ def ud_treebank(name: str) -> UDTreebank:
         treebank = UD_TREEBANKS[code]
     except KeyError:
         known = ", ".join(f"ud:{c}" for c in sorted(UD_TREEBANKS))
-        raise CorpusNotFoundError(f"unknown UD treebank {name!r}; known: {known}") from None
+        raise CorpusNotFoundError(f"unknown UD treebank {quoted(name)}; known: {known}") from None
     return treebank if release == DEFAULT_RELEASE else treebank.with_release(release)
 
 
@@ -151,10 +154,7 @@ def read_sidecar(path: Path) -> str | None:
 
 
 def write_sidecar(path: Path, digest: str) -> None:
-    record = sidecar(path)
-    temporary = record.with_name(f".{record.name}.tmp{os.getpid()}")
-    temporary.write_text(f"{digest}  {path.name}\n", encoding="utf-8")
-    os.replace(temporary, record)
+    write_atomically(sidecar(path), f"{digest}  {path.name}\n")
 
 
 def expected_sha256(treebank: UDTreebank, path: Path) -> tuple[str | None, str]:

@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .conllu import N_FIELDS, _fields
+from .conllu import N_FIELDS, conllu_fields
 from .textfile import read_lines, truncation_hint
 from .types import CorpusError, Sentence
 
@@ -134,7 +134,7 @@ def _sentence_blocks(lines: Iterable[tuple[int, str]], source: str) -> Iterator[
             block.new_paragraph |= bool(_NEWPAR.match(line))
             block.new_document |= bool(_NEWDOC.match(line))
             continue
-        fields = _fields(line)
+        fields = conllu_fields(line)
         if fields is None:
             raise CorpusError(
                 f"{source}:{number}: cannot parse CoNLL-U line: expected {N_FIELDS} tab-separated fields, "

@@ -18,9 +18,7 @@ NumPy only: no TensorFlow here.
 from __future__ import annotations
 
 import gzip
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
+from common.errors import quoted, shorten
+from common.files import open_atomically
+
+from .textfile import decode_line, iter_raw_lines
 from .types import CorpusError, CorpusNotFoundError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -88,6 +90,14 @@ def _split(line: str) -> list[str]:
     return [part for part in _FIELD_SEPARATOR.split(line.strip(" \t\r\n")) if part]
 
 
+def _lines(handle, path: Path):
+    """(number, raw line) in bounded chunks: a line past MAX_LINE_BYTES (no line ends at all) stops reading."""
+    for number, offset, raw in iter_raw_lines(handle, path, universal=False):
+        if b"\x00" in raw:
+            decode_line(raw, path, number, offset)  # raises, naming the column and byte
+        yield number, raw
+
+
 def _decode(raw: bytes, path: Path, number: int) -> str:
     try:
         text = raw.decode("utf-8")
@@ -97,9 +107,16 @@ def _decode(raw: bytes, path: Path, number: int) -> str:
     return text.lstrip("\ufeff") if number == 1 else text
 
 
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+
+
 def _parse_header(fields: list[str]) -> tuple[int, int] | None:
-    """(count, dim) when the line is a word2vec header: exactly two integers."""
-    if len(fields) == 2 and all(re.fullmatch(r"[0-9]+", value) for value in fields):
+    """(count, dim) when the line is a word2vec header: exactly two integers (checked by _check_header).
+
+    A signed integer counts too, so that `-3 5` is refused as a bad header rather than read as the word
+    "-3" with a one-dimensional vector.
+    """
+    if len(fields) == 2 and all(_INTEGER.fullmatch(value) for value in fields):
         return int(fields[0]), int(fields[1])
     return None
 
@@ -109,10 +126,10 @@ def _parse_values(fields: list[str], path: Path, number: int) -> np.ndarray:
         values = np.array(fields, dtype=np.float32)
     except ValueError:
         bad = next(value for value in fields if not _is_number(value))
-        raise CorpusError(f"{path}:{number}: value {bad!r} is not a number") from None
+        raise CorpusError(f"{path}:{number}: value {quoted(bad)} is not a number") from None
     if not np.isfinite(values).all():
         bad = fields[int(np.flatnonzero(~np.isfinite(values))[0])]
-        raise CorpusError(f"{path}:{number}: value {bad!r} is not a finite number")
+        raise CorpusError(f"{path}:{number}: value {quoted(bad)} is not a finite number")
     return values
 
 
@@ -128,7 +145,7 @@ def read_header(path: str | Path) -> VectorsHeader:
     """The dimension (and count, if stated) from the first line, without reading the rest of the file."""
     path = Path(path)
     with _open_binary(path) as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in _lines(handle, path):
             fields = _split(_decode(raw, path, number))
             if not fields:
                 continue
@@ -144,17 +161,17 @@ def read_header(path: str | Path) -> VectorsHeader:
 
 def _check_header(count: int, dim: int, path: Path, number: int) -> None:
     if dim <= 0 or count <= 0:
-        raise CorpusError(f"{path}:{number}: the header `{count} {dim}` gives {count} vectors of {dim} dimensions; "
-                          f"expected at least 1 of each")
+        raise CorpusError(f"{path}:{number}: the header `{shorten(count)} {shorten(dim)}` gives {shorten(count)} "
+                          f"vectors of {shorten(dim)} dimensions; expected positive integers `count dim`")
 
 
 def _check_first_vector(fields: list[str], path: Path, number: int) -> None:
     """The first line when it is not a header: a word and at least one number, and not a malformed header."""
     if len(fields) < 2:
         raise CorpusError(f"{path}:{number}: expected a word and its values, or a `count dim` header")
-    if len(fields) != 2 and all(re.fullmatch(r"[0-9]+", value) for value in fields):
+    if len(fields) != 2 and all(_INTEGER.fullmatch(value) for value in fields):
         raise CorpusError(f"{path}:{number}: a header line holds two numbers, `count dim`; this one holds "
-                          f"{len(fields)}: {' '.join(fields[:4])}")
+                          f"{len(fields)}: {shorten(' '.join(fields[:4]))}")
     _parse_values(fields[1:], path, number)
 
 
@@ -193,7 +210,7 @@ def iter_vector_blocks(path: str | Path, block_lines: int = BLOCK_LINES) -> Iter
         return block
 
     with _open_binary(path) as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in _lines(handle, path):
             line = _decode(raw, path, number).strip(" \t\r\n")
             if not line:
                 continue
@@ -215,9 +232,9 @@ def iter_vector_blocks(path: str | Path, block_lines: int = BLOCK_LINES) -> Iter
                 found = len(_split(rest))
                 if found != dim:
                     source = f"the header (line {header_line})" if header_line else "the first vector"
-                    problem = f"{path}:{number}: {found} values for {word!r}, but {source} gives {dim} dimensions"
+                    problem = f"{path}:{number}: {found} values for {quoted(word)}, but {source} gives {dim} dimensions"
             if problem is None and word in seen:
-                problem = f"{path}:{number}: the word {word!r} occurs a second time (first on line {seen[word]})"
+                problem = f"{path}:{number}: the word {quoted(word)} occurs a second time (first on line {seen[word]})"
             if problem is not None:
                 if numbers:
                     flush()  # an earlier line's bad number is reported first
@@ -317,20 +334,13 @@ def write_vectors(path: str | Path, words: Iterable[str], vectors: np.ndarray, p
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise ValueError(f"{len(words)} words but vectors of shape {vectors.shape}")
     for word in words:
-        if not word or any(ch in word for ch in " \t\r\n") or word.startswith("\ufeff"):
+        if not word or any(ch in word for ch in " \t\r\n\0") or word.startswith("\ufeff"):
             raise ValueError(f"the word {word!r} cannot be written to a vectors file (empty or holds a separator)")
     if len(set(words)) != len(words):
         raise ValueError("the words to write are not unique")
     row_format = " ".join([f"%.{precision}g"] * vectors.shape[1])
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as output:
-            output.write(f"{len(words)} {vectors.shape[1]}\n")
-            for word, row in zip(words, vectors):
-                output.write(word + " " + row_format % tuple(row.tolist()) + "\n")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    with open_atomically(path, "w", encoding="utf-8", newline="\n") as output:
+        output.write(f"{len(words)} {vectors.shape[1]}\n")
+        for word, row in zip(words, vectors):
+            output.write(word + " " + row_format % tuple(row.tolist()) + "\n")
     return path

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from common.errors import quoted
+
 from .textfile import format_hint, read_lines, split_word_tag, truncation_hint
 from .types import CorpusError, Sentence
 
@@ -16,13 +18,13 @@ from .types import CorpusError, Sentence
 def parse_word_tag_token(token: str, separator: str = "/") -> tuple[str, str]:
     pair = split_word_tag(token, separator)
     if pair is None:
-        raise ValueError(f"token {token!r} is not word{separator}TAG")
+        raise ValueError(f"token {quoted(token)} is not word{separator}TAG")
     return pair
 
 
 def _check_separator(separator: str) -> None:
     if not separator or any(character.isspace() for character in separator):
-        raise CorpusError(f"the word/TAG separator must be non-empty and hold no whitespace, not {separator!r}")
+        raise CorpusError(f"the word/TAG separator must be non-empty and hold no whitespace, not {quoted(separator)}")
 
 
 def parse_word_tag(lines: Iterable[tuple[int, str]], source: str, separator: str = "/") -> Iterator[Sentence]:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from common.files import replace_directory
+from common.files import staged_directory
 from corpora import Sentence
 
 MOST_FREQUENT = "most-frequent"
@@ -129,14 +127,8 @@ def train_baseline(kind: str, sentences: Sequence[Sentence], seed: int):
 def save_baseline(model, directory: Path) -> Path:
     """Write the model into `directory`, replacing an existing one atomically."""
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
-    try:
+    with staged_directory(directory) as staging:
         (staging / MODEL_FILE).write_text(json.dumps(model.to_json(), ensure_ascii=False), encoding="utf-8")
-        replace_directory(staging, directory)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return directory
 
 

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.files import write_atomically
+from common.files import output_lock, write_atomically
 from corpora import Corpus, count_tokens
 
 from .baselines import BASELINES, DESCRIPTIONS, MOST_FREQUENT, PERCEPTRON
@@ -373,6 +373,13 @@ def compare(
     check_splits(corpus, source)
     fingerprint = data_fingerprint(corpus)
     manifest = manifest_for(corpus, source, fingerprint, variants, seeds, baselines)
+    with output_lock(output):  # two comparisons into one folder would overwrite each other's models
+        return _compare_into(output, corpus, source, fingerprint, manifest, variants, seeds, baselines, force,
+                             notify, isolate, command)
+
+
+def _compare_into(output, corpus, source, fingerprint, manifest, variants, seeds, baselines, force, notify, isolate,
+                  command) -> ComparisonResult:
     state = prepare_output(output, manifest, force)
     vocabularies = write_vocabularies(corpus, variants, output)
 

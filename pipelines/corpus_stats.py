@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import corpora
+from common.errors import quoted
 from corpora import Corpus, CorpusEntry, Sentence
 
 from .errors import PipelineError
@@ -175,7 +176,7 @@ def corpus_info(name: str, tagset: str | None = None) -> CorpusInfo:
     """Source, license and splits of a named corpus; counts per split when it is present locally."""
     if not corpora.is_corpus_name(name):
         raise PipelineError(
-            f"{name!r} is not a corpus name (ud:..., nltk:...); for files use `postag corpora stats PATH`"
+            f"{quoted(name)} is not a corpus name (ud:..., nltk:...); for files use `postag corpora stats PATH`"
         )
     entry = corpora.corpus_entry(name)
     if not entry.present:
@@ -193,5 +194,5 @@ def corpus_info(name: str, tagset: str | None = None) -> CorpusInfo:
 def download(name: str, progress: Callable[[str, int, int | None], None] | None = None) -> list[Path]:
     """Fetch a named corpus into the data directory (UD) or NLTK_DATA (NLTK); the local paths."""
     if not corpora.is_corpus_name(name):
-        raise PipelineError(f"{name!r} is not a corpus name; known: {', '.join(corpora.known_corpora())}")
+        raise PipelineError(f"{quoted(name)} is not a corpus name; known: {', '.join(corpora.known_corpora())}")
     return corpora.download_corpus(name, progress=progress)

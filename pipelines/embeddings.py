@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common.errors import quoted
 from corpora.vectors import iter_vector_blocks, read_header, select_vectors, write_vectors
 
 from .errors import PipelineError
@@ -200,12 +201,12 @@ def nearest_neighbours(path: str | Path, word: str, k: int = 10) -> Neighbours:
             break
         total += len(block.words)
     if exact_vector is None and lowered_vector is None:
-        also = f" (nor {lowered!r})" if lowered != word else ""
-        raise PipelineError(f"{word!r}{also} is not in {path} ({total:,} words)")
+        also = f" (nor {quoted(lowered)})" if lowered != word else ""
+        raise PipelineError(f"{quoted(word)}{also} is not in {path} ({total:,} words)")
     query, found_as = (exact_vector, word) if exact_vector is not None else (lowered_vector, lowered)
     norm = float(np.linalg.norm(query))
     if norm == 0:
-        raise PipelineError(f"{path}: the vector of {found_as!r} is all zeros: it has no neighbours")
+        raise PipelineError(f"{path}: the vector of {quoted(found_as)} is all zeros: it has no neighbours")
     query = query / norm
     best: list[tuple[float, int, str]] = []  # a min-heap of the k best so far
     total, dim = 0, len(query)

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from common.files import output_lock
 from corpora import Corpus, count_tokens
 
 from .errors import PipelineError, TrainingDiverged
@@ -271,8 +272,16 @@ def train(
 
     Returns the best epoch's tagger with dev and test evaluations. Ctrl-C stops training after the
     current batch; the best model so far is kept (and saved when `output` is given). A loss that stops being
-    a finite number is a TrainingDiverged error, and nothing is saved from that epoch on.
+    a finite number is a TrainingDiverged error, and nothing is saved from that epoch on. While it runs, the
+    output is locked: a second training into the same output fails at once (common.files.output_lock).
     """
+    if not output:
+        return _train(corpus, config, None, progress, vocabs, word_vectors, metadata)
+    with output_lock(output):
+        return _train(corpus, config, output, progress, vocabs, word_vectors, metadata)
+
+
+def _train(corpus, config, output, progress, vocabs, word_vectors, metadata) -> TrainResult:
     import numpy as np
 
     # Keras through tagger.training, which imports TensorFlow with its start-up chatter silenced.

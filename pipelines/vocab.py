@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.errors import quoted, shorten
 from common.files import write_atomically
 from corpora import CorpusError, count_tokens
 
@@ -56,7 +57,7 @@ def parse_source(text: str, format: str = "auto") -> WordSource:
     from corpora import is_corpus_name
 
     if format not in SOURCE_FORMATS:
-        raise PipelineError(f"--format must be one of {', '.join(SOURCE_FORMATS)}, not {format!r}")
+        raise PipelineError(f"--format must be one of {', '.join(SOURCE_FORMATS)}, not {quoted(format)}")
     if is_corpus_name(text):
         name, splits = text, ("train",)
         head, _, tail = text.rpartition(":")
@@ -64,14 +65,14 @@ def parse_source(text: str, format: str = "auto") -> WordSource:
             chosen = SPLIT_NAMES if tail == "all" else tuple(part.strip() for part in tail.split(","))
             unknown = [split for split in chosen if split not in SPLIT_NAMES]
             if unknown:
-                raise PipelineError(f"{text}: unknown split {unknown[0]!r}; end a corpus name with :all or "
-                                    f"splits from {', '.join(SPLIT_NAMES)} (e.g. nltk:brown:all)")
+                raise PipelineError(f"{shorten(text)}: unknown split {quoted(unknown[0])}; end a corpus name with "
+                                    f":all or splits from {', '.join(SPLIT_NAMES)} (e.g. nltk:brown:all)")
             name, splits = head, chosen
         return WordSource(text=text, corpus=name, splits=splits)
     path = Path(text)
     if not path.exists():
         hint = " (named corpora start with ud: or nltk:)" if ":" in text else ""
-        raise PipelineError(f"{text}: no such file{hint}")
+        raise PipelineError(f"{shorten(text)}: no such file{hint}")
     if path.is_dir():
         raise PipelineError(f"{text}: is a directory; give its files")
     return WordSource(text=text, path=path, format=format)
@@ -248,6 +249,8 @@ class VocabSummary:
 def vocab_summary(path: str | Path, coverage_sources: list[str] = (), top: int = 10,
                   format: str = "auto") -> VocabSummary:
     """Size, most frequent and rarest words, and each coverage source's share of known tokens and types."""
+    if top < 0:  # a negative slice would show all but the last words
+        raise PipelineError(f"--top must be 0 or more, not {top}")
     vocab_file = load_word_vocab(path)
     vocab = vocab_file.vocab
     words = vocab.items[2:]

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from common.files import replace_directory
+from common.files import staged_directory
 
 from .errors import ModelError
 
@@ -116,23 +113,10 @@ def save_directory(directory: str | Path, write_files: Callable[[Path], None]) -
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise ModelError(f"{directory} exists and is not a directory")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
-    try:
-        os.chmod(staging, 0o777 & ~_umask())
+    with staged_directory(directory) as staging:
         write_files(staging)
         write_checksums(staging)
-        replace_directory(staging, directory)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return directory
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def check_model_directory(directory: Path) -> dict:

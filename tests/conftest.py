@@ -1,4 +1,5 @@
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,15 @@ def tiny_sentences():
     from corpora import read_conllu
 
     return read_conllu(FIXTURES / "tiny.conllu")
+
+
+def pytest_configure(config):
+    """The fuzzing suite's profile: fuzz-long when `-m fuzz` selects it, fuzz-fast in every other run.
+
+    HYPOTHESIS_PROFILE=fuzz-long or fuzz-fast overrides the choice.
+    """
+    import fuzzing
+
+    selected = re.search(r"(?<!not )\bfuzz\b", config.getoption("markexpr") or "")
+    chosen = os.environ.get("HYPOTHESIS_PROFILE", "")
+    fuzzing.PROFILE = chosen if chosen.startswith("fuzz-") else ("fuzz-long" if selected else "fuzz-fast")
