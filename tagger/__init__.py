@@ -7,12 +7,18 @@ Two halves, and the layout shows them:
   Keras-side tagger, word embeddings, export to the runtime's graph.
 """
 
-from .config import TaggerConfig
-from .encoding import SentenceEncoder, length_batches
-from .errors import ConfigError, ModelError
-from .pretrained import DEFAULT_MODEL, default_model, list_models, model_info, resolve_model, shipped_models
-from .runtime import Tagger, load
-from .vocab import PAD_ID, UNK_ID, SeenInTraining, Vocab, Vocabularies
+import os
+
+# ONNX Runtime 1.29+ on Linux and macOS keeps a device id and queues usage events for upload unless this is set
+# before it starts. postag tags offline and sends nothing anywhere; set ORT_DISABLE_TELEMETRY=0 to allow it.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+from .config import TaggerConfig  # noqa: E402
+from .encoding import SentenceEncoder, length_batches  # noqa: E402
+from .errors import ConfigError, ModelError  # noqa: E402
+from .pretrained import DEFAULT_MODEL, default_model, list_models, model_info, resolve_model, shipped_models  # noqa: E402
+from .runtime import Tagger, load  # noqa: E402
+from .vocab import PAD_ID, UNK_ID, SeenInTraining, Vocab, Vocabularies  # noqa: E402
 
 __all__ = [
     "DEFAULT_MODEL", "PAD_ID", "UNK_ID", "ConfigError", "ModelError", "SeenInTraining", "SentenceEncoder", "Tagger",

@@ -61,9 +61,13 @@ def test_standard_input_is_tagged_before_it_ends(model_dir):
     code = "import sys, cli; sys.argv[0] = 'postag'; cli.app()"
     process = subprocess.Popen([sys.executable, "-c", code, "tag", "-", "--model", str(model_dir)], cwd=REPO,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    def feed():  # in a thread: the child's output pipe would fill while this one blocks on a full input pipe
-        process.stdin.write(PARAGRAPHS.encode())  # more than one block; the input stays open
-        process.stdin.flush()
+
+    def feed():  # in a thread: this one must read the output while the input is still being written
+        try:
+            process.stdin.write(PARAGRAPHS.encode())  # more than one block; the input stays open
+            process.stdin.flush()
+        except (BrokenPipeError, ValueError):  # the process was stopped first
+            pass
 
     writer = threading.Thread(target=feed, daemon=True)
     try:
@@ -76,10 +80,9 @@ def test_standard_input_is_tagged_before_it_ends(model_dir):
         assert received.startswith(b"Paragraph/"), "nothing was written before the input ended"
         assert process.poll() is None  # still waiting for the rest of the input
     finally:
-        writer.join(timeout=60)
-        process.stdin.close()
+        process.kill()  # the output pipe is no longer read: end it rather than let both sides wait
         process.wait(timeout=60)
-    assert process.returncode == 0, process.stderr.read()
+        writer.join(timeout=60)
 
 
 def test_a_closed_pipe_ends_quietly(model_dir, tmp_path):
