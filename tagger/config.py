@@ -20,7 +20,7 @@ OPTIMIZERS = ("adam", "sgd")
 RANGES: dict[str, tuple[float, float]] = {
     "word_dim": (1, 2048), "char_dim": (1, 512), "char_filters": (1, 2048), "char_kernel": (1, 15),
     "max_word_length": (1, 200), "affix_buckets": (0, 2_000_000), "affix_dim": (1, 512),
-    "min_count": (1, 1_000_000_000), "hidden_dim": (1, 4096), "depth": (1, 16), "window": (0, 20),
+    "min_count": (1, 1_000_000_000), "input_projection": (0, 4096), "hidden_dim": (1, 4096), "depth": (1, 16), "window": (0, 20),
     "learning_rate": (0.0, 10.0), "clipnorm": (0.0, 1e6), "batch_size": (1, 65536), "epochs": (1, 10_000),
     "patience": (0, 10_000), "max_seconds": (0.0, 1e9), "seed": (0, 2**32 - 1),
     "dropout": (0.0, 1.0), "word_dropout": (0.0, 1.0), "ema": (0.0, 1.0), "lr_decay": (0.0, 1.0),
@@ -42,6 +42,10 @@ class TaggerConfig:
     min_count: int = 2  # training words seen fewer times share the unknown vector
     word_dropout: float = 0.05  # chance a training word is replaced by <unk>, so <unk> learns to tag
     freeze_embeddings: bool = False
+    # A linear layer from the encoder's features (word + characters + affixes, 360 numbers by default) down to
+    # this many before the body (0 = none). The features depend on the spelling alone, so at tagging time it
+    # runs once per distinct spelling of a batch, and the body's first layer reads fewer numbers per position.
+    input_projection: int = 0
     # architecture body
     hidden_dim: int = 128  # dense units (fcn, window) or RNN units per direction (rnn)
     depth: int = 2  # dense layers (fcn, window) or stacked RNN layers (rnn)

@@ -104,6 +104,32 @@ class SentenceEncoder:
             spellings[row, : len(ids)] = ids
         return {"words": word_ids, "spellings": spellings, "spelling_index": spelling_index, "affixes": affixes}
 
+    def spelling_inputs(self, sentences: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
+        """The runtime graph's inputs (tagger.training.export): the batch's distinct spellings, one row each.
+
+        - spelling_index [B, T]: each position's row (0 at padding);
+        - spelling_words [S]: the row's word id; spellings [S, C]: its characters; spelling_affixes [S, A].
+        Row 0 is padding. Per position this is one dictionary lookup; the rest is done once per spelling.
+        """
+        batch = len(sentences)
+        length = max((len(s) for s in sentences), default=0) or 1
+        rows: dict[str, int] = {}
+        spelling_index = np.zeros((batch, length), dtype=np.int32)
+        for i, sentence in enumerate(sentences):
+            if sentence:
+                spelling_index[i, : len(sentence)] = [rows.setdefault(w, len(rows) + 1) for w in sentence]
+        vocab, key = self.vocabs.words, self.vocabs.word_key
+        spellings = list(rows)
+        words = np.array([PAD_ID, *(vocab.id(key(w)) for w in spellings)], dtype=np.int32)
+        affixes = np.array([[PAD_ID] * len(AFFIX_KINDS), *(self.affix_ids(w) for w in spellings)], dtype=np.int32)
+        chars = [self.char_ids(w) for w in spellings]
+        width = max((len(c) for c in chars), default=0) or 1
+        char_ids = np.zeros((len(spellings) + 1, width), dtype=np.int32)
+        for row, ids in enumerate(chars, start=1):
+            char_ids[row, : len(ids)] = ids
+        return {"spelling_index": spelling_index, "spelling_words": words, "spellings": char_ids,
+                "spelling_affixes": affixes}
+
     def encode_tags(self, tag_sequences: Sequence[Sequence[str]], length: int | None = None,
                     head: int = 0) -> np.ndarray:
         """Tag ids [B, T] of one output head's tagset (0: the first)."""

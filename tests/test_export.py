@@ -15,6 +15,7 @@ VARIANTS = [dict(architecture=arch) for arch in sorted(ARCHITECTURES)] + [
     dict(architecture="rnn", cell="gru"), dict(architecture="rnn", bidirectional=False, depth=1),
     dict(architecture="rnn", cell="gru", bidirectional=False), dict(architecture="window", window=0),
     dict(architecture="fcn", affix_buckets=0), dict(architecture="rnn", char_kernel=4, depth=3),
+    dict(architecture="rnn", input_projection=12), dict(architecture="window", input_projection=5),
 ]
 
 
@@ -32,9 +33,8 @@ def test_the_runtime_gives_the_keras_logits(variant, tmp_path):
     keras_side.save(tmp_path / "model")
     runtime = Tagger.load(tmp_path / "model")
     batch = [s for s in PROBES if s]
-    inputs = runtime.encoder.inputs(batch)
-    expected = np.asarray(keras_side.model(inputs, training=False))
-    (exported,) = runtime.session.run(None, inputs)
+    expected = np.asarray(keras_side.model(runtime.encoder.inputs(batch), training=False))
+    (exported,) = runtime.session.run(None, runtime.encoder.spelling_inputs(batch))
     lengths = [len(s) for s in batch]
     for row, length in enumerate(lengths):  # padded positions may differ; they are never read
         np.testing.assert_allclose(exported[row, :length], expected[row, :length], rtol=1e-4, atol=1e-4)

@@ -155,6 +155,8 @@ class SequenceTagger(keras.Model):
             sizes.words, sizes.chars, config.word_dim, config.char_dim, config.char_filters, config.char_kernel,
             word_dropout=config.word_dropout, dropout=config.dropout, freeze_embeddings=config.freeze_embeddings,
             seed=config.seed, affix_buckets=config.affix_buckets, affix_dim=config.affix_dim, name="encoder")
+        self.input_projection = (dense(config.input_projection, name="input_projection", seed=config.seed)
+                                 if config.input_projection else None)
         self.body = ARCHITECTURES[config.architecture](config)
         self.output_layer = dense(sizes.tags, name="tag_logits", seed=config.seed)
         self.more_output_layers = [dense(size, name=f"tag_logits_{i}", seed=config.seed + i)
@@ -165,6 +167,8 @@ class SequenceTagger(keras.Model):
         mask = ops.not_equal(words, PAD_ID)
         features = self.encoder(words, inputs["spellings"], inputs["spelling_index"], inputs["affixes"],
                                 training=training)
+        if self.input_projection is not None:
+            features = self.input_projection(features)
         hidden = self.body(features, mask, training=training)
         if not self.more_output_layers:
             return self.output_layer(hidden)
