@@ -386,6 +386,25 @@ def models_info(
         console.print(Markdown(info.card))
 
 
+@models_app.command("build")
+@user_errors
+def models_build(
+    name: str = typer.Argument(..., help="The shipped model to rebuild: en_ewt."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write here instead of the package's own "
+                                "tagger/pretrained/NAME (replaced atomically)."),
+    max_seconds: float = typer.Option(0.0, "--max-seconds", help="Stop training after this long (0: the recipe's "
+                                      "own stopping)."),
+) -> None:
+    """Rebuild a shipped model from its recipe: train, quantize, score, write the model card (needs the corpus)."""
+    from pipelines.shipped import build
+
+    with _TrainingDisplay() as display:
+        result = build(name, output, max_seconds=max_seconds, progress=display.update)
+    test = result.metrics.get("test") or {}
+    console.print(_text(f"{result.output}: {result.size_bytes / 1e6:.1f} MB, test accuracy "
+                        f"{test.get('accuracy', 0):.2%}, {result.seconds / 60:.0f} min"), soft_wrap=True)
+
+
 # ---- corpora list|info|download|stats, tokenize (no TensorFlow: keep heavy imports inside) -----------------
 
 

@@ -102,6 +102,18 @@ def build_vocabularies(corpus: Corpus, config):
                               min_count=config.min_count, lowercase=config.lowercase, more_tags=more_tags)
 
 
+def corpus_license(name: str) -> str | None:
+    """A named corpus's licence, which a model trained on it may carry (None for the user's own files)."""
+    from corpora import CorpusError, corpus_entry, is_corpus_name
+
+    if not is_corpus_name(name):
+        return None
+    try:
+        return corpus_entry(name).license or None
+    except CorpusError:
+        return None
+
+
 def head_sentences(sentences, head: int):
     """The sentences with the tags of one output head as their `tags` (0: the first tagset)."""
     from corpora import Sentence
@@ -296,7 +308,9 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata) -> 
     # 1. data
     vocabs = vocabs or build_vocabularies(corpus, config)
     output = Path(output) if output else None
-    metadata = {"corpus": corpus.name, "tagset": corpus.tagset, "seed": config.seed, **(metadata or {})}
+    metadata = {"corpus": corpus.name, "tagset": corpus.tagset, "seed": config.seed,
+                **({"license": license_text} if (license_text := corpus_license(corpus.name)) else {}),
+                **(metadata or {})}
 
     # 2. model, 3. loss, 4. updater: built inside the strategy so they are replicated where it applies
     batches_per_epoch = len(_epoch_batches([len(s) for s in corpus.train], config.batch_size, None))

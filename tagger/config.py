@@ -20,7 +20,8 @@ OPTIMIZERS = ("adam", "sgd")
 RANGES: dict[str, tuple[float, float]] = {
     "word_dim": (1, 2048), "char_dim": (1, 512), "char_filters": (1, 2048), "char_kernel": (1, 15),
     "max_word_length": (1, 200), "affix_buckets": (0, 2_000_000), "affix_dim": (1, 512),
-    "min_count": (1, 1_000_000_000), "input_projection": (0, 4096), "hidden_dim": (1, 4096), "depth": (1, 16), "window": (0, 20),
+    "min_count": (1, 1_000_000_000), "input_projection": (0, 4096), "hidden_dim": (1, 4096), "depth": (1, 16),
+    "window": (0, 20),
     "learning_rate": (0.0, 10.0), "clipnorm": (0.0, 1e6), "batch_size": (1, 65536), "epochs": (1, 10_000),
     "patience": (0, 10_000), "max_seconds": (0.0, 1e9), "seed": (0, 2**32 - 1),
     "dropout": (0.0, 1.0), "word_dropout": (0.0, 1.0), "ema": (0.0, 1.0), "lr_decay": (0.0, 1.0),

@@ -58,6 +58,7 @@ class SentenceEncoder:
         self.affix_buckets = affix_buckets
         self._char_cache: dict[str, list[int]] = {}
         self._affix_cache: dict[str, list[int]] = {}
+        self._spelling_cache: dict[str, tuple[int, list[int], list[int]]] = {}
         self._bow, self._eow = vocabs.chars.id(BOW), vocabs.chars.id(EOW)
 
     def char_ids(self, word: str) -> list[int]:
@@ -118,17 +119,24 @@ class SentenceEncoder:
         for i, sentence in enumerate(sentences):
             if sentence:
                 spelling_index[i, : len(sentence)] = [rows.setdefault(w, len(rows) + 1) for w in sentence]
-        vocab, key = self.vocabs.words, self.vocabs.word_key
-        spellings = list(rows)
-        words = np.array([PAD_ID, *(vocab.id(key(w)) for w in spellings)], dtype=np.int32)
-        affixes = np.array([[PAD_ID] * len(AFFIX_KINDS), *(self.affix_ids(w) for w in spellings)], dtype=np.int32)
-        chars = [self.char_ids(w) for w in spellings]
-        width = max((len(c) for c in chars), default=0) or 1
-        char_ids = np.zeros((len(spellings) + 1, width), dtype=np.int32)
-        for row, ids in enumerate(chars, start=1):
-            char_ids[row, : len(ids)] = ids
+        entries = [self._spelling_entry(w) for w in rows]
+        words = np.array([PAD_ID, *(entry[0] for entry in entries)], dtype=np.int32)
+        affixes = np.array([[PAD_ID] * len(AFFIX_KINDS), *(entry[1] for entry in entries)], dtype=np.int32)
+        width = max((len(entry[2]) for entry in entries), default=0) or 1
+        char_ids = np.zeros((len(entries) + 1, width), dtype=np.int32)
+        for row, entry in enumerate(entries, start=1):
+            char_ids[row, : len(entry[2])] = entry[2]
         return {"spelling_index": spelling_index, "spelling_words": words, "spellings": char_ids,
                 "spelling_affixes": affixes}
+
+    def _spelling_entry(self, word: str) -> tuple[int, list[int], list[int]]:
+        """(word id, affix ids, character ids) of a spelling, remembered: one lookup per spelling and batch."""
+        entry = self._spelling_cache.get(word)
+        if entry is None:
+            entry = (self.vocabs.words.id(self.vocabs.word_key(word)), self.affix_ids(word), self.char_ids(word))
+            if len(self._spelling_cache) < CACHE_LIMIT:
+                self._spelling_cache[word] = entry
+        return entry
 
     def encode_tags(self, tag_sequences: Sequence[Sequence[str]], length: int | None = None,
                     head: int = 0) -> np.ndarray:

@@ -118,7 +118,7 @@ def test_reading_in_small_chunks_gives_the_same_blocks(tmp_path, monkeypatch):
 def test_conllu_output_rebuilds_the_text(tmp_path, text):
     output, _ = run(tmp_path, text, output_format="conllu", block_chars=40)
     if text.strip():
-        assert text_of_conllu(output.splitlines()) == text
+        assert text_of_conllu(output.split("\n")) == text
     else:
         assert output == ""
 

@@ -1,0 +1,178 @@
+"""The models that ship inside the package (tagger/pretrained/<name>/), and the one command that rebuilds each.
+
+    postag models build en_ewt [--output DIR]        (default: the package's own tagger/pretrained/en_ewt)
+
+A recipe names the corpus, tagsets, settings and seed. Building trains the tagger (and, where the recipe says
+so, the tokenizer it carries), keeps only what tagging needs (the graph, quantized when the recipe says so,
+the vocabularies, config, metrics and card; no Keras weights: they are twice the size and the same command
+remakes them), scores the final graph on dev and test through the runtime, and writes the model card with
+the data, its licence, the versions, the exact command and the seed. Every rebuild adds the model's size
+to the repository's history: rebuild when the recipe improves, not otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime
+import platform
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpora import corpus_entry
+
+from .errors import PipelineError
+
+PRETRAINED = Path(__file__).resolve().parent.parent / "tagger" / "pretrained"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    corpus: str
+    tagset: str
+    settings: dict = field(default_factory=dict)  # TaggerConfig fields
+    seed: int = 1
+    quantize: bool = True  # int8 recurrent and dense weights: ~1.5x faster, a few hundredths of a point
+    description: str = ""
+
+
+RECIPES = {
+    "en_ewt": Recipe(
+        name="en_ewt", corpus="ud:en_ewt", tagset="upos,xpos",
+        settings={"architecture": "rnn", "input_projection": 128},
+        description="English (UD English EWT v2.16): universal POS tags (UPOS) and Penn Treebank tags (XPOS) "
+                    "from one BiLSTM with two output heads",
+    ),
+}
+
+
+@dataclass
+class BuildResult:
+    recipe: Recipe
+    output: Path
+    metrics: dict
+    size_bytes: int
+    seconds: float
+
+
+def recipe(name: str) -> Recipe:
+    try:
+        return RECIPES[name]
+    except KeyError:
+        raise PipelineError(f"no recipe for a shipped model {name[:40]!r}; known: {', '.join(RECIPES)}") from None
+
+
+def build_command(recipe: Recipe) -> str:
+    return f"postag models build {recipe.name}"
+
+
+def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
+          progress: Callable | None = None) -> BuildResult:
+    """Train the recipe's model and write the shipped directory (atomically) to `output` or the package."""
+    import time
+
+    from tagger import Tagger, TaggerConfig
+    from tagger.modeldir import CONFIG_FILE, GRAPH_FILE, METRICS_FILE, VOCAB_FILE, read_json, save_directory, write_json
+    from tagger.training.export import quantize_graph
+
+    from .data import load_training_corpus
+    from .evaluate import evaluate
+    from .train import head_sentences, train
+
+    chosen = recipe(name)
+    output = Path(output) if output else PRETRAINED / chosen.name
+    started = time.perf_counter()
+    corpus = load_training_corpus(chosen.corpus, tagset=chosen.tagset)
+    config = TaggerConfig().replace(**chosen.settings, seed=chosen.seed)
+    if max_seconds:
+        config = config.replace(max_seconds=max_seconds)
+    with tempfile.TemporaryDirectory(prefix="postag-build-") as folder:
+        trained = Path(folder) / "trained"
+        train(corpus, config, output=trained, progress=progress)
+        graph = (trained / GRAPH_FILE).read_bytes()
+        if chosen.quantize:
+            graph = quantize_graph(graph)
+        staged = Path(folder) / "shipped"
+        staged.mkdir()
+        for file_name in (CONFIG_FILE, VOCAB_FILE):
+            shutil.copy2(trained / file_name, staged / file_name)
+        (staged / GRAPH_FILE).write_bytes(graph)
+        # The scores a user will get: the final graph's, through the runtime.
+        runtime = Tagger(staged, config, _vocabularies(staged), read_json(staged / CONFIG_FILE), graph)
+        metrics = read_json(trained / METRICS_FILE)
+        for head, tagset in enumerate(corpus.tagsets):
+            for split, sentences in (("dev", corpus.dev), ("test", corpus.test)):
+                scores = evaluate(runtime, head_sentences(sentences, head), tagset=tagset if head else None)
+                if head == 0:
+                    metrics[split] = scores.to_json()
+                else:
+                    metrics.setdefault("more_tagsets", {}).setdefault(tagset, {})[split] = scores.to_json()
+        entry = corpus_entry(chosen.corpus)
+        config_json = {**read_json(trained / CONFIG_FILE), "shipped_as": chosen.name, "license": entry.license,
+                       "graph": "int8 recurrent and dense weights" if chosen.quantize else "float32",
+                       "build_command": build_command(chosen)}
+        seconds = time.perf_counter() - started
+
+        def write_files(target: Path) -> None:
+            write_json(target / CONFIG_FILE, config_json)
+            shutil.copy2(staged / VOCAB_FILE, target / VOCAB_FILE)
+            (target / GRAPH_FILE).write_bytes(graph)
+            write_json(target / METRICS_FILE, metrics)
+            (target / "README.md").write_text(model_card(chosen, entry, config_json, metrics, seconds),
+                                              encoding="utf-8")
+
+        save_directory(output, write_files)
+    size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
+    return BuildResult(chosen, output, metrics, size, seconds)
+
+
+def _vocabularies(directory: Path):
+    from tagger import Vocabularies
+    from tagger.modeldir import VOCAB_FILE, read_json
+
+    return Vocabularies.from_json(read_json(directory / VOCAB_FILE))
+
+
+def model_card(chosen: Recipe, entry, config: dict, metrics: dict, seconds: float) -> str:
+    def score(split: str, tagset: str | None = None) -> str:
+        scores = metrics.get(split) if tagset is None else metrics.get("more_tagsets", {}).get(tagset, {}).get(split)
+        if not scores:
+            return "—"
+        oov = scores.get("oov_accuracy")
+        return f"{scores['accuracy']:.2%} (unseen words {oov:.2%})" if oov is not None else f"{scores['accuracy']:.2%}"
+
+    tagsets = chosen.tagset.split(",")
+    rows = [f"| {tagset.upper()} | {score('dev', None if i == 0 else tagset)} | "
+            f"{score('test', None if i == 0 else tagset)} |" for i, tagset in enumerate(tagsets)]
+    built = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    return "\n".join([
+        f"# `{chosen.name}`: the English model shipped with postag",
+        "",
+        f"{chosen.description}. Tags with `postag tag FILE` (the default model), `postag tag FILE --tagset xpos`, "
+        f"or in Python `tagger.load(\"{chosen.name}\")`; no network, no TensorFlow.",
+        "",
+        "## Scores (gold tokens, accuracy; through the shipped graph)",
+        "",
+        "| tagset | dev | test |",
+        "|---|---|---|",
+        *rows,
+        "",
+        "## Data and licence",
+        "",
+        f"Trained on {entry.title} (`{chosen.corpus}`), train split, early-stopped on dev: {entry.source_url}.",
+        f"Cite: {entry.citation}.",
+        f"The treebank is licensed {entry.license}; this model is derived from it and is shared under the same "
+        f"terms ({entry.license}), with attribution to the treebank's authors above.",
+        "",
+        "## How it was made",
+        "",
+        f"Command: `{build_command(chosen)}` (recipe `{chosen.name}` in pipelines/shipped.py: corpus "
+        f"`{chosen.corpus}`, tagsets `{chosen.tagset}`, settings {chosen.settings}, seed {chosen.seed}).",
+        f"Built {built} in {seconds / 60:.0f} min on {platform.machine()} with postag {config.get('postag_version')}, "
+        f"TensorFlow {config.get('tensorflow_version')}, Keras {config.get('keras_version')}; graph: "
+        f"{config['graph']}. Best epoch {metrics.get('best_epoch')} ({metrics.get('stopped_because')}), "
+        f"{metrics.get('parameters', 0):,} parameters.",
+        "",
+    ])

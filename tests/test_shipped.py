@@ -1,0 +1,92 @@
+"""The shipped models: rebuilt by one command, loadable by name, scored as recorded, tagging without TensorFlow."""
+
+import json
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+from conftest import REPO
+
+from tagger import shipped_models
+
+TINY = {"architecture": "rnn", "word_dim": 8, "char_dim": 4, "char_filters": 4, "hidden_dim": 8, "depth": 1,
+        "min_count": 1, "epochs": 3, "affix_buckets": 50, "affix_dim": 4, "input_projection": 6}
+
+
+def test_build_writes_a_small_checked_directory_with_a_card(tmp_path, monkeypatch, tiny_conllu):
+    import pipelines.shipped as shipped
+    from corpora import Corpus, read_conllu
+    from tagger import load
+
+    sentences = read_conllu(tiny_conllu, "upos,xpos")
+    corpus = Corpus("ud:tiny", "upos,xpos", train=sentences, dev=sentences[:4], test=sentences[4:])
+    monkeypatch.setitem(shipped.RECIPES, "tiny", shipped.Recipe("tiny", "ud:tiny", "upos,xpos", TINY,
+                                                                description="A tiny test model"))
+    monkeypatch.setattr("pipelines.data.load_training_corpus", lambda *args, **kwargs: corpus)
+    monkeypatch.setattr(shipped, "corpus_entry", lambda name: SimpleNamespace(
+        license="CC BY-SA 4.0", title="Tiny Treebank", citation="Someone (2026)", source_url="https://example.org"))
+    result = shipped.build("tiny", tmp_path / "tiny")
+    files = sorted(p.name for p in (tmp_path / "tiny").iterdir())
+    assert files == ["README.md", "SHA256SUMS", "config.json", "metrics.json", "model.onnx", "vocab.json"]
+    card = (tmp_path / "tiny" / "README.md").read_text()
+    assert "postag models build tiny" in card and "CC BY-SA 4.0" in card and "Someone (2026)" in card
+    config = json.loads((tmp_path / "tiny" / "config.json").read_text())
+    assert config["license"] == "CC BY-SA 4.0" and config["graph"].startswith("int8")
+    tagger = load(tmp_path / "tiny")
+    assert tagger.tagsets == ("upos", "xpos") and len(tagger.tag(["The", "cat"], tagset="xpos")) == 2
+    # The recorded scores are the shipped graph's own, through the runtime.
+    from pipelines.evaluate import evaluate
+
+    assert evaluate(tagger, corpus.test).accuracy == pytest.approx(result.metrics["test"]["accuracy"], abs=1e-12)
+
+
+def test_an_unknown_recipe_is_one_error():
+    from pipelines.errors import PipelineError
+    from pipelines.shipped import build
+
+    with pytest.raises(PipelineError, match="known: en_ewt"):
+        build("klingon")
+
+
+needs_shipped = pytest.mark.skipif("en_ewt" not in shipped_models(), reason="the shipped en_ewt model is absent")
+
+
+@needs_shipped
+def test_the_shipped_model_tags_by_name_offline_without_tensorflow(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("The old man the boats. Time flies like an arrow.\n")
+    code = ("import os, sys, cli; os.environ.pop('POSTAG_MODEL', None); "
+            "cli.app(['tag', sys.argv[1]], standalone_mode=False); "
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code, str(notes)], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("The/DET old/") and done.stdout.count("\n") == 2
+
+
+@needs_shipped
+def test_the_shipped_model_has_both_tagsets_a_card_and_a_licence():
+    from tagger import load, model_info
+
+    tagger = load("en_ewt")
+    assert tagger.tagsets == ("upos", "xpos")
+    assert tagger.tag(["I", "saw", "her", "duck"], tagset="xpos")[0] == "PRP"
+    info = model_info("en_ewt")
+    assert info.shipped and info.license == "CC BY-SA 4.0" and info.size_bytes < 10_000_000
+    assert "postag models build en_ewt" in info.card and info.scores["test"]["accuracy"] > 0.94
+
+
+@needs_shipped
+@pytest.mark.slow
+def test_the_shipped_model_reaches_its_recorded_accuracy(requires_ewt):
+    from corpora import load_named_corpus
+    from pipelines.evaluate import evaluate
+    from pipelines.train import head_sentences
+    from tagger import load, model_info
+
+    tagger, recorded = load("en_ewt"), model_info("en_ewt").scores
+    corpus = load_named_corpus("ud:en_ewt", "upos,xpos")
+    assert evaluate(tagger, corpus.test).accuracy == pytest.approx(recorded["test"]["accuracy"], abs=1e-9)
+    xpos = evaluate(tagger, head_sentences(corpus.test, 1), tagset="xpos")
+    metrics = json.loads((tagger.directory / "metrics.json").read_text())
+    assert xpos.accuracy == pytest.approx(metrics["more_tagsets"]["xpos"]["test"]["accuracy"], abs=1e-9)
