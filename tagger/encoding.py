@@ -52,8 +52,13 @@ class SentenceEncoder:
     "the", "," and "." many times, and the character CNN is then the dearest part of the input encoder.
     """
 
-    def __init__(self, vocabs: Vocabularies, max_word_length: int, affix_buckets: int = 0):
+    def __init__(self, vocabs: Vocabularies, max_word_length: int, affix_buckets: int = 0, char_kernel: int = 3):
         self.vocabs = vocabs
+        # Padding columns after the longest spelling: as many as the char CNN's window reaches past a
+        # character, so that every word's last windows see padding characters, never the convolution's own
+        # zero padding. A word's character features are then the same in every batch (the longest word of a
+        # batch would otherwise differ), which lets the runtime keep them between batches.
+        self.char_padding = (char_kernel - 1) - (char_kernel - 1) // 2
         self.max_word_length = max_word_length
         self.affix_buckets = affix_buckets
         self._char_cache: dict[str, list[int]] = {}
@@ -99,35 +104,54 @@ class SentenceEncoder:
             spelling_index[i, : len(sentence)] = [rows.setdefault(w, len(rows) + 1) for w in sentence]
             affixes[i, : len(sentence)] = [self.affix_ids(w) for w in sentence]
         chars = [self.char_ids(w) for w in rows]
-        width = max((len(c) for c in chars), default=0) or 1
+        width = max((len(c) for c in chars), default=0) + self.char_padding or 1
         spellings = np.full((len(rows) + 1, width), PAD_ID, dtype=np.int32)
         for row, ids in enumerate(chars, start=1):
             spellings[row, : len(ids)] = ids
         return {"words": word_ids, "spellings": spellings, "spelling_index": spelling_index, "affixes": affixes}
 
-    def spelling_inputs(self, sentences: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
+    def spelling_inputs(self, sentences: Sequence[Sequence[str]],
+                        known: dict[str, int] | None = None) -> tuple[dict[str, np.ndarray], list[str], list[int]]:
         """The runtime graph's inputs (tagger.training.export): the batch's distinct spellings, one row each.
 
+        Returns (inputs, new spellings, known rows): `known` maps spellings whose encoder rows the caller kept
+        from earlier batches to those rows; they are left out of the new rows, and spelling_index points past
+        the new rows to them, in the order of `known rows` (the caller supplies their features).
         - spelling_index [B, T]: each position's row (0 at padding);
-        - spelling_words [S]: the row's word id; spellings [S, C]: its characters; spelling_affixes [S, A].
-        Row 0 is padding. Per position this is one dictionary lookup; the rest is done once per spelling.
+        - spelling_words [S], spellings [S, C], spelling_affixes [S, A]: the new spellings' word id, characters
+          and affixes; row 0 is padding.
+        Per position this is one dictionary lookup; the rest is done once per spelling.
         """
         batch = len(sentences)
         length = max((len(s) for s in sentences), default=0) or 1
-        rows: dict[str, int] = {}
-        spelling_index = np.zeros((batch, length), dtype=np.int32)
+        seen: dict[str, int] = {}  # spelling -> provisional row, in order of first appearance
+        provisional = np.zeros((batch, length), dtype=np.int32)
         for i, sentence in enumerate(sentences):
             if sentence:
-                spelling_index[i, : len(sentence)] = [rows.setdefault(w, len(rows) + 1) for w in sentence]
-        entries = [self._spelling_entry(w) for w in rows]
+                provisional[i, : len(sentence)] = [seen.setdefault(w, len(seen) + 1) for w in sentence]
+        new: list[str] = []
+        known_rows: list[int] = []
+        final = np.zeros(len(seen) + 1, dtype=np.int32)  # provisional row -> row in [new rows; known rows]
+        known_slots = []
+        for spelling, row in seen.items():
+            kept = known.get(spelling) if known else None
+            if kept is None:
+                new.append(spelling)
+                final[row] = len(new)
+            else:
+                known_rows.append(kept)
+                known_slots.append(row)
+        final[known_slots] = np.arange(len(new) + 1, len(new) + 1 + len(known_slots), dtype=np.int32)
+        entries = [self._spelling_entry(w) for w in new]
         words = np.array([PAD_ID, *(entry[0] for entry in entries)], dtype=np.int32)
         affixes = np.array([[PAD_ID] * len(AFFIX_KINDS), *(entry[1] for entry in entries)], dtype=np.int32)
-        width = max((len(entry[2]) for entry in entries), default=0) or 1
+        width = max((len(entry[2]) for entry in entries), default=0) + self.char_padding or 1
         char_ids = np.zeros((len(entries) + 1, width), dtype=np.int32)
         for row, entry in enumerate(entries, start=1):
             char_ids[row, : len(entry[2])] = entry[2]
-        return {"spelling_index": spelling_index, "spelling_words": words, "spellings": char_ids,
-                "spelling_affixes": affixes}
+        inputs = {"spelling_index": final[provisional], "spelling_words": words, "spellings": char_ids,
+                  "spelling_affixes": affixes}
+        return inputs, new, known_rows
 
     def _spelling_entry(self, word: str) -> tuple[int, list[int], list[int]]:
         """(word id, affix ids, character ids) of a spelling, remembered: one lookup per spelling and batch."""

@@ -8,6 +8,7 @@ of every file) and opens its graph; `tag`, `tag_sents` and `accuracy` follow NLT
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,9 @@ from .vocab import PAD_ID, Vocabularies
 # A batch holds at most this many sentences and padded positions, with at most this share of padding: a
 # recurrent model pays for padded steps as for real ones (benchmarks/tagging_speed.py measures the choice).
 BATCH_SENTENCES, BATCH_POSITIONS, MAX_PADDING = 1024, 8192, 0.1
+# Encoder rows kept between batches, by spelling: the frequent words of a text come back in every batch. Rows
+# are 128 to 360 floats, so 50,000 of them take 25 to 72 MB, whatever the input's size.
+FEATURE_ROWS = 50_000
 
 
 class Tagger:
@@ -35,10 +39,14 @@ class Tagger:
         self.config = config
         self.vocabs = vocabs
         self.metadata = metadata
-        self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets)
+        self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets, config.char_kernel)
         self.threads = max(1, threads or os.cpu_count() or 1)
         self.session = _open_session(graph, directory / GRAPH_FILE)
         self._executor = None
+        width = next(o.shape[1] for o in self.session.get_outputs() if o.name == "spelling_features")
+        self._kept_rows: dict[str, int] = {}  # spelling -> its row in self._kept
+        self._kept = np.zeros((0, width), dtype=np.float32)
+        self._keeping = threading.Lock()
         self.batch_sentences, self.batch_positions, self.max_padding = BATCH_SENTENCES, BATCH_POSITIONS, MAX_PADDING
         # One output head per tagset: "upos" alone, or "upos,xpos" for a tagger trained on both.
         self.tagsets = tuple(str(metadata.get("tagset") or "tags").split(","))
@@ -152,8 +160,11 @@ class Tagger:
         batches = [batch for batch in batches if batch]
 
         def run(batch):
-            inputs = self.encoder.spelling_inputs([sentences[i] for i in batch])
-            (logits,) = self.session.run([self.outputs[head]], inputs)
+            inputs, new, known_rows = self.encoder.spelling_inputs([sentences[i] for i in batch], self._kept_rows)
+            with self._keeping:
+                inputs["known_features"] = self._kept[known_rows]
+            logits, features = self.session.run([self.outputs[head], "spelling_features"], inputs)
+            self._keep(new, features)
             return batch, logits, [lengths[i] for i in batch]
 
         if self.threads == 1 or len(batches) == 1:
@@ -166,6 +177,24 @@ class Tagger:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+    def _keep(self, spellings: list[str], features: np.ndarray) -> None:
+        """Keep new spellings' encoder rows (row 0 of `features` is padding) until FEATURE_ROWS are kept."""
+        with self._keeping:
+            room = FEATURE_ROWS - len(self._kept_rows)
+            fresh = [(spelling, row) for row, spelling in enumerate(spellings, start=1)
+                     if spelling not in self._kept_rows][: max(room, 0)]
+            if not fresh:
+                return
+            start = len(self._kept_rows)
+            if start + len(fresh) > len(self._kept):  # grow by doubling: few copies, bounded by FEATURE_ROWS
+                grown = np.zeros((min(FEATURE_ROWS, max(2 * len(self._kept), start + len(fresh), 1024)),
+                                  self._kept.shape[1]), dtype=np.float32)
+                grown[:start] = self._kept[:start]
+                self._kept = grown
+            self._kept[start : start + len(fresh)] = features[[row for _, row in fresh]]
+            for offset, (spelling, _) in enumerate(fresh):
+                self._kept_rows[spelling] = start + offset
 
     def _pool(self):
         if self._executor is None:

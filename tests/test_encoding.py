@@ -34,7 +34,8 @@ def test_spelling_width_fits_the_longest_spelling_and_long_words_keep_both_ends(
     enc = encoder()
     long_word = "antidisestablishmentarianism"
     inputs = enc.inputs([["a", long_word]])
-    assert inputs["spellings"].shape == (3, 22)  # 20 characters + begin and end marks
+    # 20 characters + begin and end marks + one padding column, so the CNN's last window sees padding
+    assert inputs["spellings"].shape == (3, 23) and not inputs["spellings"][:, -1].any()
     assert len(enc.char_ids(long_word)) == 22
     assert enc.char_ids(long_word)[1:11] == enc.vocabs.chars.ids(long_word[:10])
     assert enc.char_ids(long_word)[11:21] == enc.vocabs.chars.ids(long_word[-10:])
@@ -106,3 +107,22 @@ def test_affix_ids_hash_each_prefix_suffix_and_the_shape_into_the_buckets():
     assert {"suffix1", "suffix2", "suffix3", "suffix4", "suffix5"} <= shared
     assert not shared & {"prefix1", "prefix2", "prefix3", "prefix4", "shape"}
     assert word_shape("Hello") == "Xxx" and word_shape("1990") == "dd" and word_shape("U.S.") == "X.X."
+
+
+def test_a_words_runtime_rows_are_the_same_in_any_batch():
+    """With the padding column, a spelling's characters (and so its features) do not depend on its batch."""
+    enc = encoder()
+    alone, new_alone, _ = enc.spelling_inputs([["dog"]])
+    mixed, new_mixed, _ = enc.spelling_inputs([["a", "dog", "antidisestablishmentarianism"]])
+    row_alone, row_mixed = new_alone.index("dog") + 1, new_mixed.index("dog") + 1
+    width = alone["spellings"].shape[1]
+    assert list(alone["spellings"][row_alone]) == list(mixed["spellings"][row_mixed][:width])
+    assert not mixed["spellings"][row_mixed][width:].any()
+
+
+def test_known_spellings_point_past_the_new_rows():
+    enc = encoder()
+    inputs, new, known_rows = enc.spelling_inputs([["the", "dog", "the"], ["cat"]], known={"dog": 7})
+    assert new == ["the", "cat"] and known_rows == [7]
+    assert inputs["spelling_index"].tolist() == [[1, 3, 1], [2, 0, 0]]  # dog: after the 2 new rows and padding
+    assert inputs["spelling_words"].shape == (3,) and inputs["spellings"].shape[0] == 3

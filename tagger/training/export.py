@@ -9,8 +9,14 @@ Everything the encoder computes is a function of a word's spelling (its word id,
 the graph takes one row per distinct spelling of the batch and gathers the rows to positions only after the
 encoder (the same values as SequenceTagger's per-position inputs; tagger.encoding.SpellingEncoder builds them):
 
-    spelling_index [B, T]  (0 = padding), spelling_words [S], spellings [S, C], spelling_affixes [S, A]  (int32)
-        ->  logits [B, T, tags]   (and logits_1, ... [B, T, tags of that head] for further output heads)
+    spelling_index [B, T]  (0 = padding), spelling_words [S], spellings [S, C], spelling_affixes [S, A]  (int32),
+    known_features [K, D]  (float: rows the runtime computed in earlier batches)
+        ->  logits [B, T, tags]   (and logits_1, ... [B, T, tags of that head] for further output heads),
+            spelling_features [S, D]  (this batch's new rows, for the runtime to keep)
+
+spelling_index points into the S new rows, then the K known ones: a spelling seen before costs nothing in the
+encoder. The encoder's products stay in float32 when the rest is quantized, so that a kept row is exactly the
+row the graph would compute again (the output never depends on what was kept).
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from ..modeldir import graph_outputs
 
 OPSET = 17
 IR_VERSION = 8  # readable by every onnxruntime since 1.14
-INPUTS = ("spelling_index", "spelling_words", "spellings", "spelling_affixes")
+INPUTS = ("spelling_index", "spelling_words", "spellings", "spelling_affixes", "known_features")
+FEATURES = "spelling_features"
+ENCODER_NODES = ("node_char_conv", "node_input_projection")  # kept in float32 by quantize_graph
 
 
 class GraphBuilder:
@@ -56,19 +64,20 @@ class GraphBuilder:
         return names[0] if outputs == 1 else names
 
     def dense(self, x: str, kernel: np.ndarray, bias: np.ndarray, stem: str, activation: str | None = None) -> str:
-        y = self.op("Add", [self.op("MatMul", [x, self.weight(f"{stem}_kernel", kernel)]),
-                            self.weight(f"{stem}_bias", bias)], stem=stem)
+        product = self.op("MatMul", [x, self.weight(f"{stem}_kernel", kernel)], stem=f"{stem}_matmul")
+        y = self.op("Add", [product, self.weight(f"{stem}_bias", bias)], stem=stem)
         return self.op("Relu", [y], stem=f"{stem}_relu") if activation == "relu" else y
 
 
 def export_graph(model) -> bytes:
     """The serialized ONNX graph of a built SequenceTagger (tagger.training.models), one output per head."""
     g = GraphBuilder()
-    for name in INPUTS:
-        g.names.add(name)
+    g.names.update((*INPUTS, FEATURES, *graph_outputs(len(model.output_layers))))
     zero = g.weight("zero", np.array(0, np.int32))
     mask = g.op("Greater", ["spelling_index", zero], stem="mask")  # [B, T] bool: real tokens
-    features = _encoder(g, model.encoder, model.input_projection)
+    features, by_spelling = _encoder(g, model.encoder, model.input_projection)
+    g.nodes.append(helper.make_node("Identity", [by_spelling], [FEATURES], name="node_features_out"))
+    feature_dim = model.input_projection.units if model.input_projection is not None else model.encoder.output_dim
     body = model.body
     kind = type(body).__name__
     if kind == "FCNBody":
@@ -79,7 +88,7 @@ def export_graph(model) -> bytes:
         hidden = _recurrent(g, features, mask, body)
     else:
         raise ValueError(f"no ONNX export for the {kind} architecture body")
-    outputs = []
+    outputs = [helper.make_tensor_value_info(FEATURES, TensorProto.FLOAT, ["spellings", feature_dim])]
     for name, layer in zip(graph_outputs(len(model.output_layers)), model.output_layers):
         logits = g.dense(hidden, layer.kernel.numpy(), layer.bias.numpy(), f"{name}_dense")
         g.nodes.append(helper.make_node("Identity", [logits], [name], name=f"node_{name}"))
@@ -89,7 +98,8 @@ def export_graph(model) -> bytes:
     int_input = [helper.make_tensor_value_info("spelling_index", TensorProto.INT32, ["batch", "length"]),
                  helper.make_tensor_value_info("spelling_words", TensorProto.INT32, ["spellings"]),
                  helper.make_tensor_value_info("spellings", TensorProto.INT32, ["spellings", "characters"]),
-                 helper.make_tensor_value_info("spelling_affixes", TensorProto.INT32, ["spellings", len(AFFIX_KINDS)])]
+                 helper.make_tensor_value_info("spelling_affixes", TensorProto.INT32, ["spellings", len(AFFIX_KINDS)]),
+                 helper.make_tensor_value_info("known_features", TensorProto.FLOAT, ["known", feature_dim])]
     graph = helper.make_graph(g.nodes, "postag_tagger", int_input, outputs, initializer=g.weights)
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="postag")
     onnx_model.ir_version = IR_VERSION
@@ -97,8 +107,9 @@ def export_graph(model) -> bytes:
     return onnx_model.SerializeToString()
 
 
-def _encoder(g: GraphBuilder, encoder, projection=None) -> str:
-    """Word embedding ++ max-pooled character CNN ++ affix embeddings, per spelling, then gathered to [B, T, D]."""
+def _encoder(g: GraphBuilder, encoder, projection=None) -> tuple[str, str]:
+    """Word embedding ++ max-pooled character CNN ++ affix embeddings, per spelling; then, with the known rows
+    after the new ones, gathered to positions: (features [B, T, D], the new rows [S, D])."""
     word_vectors = g.op("Gather", [g.weight("word_embedding", encoder.word_embedding.embeddings.numpy()),
                                    "spelling_words"], stem="word_vectors")  # [S, W]
     chars = g.op("Gather", [g.weight("char_embedding", encoder.char_embedding.embeddings.numpy()), "spellings"],
@@ -131,10 +142,11 @@ def _encoder(g: GraphBuilder, encoder, projection=None) -> str:
                                   "spelling_affixes"])  # [S, A, affix_dim]
         flat = g.weight("affix_shape", np.array([0, len(AFFIX_KINDS) * encoder.affix_dim], np.int64))
         parts.append(g.op("Reshape", [affixes, flat], stem="affix_repr"))
-    by_spelling = g.op("Concat", parts, stem="spelling_features", axis=-1)  # [S, D]
+    by_spelling = g.op("Concat", parts, stem="spelling_rows", axis=-1)  # [S, D]
     if projection is not None:  # a function of the spelling too: once per spelling, not per position
         by_spelling = g.dense(by_spelling, projection.kernel.numpy(), projection.bias.numpy(), "input_projection")
-    return g.op("Gather", [by_spelling, "spelling_index"], stem="features")  # [B, T, D]
+    table = g.op("Concat", [by_spelling, "known_features"], stem="feature_table", axis=0)  # [S + K, D]
+    return g.op("Gather", [table, "spelling_index"], stem="features"), by_spelling  # [B, T, D]
 
 
 def _dense_stack(g: GraphBuilder, x: str, stack) -> str:
@@ -211,7 +223,8 @@ def _gru_weights(cell) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def quantize_graph(graph: bytes) -> bytes:
     """The graph with its LSTM/GRU and MatMul weights in 8 bits (ONNX Runtime's dynamic quantization).
 
-    Activations stay float and are quantized per batch at run time; embeddings and the char CNN stay float.
+    Activations stay float and are quantized per batch at run time; the encoder (embeddings, char CNN, input
+    projection) stays float, so that rows the runtime keeps between batches are what it would compute again.
     On a CPU without VNNI this runs the recurrent layers' products in int8, about 1.6 times as fast
     (benchmarks/runtime.py measures it with the tags it changes).
     """
@@ -223,6 +236,8 @@ def quantize_graph(graph: bytes) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder) / "float.onnx", Path(folder) / "int8.onnx"
         source.write_bytes(graph)
+        encoder_nodes = [node.name for node in onnx.load_from_string(graph).graph.node
+                         if node.name.startswith(ENCODER_NODES)]
         quantize_dynamic(source, target, op_types_to_quantize=["LSTM", "GRU", "MatMul"],
-                         weight_type=QuantType.QInt8)
+                         weight_type=QuantType.QInt8, nodes_to_exclude=encoder_nodes)
         return target.read_bytes()

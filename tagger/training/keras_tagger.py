@@ -64,7 +64,7 @@ class KerasTagger:
         self.sizes = VocabSizes.of(vocabs)
         self.model = model if model is not None else build_model(config, self.sizes, word_vectors)
         self.metadata = dict(metadata or {})
-        self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets)
+        self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets, config.char_kernel)
         self.tagsets = tuple(str(self.metadata.get("tagset", "tags")).split(","))
 
         def predict_ids(inputs):
