@@ -394,12 +394,14 @@ def models_build(
                                 "tagger/pretrained/NAME (replaced atomically)."),
     max_seconds: float = typer.Option(0.0, "--max-seconds", help="Stop training after this long (0: the recipe's "
                                       "own stopping)."),
+    trained: Path = typer.Option(None, "--trained", help="A tagger directory already trained by this recipe "
+                                 "(checked): package it instead of training again."),
 ) -> None:
     """Rebuild a shipped model from its recipe: train, quantize, score, write the model card (needs the corpus)."""
     from pipelines.shipped import build
 
     with _TrainingDisplay() as display:
-        result = build(name, output, max_seconds=max_seconds, progress=display.update)
+        result = build(name, output, max_seconds=max_seconds, progress=display.update, trained=trained)
     test = result.metrics.get("test") or {}
     console.print(_text(f"{result.output}: {result.size_bytes / 1e6:.1f} MB, test accuracy "
                         f"{test.get('accuracy', 0):.2%}, {result.seconds / 60:.0f} min"), soft_wrap=True)

@@ -41,7 +41,7 @@ class Recipe:
 RECIPES = {
     "en_ewt": Recipe(
         name="en_ewt", corpus="ud:en_ewt", tagset="upos,xpos",
-        settings={"architecture": "rnn", "input_projection": 128},
+        settings={"architecture": "rnn"},
         description="English (UD English EWT v2.16): universal POS tags (UPOS) and Penn Treebank tags (XPOS) "
                     "from one BiLSTM with two output heads",
     ),
@@ -69,8 +69,12 @@ def build_command(recipe: Recipe) -> str:
 
 
 def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
-          progress: Callable | None = None) -> BuildResult:
-    """Train the recipe's model and write the shipped directory (atomically) to `output` or the package."""
+          progress: Callable | None = None, trained: str | Path | None = None) -> BuildResult:
+    """Train the recipe's model and write the shipped directory (atomically) to `output` or the package.
+
+    `trained`: a tagger directory already trained by this recipe (same corpus, tagsets and configuration,
+    checked), packaged instead of training again.
+    """
     import time
 
     from tagger import Tagger, TaggerConfig
@@ -89,8 +93,12 @@ def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
     if max_seconds:
         config = config.replace(max_seconds=max_seconds)
     with tempfile.TemporaryDirectory(prefix="postag-build-") as folder:
-        trained = Path(folder) / "trained"
-        train(corpus, config, output=trained, progress=progress)
+        if trained is None:
+            trained = Path(folder) / "trained"
+            train(corpus, config, output=trained, progress=progress)
+        else:
+            trained = Path(trained)
+            _check_trained(trained, chosen, config)
         graph = (trained / GRAPH_FILE).read_bytes()
         if chosen.quantize:
             graph = quantize_graph(graph)
@@ -126,6 +134,23 @@ def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
         save_directory(output, write_files)
     size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
     return BuildResult(chosen, output, metrics, size, seconds)
+
+
+def _check_trained(directory: Path, chosen: Recipe, config) -> None:
+    from tagger import TaggerConfig
+    from tagger.modeldir import CONFIG_FILE, METRICS_FILE, check_model_directory, read_json
+
+    recorded = check_model_directory(directory)
+    ours = {k: v for k, v in config.to_json().items() if k != "max_seconds"}
+    # Through TaggerConfig: settings added since that directory was saved read as their defaults.
+    theirs = {k: v for k, v in TaggerConfig.from_json(recorded["tagger"]).to_json().items() if k != "max_seconds"}
+    if (recorded.get("corpus"), recorded.get("tagset")) != (chosen.corpus, chosen.tagset) or ours != theirs:
+        differing = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
+        raise PipelineError(f"{directory / CONFIG_FILE} was not trained by recipe {chosen.name} (corpus "
+                            f"{recorded.get('corpus')}, tagset {recorded.get('tagset')}; settings differing: "
+                            f"{', '.join(differing) or 'none'})")
+    if read_json(directory / METRICS_FILE).get("complete") is not True:
+        raise PipelineError(f"{directory}: its training did not finish")
 
 
 def _vocabularies(directory: Path):
@@ -170,7 +195,8 @@ def model_card(chosen: Recipe, entry, config: dict, metrics: dict, seconds: floa
         "",
         f"Command: `{build_command(chosen)}` (recipe `{chosen.name}` in pipelines/shipped.py: corpus "
         f"`{chosen.corpus}`, tagsets `{chosen.tagset}`, settings {chosen.settings}, seed {chosen.seed}).",
-        f"Built {built} in {seconds / 60:.0f} min on {platform.machine()} with postag {config.get('postag_version')}, "
+        f"Built {built} on {platform.machine()} (training {metrics.get('train_seconds', seconds) / 60:.0f} min) with "
+        f"postag {config.get('postag_version')}, "
         f"TensorFlow {config.get('tensorflow_version')}, Keras {config.get('keras_version')}; graph: "
         f"{config['graph']}. Best epoch {metrics.get('best_epoch')} ({metrics.get('stopped_because')}), "
         f"{metrics.get('parameters', 0):,} parameters.",

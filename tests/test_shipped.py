@@ -11,7 +11,7 @@ from conftest import REPO
 from tagger import shipped_models
 
 TINY = {"architecture": "rnn", "word_dim": 8, "char_dim": 4, "char_filters": 4, "hidden_dim": 8, "depth": 1,
-        "min_count": 1, "epochs": 3, "affix_buckets": 50, "affix_dim": 4, "input_projection": 6}
+        "min_count": 1, "epochs": 3, "affix_buckets": 50, "affix_dim": 4}
 
 
 def test_build_writes_a_small_checked_directory_with_a_card(tmp_path, monkeypatch, tiny_conllu):

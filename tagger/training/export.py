@@ -228,10 +228,14 @@ def quantize_graph(graph: bytes) -> bytes:
     On a CPU without VNNI this runs the recurrent layers' products in int8, about 1.6 times as fast
     (benchmarks/runtime.py measures it with the tags it changes).
     """
+    import logging
     import tempfile
     from pathlib import Path
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # Its advice to "run pre-processing" concerns convolutional image models, not this graph.
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))
 
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder) / "float.onnx", Path(folder) / "int8.onnx"
