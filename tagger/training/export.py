@@ -234,14 +234,18 @@ def quantize_graph(graph: bytes) -> bytes:
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    # Its advice to "run pre-processing" concerns convolutional image models, not this graph.
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))
+    # Its advice to "run pre-processing" (logged on the root logger) concerns image models, not this graph.
+    root, level = logging.getLogger(), logging.getLogger().level
+    root.setLevel(max(level, logging.ERROR))
 
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder) / "float.onnx", Path(folder) / "int8.onnx"
         source.write_bytes(graph)
         encoder_nodes = [node.name for node in onnx.load_from_string(graph).graph.node
                          if node.name.startswith(ENCODER_NODES)]
-        quantize_dynamic(source, target, op_types_to_quantize=["LSTM", "GRU", "MatMul"],
-                         weight_type=QuantType.QInt8, nodes_to_exclude=encoder_nodes)
+        try:
+            quantize_dynamic(source, target, op_types_to_quantize=["LSTM", "GRU", "MatMul"],
+                             weight_type=QuantType.QInt8, nodes_to_exclude=encoder_nodes)
+        finally:
+            root.setLevel(level)
         return target.read_bytes()
