@@ -160,6 +160,9 @@ def train(
 class _TrainingDisplay:
     """A Rich progress bar fed by the training pipeline's callback."""
 
+    def __init__(self, score_name: str = "dev accuracy"):
+        self.score_name = score_name
+
     def __enter__(self):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -179,7 +182,7 @@ class _TrainingDisplay:
             self.progress.update(self.task, completed=event.batch, loss=loss)
         elif event.kind == "epoch":
             record = event.record
-            dev = "" if record.dev_accuracy is None else f"dev accuracy {record.dev_accuracy:.2%}"
+            dev = "" if record.dev_accuracy is None else f"{self.score_name} {record.dev_accuracy:.2%}"
             if self.task is not None:
                 self.progress.update(self.task, description=f"epoch {event.epoch}/{event.epochs} {dev}",
                                      loss=f"{record.train_loss:.4f}")
@@ -216,14 +219,30 @@ def _load_tagger(model: str | None):
 @app.command()
 @user_errors
 def evaluate(
-    model: str = typer.Argument(..., help="A shipped model's name (en_ewt) or a model directory."),
-    data: str = typer.Argument(..., help="A named corpus (ud:en_ewt) or a tagged file."),
+    model: str = typer.Argument(..., help="A shipped model's name (en_ewt) or a model directory (with --raw also "
+                                "a tokenizer directory, to score segmentation alone)."),
+    data: str = typer.Argument(..., help="A named corpus (ud:en_ewt) or a tagged file (CoNLL-U with --raw)."),
     split: str = typer.Option("test", "--split", help="Split of a named corpus: test or dev."),
     tagset: str = typer.Option(None, "--tagset", help="Tag column to score (default: the model's tagset)."),
     file_format: str = typer.Option("auto", "--format", help="Format of a gold file."),
+    raw: bool = typer.Option(False, "--raw", help="Tokenize the gold raw text, then tag it, and score tokens, "
+                             "sentences, words, UPOS and XPOS (CoNLL 2018 metrics)."),
+    tokenizer_kind: str = typer.Option(None, "--tokenizer", help="With --raw: rules or model (default: the model's "
+                                       "tokenizer when it has one, else rules)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ):
-    """Score a model against gold tags: accuracy, unseen words, per-tag P/R/F1, confusions."""
+    """Score a model against gold tags: accuracy, unseen words, per-tag P/R/F1, confusions; or from raw text."""
+    if raw:
+        from pipelines.evaluate_raw import evaluate_model_raw
+
+        raw_result = evaluate_model_raw(model, data, split, tokenizer_kind)
+        if as_json:
+            print(json.dumps({"model": str(model), **raw_result.to_json()}, ensure_ascii=False))
+            return
+        _print_raw_evaluation(raw_result, f"{model} on the raw text of {raw_result.data}")
+        return
+    if tokenizer_kind is not None:
+        raise typer.BadParameter("--tokenizer applies to --raw only (gold tokens are scored without one)")
     from pipelines.data import load_gold
     from pipelines.evaluate import evaluate as run_evaluation
 
@@ -236,6 +255,25 @@ def evaluate(
         print(json.dumps({"model": str(model), "data": description, **result.to_json()}, ensure_ascii=False))
         return
     _print_evaluation(result, f"{model} on {description}")
+
+
+def _print_raw_evaluation(result, title: str) -> None:
+    from rich.table import Table
+
+    evaluation = result.evaluation
+    table = Table(title=_text(title))
+    for column in ("metric", "precision", "recall", "F1", "aligned accuracy", "gold", "system"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for name in ("tokens", "sentences", "words", "upos", "xpos"):
+        score = getattr(evaluation, name)
+        if score is None:
+            continue
+        aligned = "" if score.aligned_accuracy is None else f"{score.aligned_accuracy:.2%}"
+        table.add_row(name.upper() if name in ("upos", "xpos") else name, f"{score.precision:.2%}",
+                      f"{score.recall:.2%}", f"{score.f1:.2%}", aligned, f"{score.gold:,}", f"{score.system:,}")
+    console.print(table)
+    console.print(_text(f"tokenizer: {result.tokenizer}; {result.tokens:,} tokens in {result.tokenize_seconds:.2f} s "
+                        f"({result.tokens_per_second:,.0f} tokens/s)"), soft_wrap=True)
 
 
 def _print_evaluation(result, title: str) -> None:
@@ -605,20 +643,27 @@ def corpora_stats(
 def tokenize_command(
     file: str = typer.Argument(..., help="A UTF-8 text file, or - for standard input."),
     output_format: str = typer.Option("text", "--format", "-f", help="text (a sentence a line) or json."),
+    tokenizer_kind: str = typer.Option(None, "--tokenizer", help="rules (NLTK) or model (a trained tokenizer); "
+                                       "default: the --model's tokenizer when it has one, else rules."),
+    model: str = typer.Option(None, "--model", "-m", help="A tokenizer directory, or a model (name or directory) "
+                              "whose tokenizer/ to use."),
 ) -> None:
-    """Show how raw text is split into sentences and words (the tokenizer `postag tag` uses).
+    """Show how raw text is split into sentences and words.
 
     text: one sentence a line, words separated by single spaces. json: every sentence and word with its
-    character offsets [start, end) into the text as read (after a UTF-8 BOM, line ends untouched).
+    character offsets [start, end) into the text as read (after a UTF-8 BOM, line ends untouched); the
+    words of a multiword token (don't = do + n't) share its offsets.
     """
     import corpora
+    from pipelines.evaluate_raw import choose_tokenizer, tokenize_document
 
     if output_format not in ("text", "json"):
         raise typer.BadParameter(f"--format must be text or json, not {output_format!r}")
     from corpora.textfile import read_raw_stream
 
+    tokenizer = choose_tokenizer(tokenizer_kind, model)
     text = read_raw_stream(sys.stdin.buffer, "<stdin>") if file == "-" else corpora.read_raw_text(file)
-    sentences = corpora.tokenize(text)
+    sentences = tokenize_document(tokenizer, text)
     if output_format == "text":
         sys.stdout.write("".join(" ".join(sentence.words) + "\n" for sentence in sentences))
         return
@@ -634,6 +679,77 @@ def tokenize_command(
             for sentence in sentences
         ],
     })
+
+
+# ---- tokenizer train|attach: the trained tokenizer and sentence splitter -------------------------------
+
+tokenizer_app = typer.Typer(help="Trained tokenizers: train one on raw text with gold tokens, attach it to a tagger.",
+                            no_args_is_help=True)
+app.add_typer(tokenizer_app, name="tokenizer")
+
+
+@tokenizer_app.command("train")
+@user_errors
+def tokenizer_train(
+    output: Path = typer.Option(..., "--output", "-o", help="Tokenizer directory to write (replaced atomically)."),
+    corpus: str = typer.Option(None, "--corpus", "-c", help="A UD treebank, e.g. ud:en_ewt."),
+    train_file: Path = typer.Option(None, "--train", help="Training file: CoNLL-U (its text is rebuilt from the "
+                                    "tokens and SpaceAfter, as UD's conllu_to_text.pl does)."),
+    dev_file: Path = typer.Option(None, "--dev", help="Development CoNLL-U file, for early stopping."),
+    test_file: Path = typer.Option(None, "--test", help="Test CoNLL-U file, scored after training."),
+    epochs: int = typer.Option(None, "--epochs", help="Most epochs to train (early stopping may end sooner)."),
+    seed: int = typer.Option(None, "--seed", help="Random seed: the same seed repeats the same run."),
+    max_seconds: float = typer.Option(None, "--max-seconds", help="Stop after this many seconds; keep the best."),
+    settings: list[str] = typer.Option([], "--set", help="Any TokenizerConfig field, KEY=VALUE (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """Train a tokenizer and sentence splitter on gold raw text and save it as a directory."""
+    from pipelines.tokenizer_train import load_tokenizer_data, train_tokenizer
+    from tagger import TokenizerConfig
+
+    options = {"epochs": epochs, "seed": seed, "max_seconds": max_seconds}
+    config = TokenizerConfig().replace(**{k: v for k, v in options.items() if v is not None})
+    config = config.with_settings(_parse_settings(settings))
+    data = load_tokenizer_data(corpus, train_file, dev_file, test_file)
+    given = [("--corpus", corpus), ("--train", train_file), ("--dev", dev_file), ("--test", test_file),
+             ("--epochs", epochs), ("--seed", seed), ("--max-seconds", max_seconds),
+             *(("--set", item) for item in settings), ("--output", output)]
+    command = " ".join(["postag tokenizer train", *(f"{flag} {value}" for flag, value in given if value is not None)])
+    with _TrainingDisplay(score_name="dev F1 (tokens+sentences)/2") as display:
+        result = train_tokenizer(data, config, output=output, progress=display.update,
+                                 metadata={"command": command})
+    if result.interrupted:
+        where = f"; the best epoch so far ({result.best_epoch}) is saved in {output}" if result.best_epoch else ""
+        err_console.print(f"training interrupted{where}")
+        raise typer.Exit(130)
+    if as_json:
+        console.print_json(json.dumps(result.metrics))
+        return
+    from rich.table import Table
+
+    table = Table(title=_text(f"tokenizer saved to {output}"))
+    for column in ("split", "tokens F1", "sentences F1", "words F1"):
+        table.add_column(column, justify="left" if column == "split" else "right")
+    for name, evaluation in (("dev", result.dev), ("test", result.test)):
+        if evaluation is not None:
+            table.add_row(name, f"{evaluation.tokens.f1:.2%}", f"{evaluation.sentences.f1:.2%}",
+                          f"{evaluation.words.f1:.2%}")
+    console.print(table)
+    console.print(f"best epoch {result.best_epoch} ({result.stopped_because}); {result.train_seconds:.0f} s; "
+                  f"{result.parameters:,} parameters")
+
+
+@tokenizer_app.command("attach")
+@user_errors
+def tokenizer_attach(
+    tokenizer: Path = typer.Argument(..., help="A tokenizer directory (from `postag tokenizer train`)."),
+    model: Path = typer.Argument(..., help="A tagger's model directory: the tokenizer goes into its tokenizer/."),
+) -> None:
+    """Give a tagger a trained tokenizer: copy it into the model directory (atomically, checksums rewritten)."""
+    from tagger.tokenizer import attach_tokenizer
+
+    attach_tokenizer(tokenizer, model)
+    console.print(_text(f"{model}: tokenizer/ is now {tokenizer}; raw text given to this model is split by it"))
 
 
 @sanity_app.command("mnist")

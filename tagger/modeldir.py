@@ -6,6 +6,8 @@
     model.onnx        the inference graph that tagging runs (tagger.runtime), exported from those weights
     metrics.json      dev/test scores, history, training time
     README.md         the model card
+    tokenizer/        optional: the trained tokenizer that splits raw text for this tagger, a directory of
+                      the same kind (config.json holds a "tokenizer" section instead of "tagger")
     SHA256SUMS        a SHA-256 of every other file, in `sha256sum -c` format, checked on every load
 """
 
@@ -28,6 +30,7 @@ CONFIG_FILE, VOCAB_FILE, WEIGHTS_FILE, GRAPH_FILE = "config.json", "vocab.json",
 METRICS_FILE, CARD_FILE, CHECKSUMS_FILE = "metrics.json", "README.md", "SHA256SUMS"
 HOW_TO_GET_A_MODEL = ("use the shipped model (--model en_ewt, see `postag models list`) or train one with "
                       "`postag train --corpus ud:en_ewt --output DIR`")
+HOW_TO_GET_A_TOKENIZER = "train one with `postag tokenizer train --corpus ud:en_ewt --output DIR`"
 # JSON files of a model are a few MB at most; a bigger one is damage, not a vocabulary.
 MAX_JSON_BYTES = 256 * 1024 * 1024
 
@@ -87,8 +90,9 @@ def write_checksums(folder: Path) -> None:
     (folder / CHECKSUMS_FILE).write_text("".join(lines), encoding="utf-8")
 
 
-def verify_checksums(folder: Path) -> None:
-    """Every file SHA256SUMS lists exists and has its recorded hash: a flipped byte is caught on load."""
+def verify_checksums(folder: Path, skip_folder: str | None = None) -> None:
+    """Every file SHA256SUMS lists exists and has its recorded hash: a flipped byte is caught on load.
+    Files under `skip_folder` are not checked (a tokenizer/ about to be replaced)."""
     listing = folder / CHECKSUMS_FILE
     try:
         lines = listing.read_text(encoding="utf-8").splitlines()
@@ -99,6 +103,8 @@ def verify_checksums(folder: Path) -> None:
         relative = PurePosixPath(name)
         if len(digest) != 64 or not name or relative.is_absolute() or ".." in relative.parts:
             raise ModelError(f"{listing}:{number}: not a '<sha256>  <file>' line; the model directory is damaged")
+        if skip_folder is not None and relative.parts[0] == skip_folder:
+            continue
         path = folder.joinpath(*relative.parts)
         if not path.is_file():
             raise ModelError(f"{path}: listed in {CHECKSUMS_FILE} but missing; the model directory is incomplete")
@@ -119,22 +125,33 @@ def save_directory(directory: str | Path, write_files: Callable[[Path], None]) -
     return directory
 
 
-def check_model_directory(directory: Path) -> dict:
-    """The config.json of a readable model directory, checksums verified where the format records them."""
+def check_model_directory(directory: Path, section: str = "tagger", skip_folder: str | None = None) -> dict:
+    """The config.json of a readable model directory, checksums verified where the format records them.
+
+    `section` is the key of config.json that holds the model's own configuration: "tagger" for a tagger,
+    "tokenizer" for a trained tokenizer (a directory of the same kind, format 3 only). Files under
+    `skip_folder` are not checked.
+    """
+    hint = HOW_TO_GET_A_MODEL if section == "tagger" else HOW_TO_GET_A_TOKENIZER
+    kind = "model" if section == "tagger" else section
     if not directory.is_dir():
-        raise ModelError(f"no model directory at {directory}; {HOW_TO_GET_A_MODEL}")
+        raise ModelError(f"no {kind} directory at {directory}; {hint}")
     config_path = directory / CONFIG_FILE
     if not config_path.is_file() or not (directory / VOCAB_FILE).is_file():
         missing = [name for name in (CONFIG_FILE, VOCAB_FILE) if not (directory / name).is_file()]
-        raise ModelError(f"{directory} is not a complete postag model (missing {', '.join(missing)}); "
-                         f"{HOW_TO_GET_A_MODEL}")
+        raise ModelError(f"{directory} is not a complete postag {kind} (missing {', '.join(missing)}); {hint}")
     config = read_json(config_path)
     version = config.get("format_version")
-    if version not in READABLE_FORMATS or not isinstance(config.get("tagger"), dict):
-        raise ModelError(f"{config_path}: model format {str(version)[:20]!r} is not one this postag reads "
-                         f"({', '.join(map(str, READABLE_FORMATS))}); retrain the model")
+    readable = READABLE_FORMATS if section == "tagger" else (FORMAT_VERSION,)
+    if version not in readable or not isinstance(config.get(section), dict):
+        other = "tokenizer" if section == "tagger" else "tagger"
+        if version == FORMAT_VERSION and isinstance(config.get(other), dict):
+            raise ModelError(f"{directory} is a {other if other == 'tokenizer' else 'tagger model'} directory, "
+                             f"not a {kind}; {hint}")
+        raise ModelError(f"{config_path}: {kind} format {str(version)[:20]!r} is not one this postag reads "
+                         f"({', '.join(map(str, readable))}); retrain the {kind}")
     if version >= 3:
         if not (directory / CHECKSUMS_FILE).is_file():
-            raise ModelError(f"{directory} has no {CHECKSUMS_FILE}; the model directory is incomplete")
-        verify_checksums(directory)
+            raise ModelError(f"{directory} has no {CHECKSUMS_FILE}; the {kind} directory is incomplete")
+        verify_checksums(directory, skip_folder)
     return config

@@ -1,7 +1,8 @@
 """Tagging with a trained model, without TensorFlow: the exported graph (model.onnx) run by ONNX Runtime.
 
 `Tagger.load(name_or_directory)` reads a model directory (checked: config ranges, vocabulary types, SHA-256
-of every file) and opens its graph; `tag`, `tag_sents` and `accuracy` follow NLTK's TaggerI verbs, and
+of every file) and opens its graph, and its trained tokenizer (`Tagger.tokenizer`, from the directory's
+tokenizer/ sub-folder; None without one); `tag`, `tag_sents` and `accuracy` follow NLTK's TaggerI verbs, and
 `tag_sents_scored` adds each token's most probable tags with their probabilities.
 """
 
@@ -18,8 +19,10 @@ import numpy as np
 from .config import TaggerConfig
 from .encoding import SentenceEncoder, length_batches
 from .errors import ConfigError, ModelError
+from .graph import open_graph
 from .modeldir import GRAPH_FILE, VOCAB_FILE, WEIGHTS_FILE, check_model_directory, graph_outputs, read_json
 from .pretrained import resolve_model
+from .tokenizer import TOKENIZER_FOLDER, Tokenizer
 from .vocab import PAD_ID, Vocabularies
 
 # A batch holds at most this many sentences and padded positions, with at most this share of padding: a
@@ -34,14 +37,16 @@ class Tagger:
     """Tags sentences of words: `tag(words)` for one, `tag_sents(list_of_word_lists)` for many."""
 
     def __init__(self, directory: Path, config: TaggerConfig, vocabs: Vocabularies, metadata: dict,
-                 graph: bytes, threads: int | None = None):
+                 graph: bytes, threads: int | None = None, tokenizer: Tokenizer | None = None):
         self.directory = directory
+        # The trained tokenizer that splits raw text for this tagger (its directory's tokenizer/), if any.
+        self.tokenizer = tokenizer
         self.config = config
         self.vocabs = vocabs
         self.metadata = metadata
         self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets, config.char_kernel)
         self.threads = max(1, threads or os.cpu_count() or 1)
-        self.session = _open_session(graph, directory / GRAPH_FILE)
+        self.session = open_graph(graph, directory / GRAPH_FILE)
         self._executor = None
         width = next(o.shape[1] for o in self.session.get_outputs() if o.name == "spelling_features")
         self._kept_rows: dict[str, int] = {}  # spelling -> its row in self._kept
@@ -85,7 +90,10 @@ class Tagger:
             graph = graph_path.read_bytes()
         except OSError as error:
             raise ModelError(f"{graph_path}: cannot be read ({error.strerror})") from None
-        return cls(directory, config, vocabs, metadata, graph, threads)
+        tokenizer = None
+        if (directory / TOKENIZER_FOLDER).is_dir():
+            tokenizer = Tokenizer.load(directory / TOKENIZER_FOLDER, threads)
+        return cls(directory, config, vocabs, metadata, graph, threads, tokenizer)
 
     @property
     def tagset(self) -> list[str]:
@@ -212,19 +220,3 @@ def load(model: str | Path, threads: int | None = None) -> Tagger:
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
     return shifted / shifted.sum(axis=-1, keepdims=True)
-
-
-def _open_session(graph: bytes, source: Path):
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    # One thread inside each run: Tagger runs batches side by side instead (see Tagger._logits).
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3  # warnings about unused initializers are not the user's business
-    try:
-        # From bytes, not a path: a graph cannot reach files outside the model directory (external data).
-        return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
-    except Exception as error:  # onnxruntime raises its own exception types for any bad graph
-        raise ModelError(f"{source}: ONNX Runtime cannot load the graph ({type(error).__name__}: "
-                         f"{str(error)[:200]}); the model directory is damaged") from None

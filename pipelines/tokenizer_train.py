@@ -1,0 +1,292 @@
+"""Training a tokenizer and sentence splitter on raw text, as the five blocks: data, model, loss, updater,
+iterative learning.
+
+The data is gold raw text as UD's `conllu_to_text.pl` lays it out (`corpora.read_ud_text`), each character
+labelled from the gold token and sentence spans. Every epoch is scored on the dev text with the CoNLL 2018
+raw-text metrics (`pipelines.raw_eval`); the epoch with the best mean of tokens F1 and sentences F1 is kept
+(sentences are the hard part, tokens what everything else stands on). The loop is the taggers' one
+(`pipelines.train.learning_callbacks`: weight average, dev score, best epoch kept, checkpoints, early
+stopping, time limit). `train_tokenizer()` prints nothing: progress goes to a callback, the result is returned.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from common.files import output_lock
+from corpora import CorpusError, TokenizedText, read_ud_text, token_ranges
+
+from .errors import PipelineError, TrainingDiverged
+from .raw_eval import RawEvaluation
+from .train import TrainProgress, learning_callbacks, run_epochs, uses_weight_average
+
+
+@dataclass
+class TokenizerData:
+    """Gold raw text to train on, to early-stop on (optional) and to score once trained (optional)."""
+
+    name: str
+    train: TokenizedText
+    dev: TokenizedText | None = None
+    test: TokenizedText | None = None
+    license: str = ""
+
+
+@dataclass
+class TokenizerEpoch:
+    epoch: int
+    train_loss: float
+    dev_accuracy: float | None  # the early-stopping score: mean of dev tokens F1 and sentences F1
+    dev_tokens_f1: float | None
+    dev_sentences_f1: float | None
+    dev_words_f1: float | None
+    seconds: float
+
+
+@dataclass
+class TokenizerTrainResult:
+    tokenizer: object  # tagger.training.tokenizer_model.KerasTokenizer, holding the best weights
+    history: list[TokenizerEpoch]
+    best_epoch: int
+    train_seconds: float
+    parameters: int
+    dev: RawEvaluation | None = None
+    test: RawEvaluation | None = None
+    interrupted: bool = False
+    stopped_because: str = ""
+    output: Path | None = None
+    metrics: dict = field(default_factory=dict)
+
+
+ProgressCallback = Callable[[TrainProgress], None]
+
+
+# ---- block 1: data ------------------------------------------------------------------------------------
+
+def load_tokenizer_data(corpus: str | None = None, train: str | Path | None = None, dev: str | Path | None = None,
+                        test: str | Path | None = None) -> TokenizerData:
+    """A named UD treebank's train/dev/test raw text, or CoNLL-U files (`# text` and SpaceAfter give the text)."""
+    if corpus and train:
+        raise PipelineError("give either --corpus NAME or --train FILE, not both")
+    if corpus:
+        from corpora.registry import ud_files, ud_treebank, verify_ud_files
+
+        if not corpus.startswith("ud:"):
+            raise PipelineError(f"a tokenizer trains on raw text with gold tokens: a UD treebank (ud:...), "
+                                f"not {corpus[:40]!r}")
+        treebank = ud_treebank(corpus)
+        paths = ud_files(treebank)
+        verify_ud_files(treebank, paths)
+        texts = {split: _read(path) for split, path in paths.items()}
+        return TokenizerData(treebank.name, texts["train"], texts.get("dev"), texts.get("test"), treebank.license)
+    if not train:
+        raise PipelineError("no training data: give --corpus NAME (e.g. ud:en_ewt) or --train FILE (CoNLL-U)")
+    return TokenizerData(Path(train).name, _read(train), dev and _read(dev), test and _read(test))
+
+
+def _read(path: str | Path) -> TokenizedText:
+    if not Path(path).is_file():
+        raise CorpusError(f"{path}: no such file")
+    document = read_ud_text(path)
+    if not document.sentences:
+        raise CorpusError(f"{path}: no sentences; a tokenizer trains on CoNLL-U files")
+    return document
+
+
+def token_words(document: TokenizedText) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(surface form, words) of every token: what the multiword splitter learns from."""
+    for sentence in document.sentences:
+        for first, stop in token_ranges(sentence):
+            start, end = sentence.spans[first]
+            yield document.text[start:end], sentence.words[first:stop]
+
+
+def character_labels_of(document: TokenizedText) -> np.ndarray:
+    from tagger.segmentation import character_labels
+
+    return character_labels(len(document.text), (s.spans for s in document.sentences))
+
+
+def as_tokenized_text(text: str, sentences) -> TokenizedText:
+    """A tokenizer's output (words and spans per sentence) as the TokenizedText the scorer reads."""
+    from corpora import Sentence
+
+    return TokenizedText(text, tuple(Sentence(tuple(s.words), spans=tuple(s.spans)) for s in sentences))
+
+
+def score_tokenizer(tokenizer, gold: TokenizedText) -> RawEvaluation:
+    from .raw_eval import score_raw
+
+    return score_raw(gold, as_tokenized_text(gold.text, tokenizer.tokenize(gold.text)))
+
+
+# ---- blocks 2 to 5 --------------------------------------------------------------------------------------
+
+def train_tokenizer(data: TokenizerData, config, output: str | Path | None = None,
+                    progress: ProgressCallback | None = None, metadata: dict | None = None) -> TokenizerTrainResult:
+    """Train a tokenizer on data.train, early-stopping on data.dev; save the best epoch to `output`.
+
+    Ctrl-C stops after the current batch; the best epoch so far is kept (and saved when `output` is given).
+    A loss that stops being a finite number is a TrainingDiverged error. While it runs, the output is locked.
+    """
+    if not output:
+        return _train_tokenizer(data, config, None, progress, metadata)
+    with output_lock(output):
+        return _train_tokenizer(data, config, Path(output), progress, metadata)
+
+
+def _train_tokenizer(data, config, output, progress, metadata) -> TokenizerTrainResult:
+    from tagger.segmentation import CharEncoder, MultiwordSplitter
+    from tagger.training import keras, sequence_loss
+    from tagger.training.callbacks import NonFiniteLoss
+    from tagger.training.tokenizer_model import KerasTokenizer, count_parameters, training_dataset
+
+    notify = progress or (lambda event: None)
+    keras.utils.set_random_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+
+    # 1. data: characters with their ids and classes, labels from the gold spans; the multiword table
+    encoder = CharEncoder.build([data.train.text], config.min_char_count)
+    splitter = MultiwordSplitter.learn(token_words(data.train), config.multiword_min_share, config.multiword_min_count)
+    ids, classes = encoder.encode(data.train.text)
+    dataset, batches = training_dataset(ids, classes, character_labels_of(data.train), config.train_window,
+                                        config.batch_size, rng)
+    metadata = {"corpus": data.name, "seed": config.seed, "license": data.license, **(metadata or {})}
+
+    # 2. model, 3. loss (masked: padding beyond the text's ends counts for nothing), 4. updater
+    weight_average = uses_weight_average(config, batches)
+    metadata["weight_average"] = weight_average
+    tokenizer = KerasTokenizer(config, encoder, splitter, metadata=metadata)
+    options = {"use_ema": True, "ema_momentum": config.ema} if weight_average else {}
+    tokenizer.network.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate,
+                                                              clipnorm=config.clipnorm or None, **options),
+                              loss=sequence_loss, jit_compile=False)
+    parameters = count_parameters(tokenizer.network)
+
+    # 5. iterative learning: the taggers' loop of callbacks, each epoch scored by the mean of dev tokens F1
+    # and sentences F1 (kept per epoch in `scores` for the history)
+    history: list = []
+    scores: list[RawEvaluation] = []
+    started = time.perf_counter()
+
+    def score_dev() -> float:
+        scores.append(score_tokenizer(tokenizer, data.dev))
+        return (scores[-1].tokens.f1 + scores[-1].sentences.f1) / 2
+
+    def save_checkpoint(epoch: int) -> None:
+        metrics = _metrics(data, _epochs(history, scores), epoch, time.perf_counter() - started, parameters,
+                           splitter, stopped_because="training in progress; the best epoch so far")
+        tokenizer.save(output, metrics, tokenizer_card(tokenizer, data, metrics))
+
+    learning = learning_callbacks(config, batches, notify, history, weight_average,
+                                  score_dev=score_dev if data.dev else None, save=save_checkpoint if output else None)
+    interrupted = False
+    notify(TrainProgress("start", epochs=config.epochs, batches=batches))
+    try:
+        run_epochs(tokenizer.network, dataset, config.epochs, learning.callbacks)
+    except KeyboardInterrupt:
+        interrupted = True
+        learning.restore_best(tokenizer.network)
+    except NonFiniteLoss as error:
+        raise TrainingDiverged(f"training diverged: the loss became {error.loss} in epoch {error.epoch}, batch "
+                               f"{error.batch}; lower the learning rate (now {config.learning_rate:g}: try --set "
+                               f"learning_rate={config.learning_rate / 10:g})") from None
+    train_seconds = time.perf_counter() - started
+    stopped_because = "interrupted" if interrupted else learning.stopped_because(config).replace(
+        "dev accuracy", "dev score")
+    epochs = _epochs(history, scores)
+    result = TokenizerTrainResult(tokenizer, epochs, learning.best_epoch, train_seconds, parameters,
+                                  interrupted=interrupted, stopped_because=stopped_because, output=output)
+    if interrupted:
+        return result
+    result.dev = score_tokenizer(tokenizer, data.dev) if data.dev else None
+    result.test = score_tokenizer(tokenizer, data.test) if data.test else None
+    result.metrics = _metrics(data, epochs, learning.best_epoch, train_seconds, parameters, splitter, result.dev,
+                              result.test, complete=True, stopped_because=stopped_because)
+    if output:
+        tokenizer.save(output, result.metrics, tokenizer_card(tokenizer, data, result.metrics))
+    return result
+
+
+def _epochs(history: list, scores: list[RawEvaluation]) -> list[TokenizerEpoch]:
+    """The loop's epoch records with each epoch's dev F1s beside its score."""
+    epochs = []
+    for record, evaluation in zip(history, [*scores, *[None] * (len(history) - len(scores))]):
+        epochs.append(TokenizerEpoch(record.epoch, record.train_loss, record.dev_accuracy,
+                                     evaluation and evaluation.tokens.f1, evaluation and evaluation.sentences.f1,
+                                     evaluation and evaluation.words.f1, record.seconds))
+    return epochs
+
+
+def _scores(evaluation: RawEvaluation | None) -> dict | None:
+    if evaluation is None:
+        return None
+    return {name: getattr(evaluation, name).f1 for name in ("tokens", "sentences", "words")} | {
+        "details": {name: getattr(evaluation, name).to_json() for name in ("tokens", "sentences", "words")}}
+
+
+def _metrics(data: TokenizerData, history, best_epoch, seconds, parameters, splitter, dev=None, test=None,
+             complete=False, stopped_because="") -> dict:
+    return {
+        "complete": complete,
+        "corpus": data.name,
+        "train_characters": len(data.train.text),
+        "train_sentences": len(data.train.sentences),
+        "train_tokens": sum(len(token_ranges(s)) for s in data.train.sentences),
+        "best_epoch": best_epoch,
+        "stopped_because": stopped_because,
+        "train_seconds": round(seconds, 2),
+        "parameters": parameters,
+        "multiword": {"forms": len(splitter.words), "suffix_rules": list(splitter.suffixes)},
+        "history": [asdict(r) for r in history],
+        "dev": _scores(dev),
+        "test": _scores(test),
+    }
+
+
+def tokenizer_card(tokenizer, data: TokenizerData, metrics: dict) -> str:
+    """README.md of a tokenizer directory: what it is, what trained it, how good it is, how to rebuild it."""
+    config = tokenizer.config
+    command = tokenizer.metadata.get("command") or "postag tokenizer train --corpus ud:en_ewt --output DIR"
+    lines = [
+        f"# postag tokenizer and sentence splitter: {data.name}",
+        "",
+        f"A character-level {config.depth}-layer bidirectional {config.cell.upper()} ({config.hidden_dim} units "
+        f"a direction; {metrics['parameters']:,} parameters) labels every character: outside a token, inside, "
+        f"a token's last, a sentence's last. Multiword tokens are split by a table learned from the training "
+        f"tokens ({metrics['multiword']['forms']:,} forms) and suffix rules "
+        f"({', '.join(metrics['multiword']['suffix_rules']) or 'none'}).",
+        "",
+        f"Trained on the raw text of `{data.name}`: {metrics['train_characters']:,} characters, "
+        f"{metrics['train_tokens']:,} tokens, {metrics['train_sentences']:,} sentences; best epoch "
+        f"{metrics['best_epoch']} ({metrics['stopped_because']}); {metrics['train_seconds']:.0f} s; "
+        f"seed {config.seed}.",
+        "",
+    ]
+    if data.license:
+        lines += [f"Training data license: {data.license}. Models trained on it may carry its terms.", ""]
+    lines += ["| split | tokens F1 | sentences F1 | words F1 |", "|---|---|---|---|"]
+    for split in ("dev", "test"):
+        scores = metrics.get(split)
+        if scores:
+            lines.append(f"| {split} | {scores['tokens']:.2%} | {scores['sentences']:.2%} | {scores['words']:.2%} |")
+    lines += [
+        "",
+        "Scored with the CoNLL 2018 shared task's raw-text metrics on the text UD's `conllu_to_text.pl` lays out.",
+        "",
+        f"Rebuild it: `{command}`. Use it: `postag tokenize FILE --tokenizer model --model THIS_DIR`, or "
+        "`postag tokenizer attach THIS_DIR TAGGER_DIR` so that a tagger splits raw text with it.",
+        "",
+        "Configuration (config.json holds it all):",
+        "",
+        "```json",
+        config.dumps(),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)

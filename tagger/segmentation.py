@@ -1,0 +1,354 @@
+"""What a trained tokenizer shares between training and tokenizing, in numpy: no TensorFlow, no corpora.
+
+- every character of a text gets a label: outside a token (whitespace between tokens), inside a token, the
+  last character of a token, or the last character of a token that ends a sentence;
+- the network reads a character's id and its class (`CharEncoder`), over windows of characters that
+  overlap so that every kept label saw `context` characters on either side (`windows`, `merge_windows`);
+- `decode` turns label scores back into sentences of token spans, and `MultiwordSplitter` splits a token
+  into its words (`don't` = `do` + `n't`, `zum` = `zu` + `dem`) from a dictionary and suffix rules learned
+  from training tokens.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+# Labels: 0 is padding (no loss, never predicted).
+PAD_LABEL, OUTSIDE, INSIDE, TOKEN_END, SENTENCE_END = 0, 1, 2, 3, 4
+LABEL_NAMES = ("<pad>", "outside", "inside", "token_end", "sentence_end")
+
+# Character classes: 0 is padding, the "character" beyond either end of the text.
+CLASS_NAMES = ("<pad>", "space", "line_break", "upper", "lower", "other_letter", "digit", "punctuation", "symbol",
+               "mark", "other")
+SPACE, LINE_BREAK = 1, 2
+_CATEGORY_CLASSES = {"Lu": 3, "Lt": 3, "Ll": 4, "Lm": 5, "Lo": 5, "Nd": 6, "Nl": 6, "No": 6, "Pc": 7, "Pd": 7,
+                     "Ps": 7, "Pe": 7, "Pi": 7, "Pf": 7, "Po": 7, "Sm": 8, "Sc": 8, "Sk": 8, "So": 8, "Mn": 9,
+                     "Mc": 9, "Me": 9}
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+PAD_ID, UNK_ID = 0, 1
+PAD, UNK = "<pad>", "<unk>"
+MAX_REMEMBERED_FORMS = 200_000  # the splitter's memory of forms it has split, a few MB at most
+BMP = 0x10000  # characters below this are looked up in tables, the rest (emoji, ...) one by one
+
+
+def char_class(char: str) -> int:
+    if char in LINE_BREAKS:
+        return LINE_BREAK
+    if char.isspace():
+        return SPACE
+    return _CATEGORY_CLASSES.get(unicodedata.category(char), 10)
+
+
+@lru_cache(maxsize=1)
+def _bmp_classes() -> np.ndarray:
+    return np.array([char_class(chr(code)) for code in range(BMP)], dtype=np.int32)
+
+
+def codepoints(text: str) -> np.ndarray:
+    """One code point per character of `text` (lone surrogates included), as uint32."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+class CharEncoder:
+    """Character ids and classes of a text, one per character, through lookup tables.
+
+    Whitespace the vocabulary lacks reads as a space or a line end, and the `\\r` of a `\\r\\n` as a space,
+    so that Windows line ends look like the `\\n` the training text had, not like a blank line.
+    """
+
+    def __init__(self, chars: Sequence[str]):
+        if list(chars[:2]) != [PAD, UNK] or len(set(chars)) != len(chars):
+            raise ValueError(f"a character vocabulary starts with {PAD}, {UNK} and holds each character once")
+        if any(len(char) != 1 for char in chars[2:]):
+            raise ValueError("a character vocabulary holds single characters")
+        self.chars = list(chars)
+        self.index = {char: i for i, char in enumerate(self.chars) if i > UNK_ID}
+        self.space_id = self.index.get(" ", UNK_ID)
+        self.line_id = self.index.get("\n", self.space_id)
+        classes = _bmp_classes()
+        self.id_table = np.full(BMP, UNK_ID, dtype=np.int32)
+        self.id_table[classes == SPACE] = self.space_id
+        self.id_table[classes == LINE_BREAK] = self.line_id
+        for char, i in self.index.items():
+            if ord(char) < BMP:
+                self.id_table[ord(char)] = i
+        self.class_table = classes
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, classes) of every character, int32 arrays as long as `text`."""
+        codes = codepoints(text)
+        small = codes < BMP
+        if small.all():
+            ids, classes = self.id_table[codes], self.class_table[codes]
+        else:
+            ids = np.empty(len(codes), np.int32)
+            classes = np.empty(len(codes), np.int32)
+            ids[small], classes[small] = self.id_table[codes[small]], self.class_table[codes[small]]
+            for position in np.flatnonzero(~small):
+                char = chr(codes[position])
+                ids[position], classes[position] = self.index.get(char, UNK_ID), char_class(char)
+        if "\r" in text:
+            crlf = np.flatnonzero((codes[:-1] == 13) & (codes[1:] == 10))
+            ids[crlf], classes[crlf] = self.space_id, SPACE
+        return ids, classes
+
+    @classmethod
+    def build(cls, texts: Iterable[str], min_count: int = 1) -> CharEncoder:
+        """Characters seen at least `min_count` times, most frequent first (ties by code point)."""
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(text)
+        kept = sorted((c for c, n in counts.items() if n >= min_count and c not in (PAD, UNK)),
+                      key=lambda c: (-counts[c], ord(c)))
+        return cls([PAD, UNK, *kept])
+
+
+# ---- labels ---------------------------------------------------------------------------------------------
+
+def character_labels(length: int, sentences: Iterable[Sequence[tuple[int, int]]]) -> np.ndarray:
+    """The label of every character of a text of `length` characters, from each sentence's token spans
+    (the words of a multiword token repeat its span: repeats count once); unlabelled characters are outside."""
+    labels = np.full(length, OUTSIDE, dtype=np.int32)
+    for spans in sentences:
+        last_end = None
+        for start, end in spans:
+            if end <= start or (start, end) == last_end:
+                continue
+            labels[start:end] = INSIDE
+            labels[end - 1] = TOKEN_END
+            last_end = (start, end)
+        if last_end is not None:
+            labels[last_end[1] - 1] = SENTENCE_END
+    return labels
+
+
+def segment(logits: np.ndarray, classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(token starts, token ends, sentence stops) from label logits [n, labels] and character classes [n]:
+    token i spans [starts[i], ends[i]); sentence k holds tokens stops[k - 1] (0 for the first) to stops[k].
+
+    Whitespace is outside a token unless the network says it is inside one whose characters go on after
+    it; every other character is in a token. A sentence ends where the network says so, at a blank line,
+    and at the end of the text.
+    """
+    if len(classes) == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    space = (classes == SPACE) | (classes == LINE_BREAK)
+    word_labels = logits[:, INSIDE:].argmax(axis=1) + INSIDE
+    labels = np.where(space, OUTSIDE, word_labels).astype(np.int32)
+    inner_spaces = np.flatnonzero(space & (logits[:, INSIDE] > logits[:, OUTSIDE]))
+    if len(inner_spaces):
+        _keep_spaces_inside_tokens(labels, inner_spaces, space)
+    in_token = labels != OUTSIDE
+    following = np.append(in_token[1:], False)
+    ends = in_token & ((labels >= TOKEN_END) | ~following)
+    starts = in_token & ~np.insert(in_token[:-1] & ~ends[:-1], 0, False)
+    token_starts, token_ends = np.flatnonzero(starts), np.flatnonzero(ends) + 1
+    if len(token_starts) == 0:
+        return token_starts, token_ends, np.zeros(0, np.int64)
+    sentence_end = labels[token_ends - 1] == SENTENCE_END
+    # A blank line between two tokens: two line ends in the whitespace between them.
+    line_ends = np.concatenate([[0], np.cumsum(classes == LINE_BREAK)])
+    sentence_end[:-1] |= (line_ends[token_starts[1:]] - line_ends[token_ends[:-1]]) >= 2
+    sentence_end[-1] = True
+    return token_starts, token_ends, np.flatnonzero(sentence_end) + 1
+
+
+def decode(logits: np.ndarray, classes: np.ndarray) -> list[list[tuple[int, int]]]:
+    """Sentences of token spans (see `segment`)."""
+    starts, ends, stops = segment(logits, classes)
+    spans = list(zip(starts.tolist(), ends.tolist()))
+    return [spans[a:b] for a, b in zip([0, *stops[:-1].tolist()], stops.tolist())]
+
+
+def _keep_spaces_inside_tokens(labels: np.ndarray, candidates: np.ndarray, space: np.ndarray) -> None:
+    """Runs of whitespace the network puts inside a token stay there when the token goes on after them
+    (a character before the run is inside and not a token's end; a non-space character follows)."""
+    run_start = None
+    for position, following in zip(candidates.tolist(), [*candidates[1:].tolist(), -1]):
+        run_start = position if run_start is None else run_start
+        if following == position + 1:
+            continue
+        after = position + 1
+        if run_start > 0 and labels[run_start - 1] == INSIDE and after < len(labels) and not space[after]:
+            labels[run_start : after] = INSIDE
+        run_start = None
+
+
+# ---- windows --------------------------------------------------------------------------------------------
+
+def windows(values: np.ndarray, window: int, context: int) -> np.ndarray:
+    """[windows, window] slices of `values` padded with zeros: window k holds the `core` values from k * core
+    with `context` values before and after, where core = window - 2 * context."""
+    core = window - 2 * context
+    count = max(1, -(-len(values) // core))
+    padded = np.zeros(count * core + 2 * context, dtype=values.dtype)
+    padded[context : context + len(values)] = values
+    return np.lib.stride_tricks.sliding_window_view(padded, window)[::core]
+
+
+def merge_windows(outputs: np.ndarray, length: int, context: int) -> np.ndarray:
+    """The outputs [windows, window, k] of `windows(...)` put back in text order: [length, k]."""
+    window = outputs.shape[1]
+    core = window - 2 * context
+    return outputs[:, context : context + core].reshape(-1, outputs.shape[-1])[:length]
+
+
+def window_size(length: int, window: int, context: int, multiple: int = 16) -> int:
+    """A short text is read in one window just long enough for it (a multiple of `multiple`), not padded to
+    a full one."""
+    needed = length + 2 * context
+    return window if needed >= window else min(window, -(-max(needed, 2 * context + 1) // multiple) * multiple)
+
+
+# ---- multiword tokens -----------------------------------------------------------------------------------
+
+@dataclass
+class MultiwordSplitter:
+    """Splits a token into its words: `don't` -> `do` `n't`, `zum` -> `zu` `dem`, `Google's` -> `Google` `'s`.
+
+    Learned from training tokens: a form seen split in at least `min_share` of its occurrences is split the
+    way it was most often (`words`, exact form; else `lower_words` by its lower case, the case carried
+    over); an unseen form ending in a suffix that training tokens were split at often enough (`suffixes`,
+    lower case, say `'s` or `n't`) is split there, unless training saw it unsplit (`unsplit`).
+    """
+
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    lower_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    suffixes: tuple[str, ...] = ()  # longest first
+    unsplit: frozenset[str] = frozenset()  # lower-cased forms ending in a suffix, seen mostly unsplit
+    # Forms already split, and how: most tokens of a text are forms seen before.
+    _known: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @classmethod
+    def learn(cls, tokens: Iterable[tuple[str, Sequence[str]]], min_share: float = 0.5,
+              min_count: int = 3) -> MultiwordSplitter:
+        """From (surface form, words) of every training token; a single-word token has words (form,)."""
+        totals: Counter[str] = Counter()
+        splits: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
+        for form, words in tokens:
+            totals[form] += 1
+            if len(words) > 1:
+                splits[form][tuple(words)] += 1
+        words = _majority_splits(totals, splits, min_share)
+        lower_totals: Counter[str] = Counter()
+        lower_splits: dict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
+        for form, count in totals.items():
+            lower_totals[form.lower()] += count
+            for split, n in splits.get(form, {}).items():
+                lower_splits[form.lower()][tuple(w.lower() for w in split)] += n
+        lower_words = _majority_splits(lower_totals, lower_splits, min_share)
+        suffixes, unsplit = _suffix_rules(lower_totals, lower_splits, min_share, min_count)
+        return cls(words, lower_words, suffixes, unsplit)
+
+    def split(self, form: str) -> tuple[str, ...]:
+        found = self._known.get(form)
+        if found is None:
+            found = self._split(form)
+            if len(self._known) < MAX_REMEMBERED_FORMS:
+                self._known[form] = found
+        return found
+
+    def _split(self, form: str) -> tuple[str, ...]:
+        found = self.words.get(form)
+        if found is not None:
+            return found
+        lower = form.lower()
+        found = self.lower_words.get(lower)
+        if found is not None:
+            return _carry_case(form, found)
+        if lower in self.unsplit:
+            return (form,)
+        for suffix in self.suffixes:
+            if len(lower) > len(suffix) and lower.endswith(suffix):
+                return form[: -len(suffix)], form[-len(suffix) :]
+        return (form,)
+
+    def to_json(self) -> dict:
+        return {"words": {k: list(v) for k, v in sorted(self.words.items())},
+                "lower_words": {k: list(v) for k, v in sorted(self.lower_words.items())},
+                "suffixes": list(self.suffixes), "unsplit": sorted(self.unsplit)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> MultiwordSplitter:
+        """Type-checked: a damaged file is a ValueError."""
+        if not isinstance(data, dict):
+            raise ValueError("malformed multiword table: expected a JSON object")
+
+        def table(name: str) -> dict[str, tuple[str, ...]]:
+            value = data.get(name, {})
+            if not isinstance(value, dict) or not all(
+                    isinstance(k, str) and isinstance(v, list) and len(v) > 1 and all(isinstance(w, str) and w
+                                                                                     for w in v)
+                    for k, v in value.items()):
+                raise ValueError(f"malformed multiword table: {name!r} must map forms to lists of 2+ words")
+            return {k: tuple(v) for k, v in value.items()}
+
+        def strings(name: str) -> list[str]:
+            value = data.get(name, [])
+            if not isinstance(value, list) or not all(isinstance(s, str) and s for s in value):
+                raise ValueError(f"malformed multiword table: {name!r} must be a list of strings")
+            return value
+
+        suffixes = sorted(strings("suffixes"), key=lambda s: (-len(s), s))
+        return cls(table("words"), table("lower_words"), tuple(suffixes), frozenset(strings("unsplit")))
+
+
+def _majority_splits(totals: Counter[str], splits: dict[str, Counter[tuple[str, ...]]],
+                     min_share: float) -> dict[str, tuple[str, ...]]:
+    chosen = {}
+    for form, counter in splits.items():
+        split_count = sum(counter.values())
+        if split_count / totals[form] >= min_share:
+            chosen[form] = min(counter.items(), key=lambda item: (-item[1], item[0]))[0]
+    return chosen
+
+
+def _suffix_rules(totals: Counter[str], splits: dict[str, Counter[tuple[str, ...]]], min_share: float,
+                  min_count: int) -> tuple[tuple[str, ...], frozenset[str]]:
+    """Suffixes that training tokens were split at (form = rest + suffix, two words), kept where at least
+    `min_count` tokens and `min_share` of the tokens ending in them were split there."""
+    candidates: Counter[str] = Counter()
+    for form, counter in splits.items():
+        for split, n in counter.items():
+            if len(split) == 2 and split[0] and "".join(split) == form:
+                candidates[split[1]] += n
+    rules = []
+    for suffix, hits in candidates.items():
+        ending = sum(n for form, n in totals.items() if len(form) > len(suffix) and form.endswith(suffix))
+        if hits >= min_count and hits / ending >= min_share:
+            rules.append(suffix)
+    rules.sort(key=lambda s: (-len(s), s))
+    unsplit = set()
+    for form, total in totals.items():
+        if not any(len(form) > len(s) and form.endswith(s) for s in rules):
+            continue
+        split_count = sum(n for split, n in splits.get(form, {}).items())
+        if split_count / total < min_share:
+            unsplit.add(form)
+    return tuple(rules), frozenset(unsplit)
+
+
+def _carry_case(form: str, lower_split: tuple[str, ...]) -> tuple[str, ...]:
+    """The words of a lower-cased split in the case of `form`: cut `form` itself where the words spell it,
+    else capitalise the first word of a capitalised form (`Zum` -> `Zu dem`), upper-case all of an upper one."""
+    if "".join(lower_split) == form.lower() and len(form.lower()) == len(form):
+        words, position = [], 0
+        for word in lower_split:
+            words.append(form[position : position + len(word)])
+            position += len(word)
+        return tuple(words)
+    if form.isupper() and len(form) > 1:
+        return tuple(word.upper() for word in lower_split)
+    if form[:1].isupper():
+        return (lower_split[0][:1].upper() + lower_split[0][1:], *lower_split[1:])
+    return lower_split

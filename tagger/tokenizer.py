@@ -1,0 +1,206 @@
+"""Tokenizing raw text with a trained tokenizer, without TensorFlow: its exported graph run by ONNX Runtime.
+
+`Tokenizer.load(directory)` reads a tokenizer directory (checked as a tagger's: config ranges, vocabulary
+types, SHA-256 of every file) and `tokenize(text)` gives the text's sentences, each a `TokenizedSentence` of
+words with the character span of each word's token in `text` (the words of a multiword token share its
+span). Any text is accepted: empty, whitespace only, any length, any Unicode, any line ends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from .errors import ConfigError, ModelError
+from .graph import open_graph
+from .modeldir import (
+    CHECKSUMS_FILE,
+    CONFIG_FILE,
+    GRAPH_FILE,
+    VOCAB_FILE,
+    check_model_directory,
+    read_json,
+    save_directory,
+)
+from .pretrained import resolve_model
+from .segmentation import LABEL_NAMES, CharEncoder, MultiwordSplitter, merge_windows, segment, window_size, windows
+from .tokenizer_config import TokenizerConfig
+
+TOKENIZER_SECTION = "tokenizer"  # the key of config.json that holds a TokenizerConfig
+TOKENIZER_FOLDER = "tokenizer"  # where a tagger's model directory keeps its tokenizer
+# Characters per graph run: enough for one large matrix product per step of the recurrent layers, small
+# enough that memory stays bounded whatever the text's length.
+CHARACTERS_PER_RUN = 64 * 512
+
+
+class TokenizedSentence(NamedTuple):
+    words: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]  # [start, end) of each word's token in the text
+
+
+def sentences_from_labels(text: str, classes: np.ndarray, logits: np.ndarray,
+                          splitter: MultiwordSplitter) -> list[TokenizedSentence]:
+    """The sentences of `text` from its characters' label logits: tokens, then each token's words."""
+    starts, ends, stops = segment(logits, classes)
+    starts, ends = starts.tolist(), ends.tolist()
+    spans = list(zip(starts, ends))
+    forms = [text[start:end] for start, end in zip(starts, ends)]
+    words = list(map(splitter.split, forms))
+    multiword = np.array([i for i, parts in enumerate(words) if len(parts) > 1], dtype=np.int64)
+    # Multiword tokens before each sentence's first token and after its last: a sentence without any
+    # takes its words straight from the forms (most sentences; the fast path).
+    before = np.searchsorted(multiword, np.concatenate([[0], stops])).tolist()
+    sentences = []
+    first = 0
+    for number, stop in enumerate(stops.tolist()):
+        if before[number] == before[number + 1]:
+            sentences.append(TokenizedSentence(tuple(forms[first:stop]), tuple(spans[first:stop])))
+        else:  # the words of a multiword token all carry its span
+            parts_of = words[first:stop]
+            sentences.append(TokenizedSentence(
+                tuple(word for parts in parts_of for word in parts),
+                tuple(span for parts, span in zip(parts_of, spans[first:stop]) for _ in parts)))
+        first = stop
+    return sentences
+
+
+def window_logits(ids: np.ndarray, classes: np.ndarray, config: TokenizerConfig,
+                  run: Callable[[np.ndarray, np.ndarray], np.ndarray], workers: int = 1,
+                  pool: ThreadPoolExecutor | None = None) -> np.ndarray:
+    """Label logits [n, labels] of every character, from `run(chars, classes) -> logits` over overlapping
+    windows, a bounded number of characters at a time; with a `pool`, `workers` batches run side by side."""
+    length = len(ids)
+    if length == 0:
+        return np.zeros((0, len(LABEL_NAMES)), np.float32)
+    width = window_size(length, config.window, config.context)
+    id_windows, class_windows = windows(ids, width, config.context), windows(classes, width, config.context)
+    count = len(id_windows)
+    per_run = max(1, min(CHARACTERS_PER_RUN // width, -(-count // max(1, workers))))
+
+    def run_batch(first: int) -> np.ndarray:
+        return run(np.ascontiguousarray(id_windows[first : first + per_run]),
+                   np.ascontiguousarray(class_windows[first : first + per_run]))
+
+    firsts = range(0, count, per_run)
+    outputs = list(pool.map(run_batch, firsts)) if pool is not None and len(firsts) > 1 else map(run_batch, firsts)
+    return merge_windows(np.concatenate(list(outputs)), length, config.context)
+
+
+def read_tokenizer_files(directory: Path) -> tuple[dict, TokenizerConfig, CharEncoder, MultiwordSplitter]:
+    """(config.json, config, character encoder, multiword splitter) of a checked tokenizer directory."""
+    config_data = check_model_directory(directory, section=TOKENIZER_SECTION)
+    try:
+        config = TokenizerConfig.from_json(config_data[TOKENIZER_SECTION])
+        vocab = read_json(directory / VOCAB_FILE)
+        encoder = CharEncoder(_string_list(vocab.get("chars")))
+        splitter = MultiwordSplitter.from_json(vocab.get("multiword", {}))
+    except (ConfigError, ValueError) as error:
+        raise ModelError(f"{directory}: incompatible or damaged tokenizer: {error}") from None
+    if config_data.get("sizes") != {"chars": len(encoder), "labels": len(LABEL_NAMES)}:
+        raise ModelError(f"{directory / 'config.json'}: its sizes {str(config_data.get('sizes'))[:80]} do not "
+                         f"match vocab.json ({len(encoder)} characters); the tokenizer directory is damaged")
+    return config_data, config, encoder, splitter
+
+
+def _string_list(value) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("'chars' must be a list of strings")
+    return value
+
+
+class Tokenizer:
+    """Raw text to sentences of words with character offsets: `tokenize(text)`."""
+
+    def __init__(self, directory: Path, config: TokenizerConfig, encoder: CharEncoder, splitter: MultiwordSplitter,
+                 metadata: dict, graph: bytes, threads: int | None = None):
+        self.directory = directory
+        self.config = config
+        self.encoder = encoder
+        self.splitter = splitter
+        self.metadata = metadata
+        # One thread per graph run, several runs side by side on batches of windows: a recurrent operator
+        # split over threads meets them at every character step, separate runs never wait for each other.
+        self.workers = threads or os.cpu_count() or 1
+        self.session = open_graph(graph, directory / GRAPH_FILE)
+        self._pool: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def load(cls, directory: str | Path, threads: int | None = None) -> Tokenizer:
+        """A tokenizer directory (what `postag tokenizer train` writes); `threads`: graph runs side by side
+        (default: one per core)."""
+        directory = Path(directory)
+        config_data, config, encoder, splitter = read_tokenizer_files(directory)
+        graph_path = directory / GRAPH_FILE
+        try:
+            graph = graph_path.read_bytes()
+        except OSError as error:
+            raise ModelError(f"{graph_path}: cannot be read ({error.strerror}); the tokenizer is incomplete") from None
+        metadata = {k: v for k, v in config_data.items() if k not in (TOKENIZER_SECTION, "sizes")}
+        return cls(directory, config, encoder, splitter, metadata, graph, threads)
+
+    def tokenize(self, text: str) -> list[TokenizedSentence]:
+        """The sentences of `text`; every span indexes `text` itself."""
+        ids, classes = self.encoder.encode(text)
+        return sentences_from_labels(text, classes, self.logits(ids, classes), self.splitter)
+
+    def logits(self, ids: np.ndarray, classes: np.ndarray) -> np.ndarray:
+        """Label logits [n, labels] of encoded characters."""
+        def run(chars: np.ndarray, char_classes: np.ndarray) -> np.ndarray:
+            return self.session.run(["logits"], {"chars": chars, "classes": char_classes})[0]
+
+        if self._pool is None and self.workers > 1:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="postag-tokenizer")
+        return window_logits(ids, classes, self.config, run, self.workers, self._pool)
+
+
+def load_tokenizer(directory: str | Path, threads: int | None = None) -> Tokenizer:
+    return Tokenizer.load(directory, threads)
+
+
+def is_tokenizer_directory(directory: Path) -> bool:
+    """Whether `directory` holds a tokenizer (its config.json has a tokenizer section), not a tagger."""
+    config_path = directory / CONFIG_FILE
+    return config_path.is_file() and isinstance(read_json(config_path).get(TOKENIZER_SECTION), dict)
+
+
+def find_tokenizer(model: str | Path, threads: int | None = None) -> Tokenizer | None:
+    """The trained tokenizer of a model given by name or directory: the directory itself when it is a
+    tokenizer, else its tokenizer/ sub-folder; None when a tagger has none."""
+    directory = resolve_model(model)
+    if is_tokenizer_directory(directory):
+        return Tokenizer.load(directory, threads)
+    if (directory / TOKENIZER_FOLDER).is_dir():
+        return Tokenizer.load(directory / TOKENIZER_FOLDER, threads)
+    return None
+
+
+def attach_tokenizer(tokenizer: str | Path, model: str | Path) -> Path:
+    """Copy a tokenizer directory into a tagger's model directory as its tokenizer/, atomically: the model
+    directory is rewritten with its checksums covering the tokenizer's files; a tokenizer already there is
+    replaced. Both directories are checked first. Returns the model directory."""
+    tokenizer, model = Path(tokenizer), Path(model)
+    read_tokenizer_files(tokenizer)
+    if not model.is_dir():
+        raise ModelError(f"no model directory at {model}; attach a tokenizer to a tagger's model directory")
+    check_model_directory(model, skip_folder=TOKENIZER_FOLDER)  # a damaged tokenizer there is what gets replaced
+    if model.resolve() in (tokenizer.resolve(), *tokenizer.resolve().parents):
+        if tokenizer.resolve() != (model / TOKENIZER_FOLDER).resolve():
+            raise ModelError(f"{tokenizer} lies inside {model}: copy it elsewhere first")
+
+    def write_files(folder: Path) -> None:
+        for path in model.iterdir():
+            if path.name in (TOKENIZER_FOLDER, CHECKSUMS_FILE):
+                continue
+            if path.is_dir():
+                shutil.copytree(path, folder / path.name)
+            else:
+                shutil.copy2(path, folder / path.name)
+        shutil.copytree(tokenizer, folder / TOKENIZER_FOLDER)
+
+    return save_directory(model, write_files)

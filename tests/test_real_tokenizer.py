@@ -1,0 +1,30 @@
+"""The trained tokenizer on UD English EWT: a short training tokenizes well; the rule tokenizer's figures.
+
+Skipped without the data (POSTAG_DATA_DIR with ud_english_ewt/)."""
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_rule_tokenizer_scores_as_the_issue_measured(requires_ewt):
+    from pipelines.evaluate_raw import RuleTokenizer, evaluate_raw, read_gold
+
+    description, gold = read_gold("ud:en_ewt", "test")
+    scores = evaluate_raw(gold, RuleTokenizer(), data=description).evaluation
+    assert round(100 * scores.tokens.f1, 2) == 94.83 and round(100 * scores.sentences.f1, 2) == 83.88
+
+
+def test_a_short_training_on_ewt_tokenizes_well(requires_ewt, tmp_path):
+    from pipelines.tokenizer_train import load_tokenizer_data, score_tokenizer, train_tokenizer
+    from tagger import Tokenizer, TokenizerConfig
+
+    data = load_tokenizer_data("ud:en_ewt")
+    data.test = None
+    config = TokenizerConfig(stride=4, hidden_dim=32, train_window=512, epochs=50, max_seconds=240)
+    result = train_tokenizer(data, config, output=tmp_path / "tokenizer")
+    assert result.dev.tokens.f1 > 0.97 and result.dev.sentences.f1 > 0.70 and result.dev.words.f1 > 0.96
+    # The directory tokenizes as the trained network did, without TensorFlow.
+    again = score_tokenizer(Tokenizer.load(tmp_path / "tokenizer"), data.dev)
+    assert (again.tokens.f1, again.sentences.f1, again.words.f1) == (
+        result.dev.tokens.f1, result.dev.sentences.f1, result.dev.words.f1)
