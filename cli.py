@@ -434,12 +434,15 @@ def models_build(
                                       "own stopping)."),
     trained: Path = typer.Option(None, "--trained", help="A tagger directory already trained by this recipe "
                                  "(checked): package it instead of training again."),
+    trained_tokenizer: Path = typer.Option(None, "--trained-tokenizer", help="A tokenizer directory already "
+                                           "trained on the recipe's corpus: package it instead of training."),
 ) -> None:
     """Rebuild a shipped model from its recipe: train, quantize, score, write the model card (needs the corpus)."""
     from pipelines.shipped import build
 
     with _TrainingDisplay() as display:
-        result = build(name, output, max_seconds=max_seconds, progress=display.update, trained=trained)
+        result = build(name, output, max_seconds=max_seconds, progress=display.update, trained=trained,
+                       trained_tokenizer=trained_tokenizer)
     test = result.metrics.get("test") or {}
     console.print(_text(f"{result.output}: {result.size_bytes / 1e6:.1f} MB, test accuracy "
                         f"{test.get('accuracy', 0):.2%}, {result.seconds / 60:.0f} min"), soft_wrap=True)

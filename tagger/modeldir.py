@@ -35,6 +35,10 @@ HOW_TO_GET_A_TOKENIZER = "train one with `postag tokenizer train --corpus ud:en_
 MAX_JSON_BYTES = 256 * 1024 * 1024
 
 
+# The graph's inputs (see tagger.training.export and SentenceEncoder.spelling_inputs).
+GRAPH_INPUTS = ("spelling_index", "spelling_words", "spellings", "spelling_affixes", "known_features")
+
+
 def graph_outputs(heads: int) -> list[str]:
     """Names of the graph's outputs: logits of the first head, then logits_1, logits_2, ... of further heads."""
     return ["logits", *(f"logits_{i}" for i in range(1, heads))]

@@ -20,7 +20,15 @@ from .config import TaggerConfig
 from .encoding import SentenceEncoder, length_batches
 from .errors import ConfigError, ModelError
 from .graph import open_graph
-from .modeldir import GRAPH_FILE, VOCAB_FILE, WEIGHTS_FILE, check_model_directory, graph_outputs, read_json
+from .modeldir import (
+    GRAPH_FILE,
+    GRAPH_INPUTS,
+    VOCAB_FILE,
+    WEIGHTS_FILE,
+    check_model_directory,
+    graph_outputs,
+    read_json,
+)
 from .pretrained import resolve_model
 from .tokenizer import TOKENIZER_FOLDER, Tokenizer
 from .vocab import PAD_ID, Vocabularies
@@ -48,7 +56,11 @@ class Tagger:
         self.threads = max(1, threads or os.cpu_count() or 1)
         self.session = open_graph(graph, directory / GRAPH_FILE)
         self._executor = None
-        width = next(o.shape[1] for o in self.session.get_outputs() if o.name == "spelling_features")
+        inputs = sorted(i.name for i in self.session.get_inputs())
+        width = next((o.shape[1] for o in self.session.get_outputs() if o.name == "spelling_features"), None)
+        if inputs != sorted(GRAPH_INPUTS) or not isinstance(width, int):
+            raise OutdatedGraph(f"{directory / GRAPH_FILE}: the graph takes {', '.join(inputs)[:120]}, not the "
+                                f"inputs this postag gives; re-export it from the weights or retrain the model")
         self._kept_rows: dict[str, int] = {}  # spelling -> its row in self._kept
         self._kept = np.zeros((0, width), dtype=np.float32)
         self._keeping = threading.Lock()
@@ -81,19 +93,18 @@ class Tagger:
         if not graph_path.is_file():
             if not (directory / WEIGHTS_FILE).is_file():
                 raise ModelError(f"{directory} has neither {GRAPH_FILE} nor {WEIGHTS_FILE}; the model is incomplete")
-            # A directory saved before the runtime existed: export its graph once (this needs TensorFlow).
-            from .training.keras_tagger import export_directory
-
-            config_data = export_directory(directory)
-        metadata = {k: v for k, v in config_data.items() if k not in ("tagger", "sizes")}
-        try:
-            graph = graph_path.read_bytes()
-        except OSError as error:
-            raise ModelError(f"{graph_path}: cannot be read ({error.strerror})") from None
+            config_data = _export(directory)
         tokenizer = None
         if (directory / TOKENIZER_FOLDER).is_dir():
             tokenizer = Tokenizer.load(directory / TOKENIZER_FOLDER, threads)
-        return cls(directory, config, vocabs, metadata, graph, threads, tokenizer)
+        try:
+            return cls(directory, config, vocabs, _metadata(config_data), _read_graph(graph_path), threads, tokenizer)
+        except OutdatedGraph:
+            if not (directory / WEIGHTS_FILE).is_file():
+                raise
+            # A graph exported by an earlier postag (other inputs): export it again from the weights, once.
+            config_data = _export(directory)
+            return cls(directory, config, vocabs, _metadata(config_data), _read_graph(graph_path), threads, tokenizer)
 
     @property
     def tagset(self) -> list[str]:
@@ -210,6 +221,28 @@ class Tagger:
 
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="postag-tagger")
         return self._executor
+
+
+class OutdatedGraph(ModelError):
+    """The directory's graph was exported by an earlier postag and takes other inputs."""
+
+
+def _export(directory: Path) -> dict:
+    """Export a directory's graph from its Keras weights (this needs TensorFlow); its new config.json."""
+    from .training.keras_tagger import export_directory
+
+    return export_directory(directory)
+
+
+def _metadata(config_data: dict) -> dict:
+    return {k: v for k, v in config_data.items() if k not in ("tagger", "sizes")}
+
+
+def _read_graph(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ModelError(f"{path}: cannot be read ({error.strerror})") from None
 
 
 def load(model: str | Path, threads: int | None = None) -> Tagger:

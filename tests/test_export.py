@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tagger import Tagger, TaggerConfig, Vocabularies
+from tagger import ModelError, Tagger, TaggerConfig, Vocabularies
 from tagger.training import ARCHITECTURES, KerasTagger
 
 SMALL = dict(word_dim=16, char_dim=8, char_filters=8, hidden_dim=16, dropout=0.0, word_dropout=0.0, min_count=1)
@@ -85,3 +85,31 @@ def test_a_format_2_directory_gets_its_graph_on_first_use(tmp_path):
     assert runtime.tag_sents(PROBES) == keras_side.tag_sents(PROBES)
     assert (tmp_path / "model" / "model.onnx").is_file() and (tmp_path / "model" / "SHA256SUMS").is_file()
     assert json.loads((tmp_path / "model" / "config.json").read_text())["format_version"] == 3
+
+
+def test_a_graph_from_an_earlier_postag_is_exported_again_from_the_weights(tmp_path):
+    """A graph with other inputs than the runtime gives (an earlier export) is replaced, once, from the weights."""
+    import json
+
+    import onnx
+    from onnx import TensorProto, helper
+
+    from tagger.modeldir import write_checksums
+
+    keras_side = keras_tagger({"architecture": "fcn"})
+    keras_side.save(tmp_path / "model")
+    old = helper.make_model(helper.make_graph(
+        [helper.make_node("Identity", ["words"], ["logits"])], "old",
+        [helper.make_tensor_value_info("words", TensorProto.INT32, ["b", "t"])],
+        [helper.make_tensor_value_info("logits", TensorProto.INT32, ["b", "t"])]))
+    (tmp_path / "model" / "model.onnx").write_bytes(old.SerializeToString())
+    write_checksums(tmp_path / "model")
+    runtime = Tagger.load(tmp_path / "model")
+    assert runtime.tag_sents(PROBES) == keras_side.tag_sents(PROBES)
+    assert "known_features" in {i.name for i in onnx.load(tmp_path / "model" / "model.onnx").graph.input}
+    assert json.loads((tmp_path / "model" / "config.json").read_text())["format_version"] == 3
+    (tmp_path / "model" / "model.weights.h5").unlink()  # without weights: one clear error, no traceback
+    (tmp_path / "model" / "model.onnx").write_bytes(old.SerializeToString())
+    write_checksums(tmp_path / "model")
+    with pytest.raises(ModelError, match="re-export it from the weights or retrain"):
+        Tagger.load(tmp_path / "model")

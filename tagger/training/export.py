@@ -26,11 +26,11 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from ..encoding import AFFIX_KINDS
-from ..modeldir import graph_outputs
+from ..modeldir import GRAPH_INPUTS, graph_outputs
 
 OPSET = 17
 IR_VERSION = 8  # readable by every onnxruntime since 1.14
-INPUTS = ("spelling_index", "spelling_words", "spellings", "spelling_affixes", "known_features")
+INPUTS = GRAPH_INPUTS
 FEATURES = "spelling_features"
 ENCODER_NODES = ("node_char_conv", "node_input_projection")  # kept in float32 by quantize_graph
 
