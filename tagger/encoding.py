@@ -9,8 +9,9 @@ import numpy as np
 
 from .vocab import BOW, EOW, PAD_ID, Vocabularies
 
-# Per-encoder memo limits: enough for any corpus vocabulary, bounded for endless streams of text.
-CACHE_LIMIT = 500_000
+# Per-encoder memo limits: a text's frequent spellings come first and stay; the memos hold a few hundred bytes
+# a spelling, so memory stays bounded (tens of MB) for endless streams of text of any vocabulary.
+CACHE_LIMIT = 100_000
 
 # Prefixes and suffixes up to these lengths, and the word's shape, each a hashed id: for words never seen in
 # training they carry most of the tag ("-ness", "-ized", "un-"); measured on EWT, going from 2/3 to 4/5
