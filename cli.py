@@ -129,8 +129,28 @@ def train(
     extend_vocab: int = typer.Option(0, "--extend-vocab", help="Add the N most frequent words of --embeddings that "
                                      "the vocabulary lacks, so unseen words still get their vector."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    cluster: str = typer.Option(None, "--cluster", help="Train on several machines: every worker's host:port, "
+                                "comma-separated, the same list on each (sets TF_CONFIG)."),
+    task_index: int = typer.Option(None, "--task-index", help="With --cluster: this worker's place in the list, "
+                                   "from 0; worker 0 writes the model."),
+    local_workers: int = typer.Option(None, "--local-workers", help="Run the multi-worker training on this "
+                                      "machine: N worker processes on 127.0.0.1."),
 ):
     """Train a tagger and save it as a model directory."""
+    if local_workers is not None:
+        from pipelines.cluster import run_local_workers, worker_arguments
+        from pipelines.errors import PipelineError
+
+        if cluster is not None or task_index is not None:
+            raise PipelineError("--local-workers starts its own cluster: leave out --cluster and --task-index")
+
+        # Each worker runs this same command (this file, so the same source tree) without --local-workers.
+        command = [sys.executable, str(Path(__file__).resolve()), *worker_arguments(sys.argv[1:])]
+        raise typer.Exit(run_local_workers(command, local_workers))
+    if cluster is not None or task_index is not None:
+        from pipelines.cluster import Cluster
+
+        os.environ["TF_CONFIG"] = Cluster.parse(cluster, task_index).tf_config()
     from pipelines.data import load_training_corpus
     from pipelines.train import train as run_training
     from tagger import TaggerConfig
@@ -151,6 +171,9 @@ def train(
         where = f"; the best epoch so far ({result.best_epoch}) is saved in {output}" if result.best_epoch else ""
         err_console.print(f"training interrupted{where}")
         raise typer.Exit(130)
+    if result.output is None:  # a worker of a cluster other than the chief, which writes the model
+        err_console.print(f"worker done; the chief writes {output}")
+        return
     if as_json:
         console.print_json(json.dumps(result.metrics))
         return

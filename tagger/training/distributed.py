@@ -86,9 +86,8 @@ def _patient_coordination(cluster_spec: tf.train.ClusterSpec) -> None:
 
 def strategy_name(strategy: tf.distribute.Strategy) -> str:
     """The public name (MultiWorkerMirroredStrategy's own class is CollectiveAllReduceStrategy)."""
-    for public in (tf.distribute.MultiWorkerMirroredStrategy, tf.distribute.MirroredStrategy):
-        if isinstance(strategy, public):
-            return public.__name__
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return "MultiWorkerMirroredStrategy"
     return type(strategy).__name__
 
 
