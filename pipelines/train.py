@@ -342,10 +342,12 @@ class Distribution:
     worker: int  # this process's place among the workers (0: the chief)
     global_batch_size: int
     sentences_encoded: list[int] = field(default_factory=list)  # per worker, over all epochs
+    weight_sums: list[float] = field(default_factory=list)  # per worker: the sum of |w| over its final weights
 
     def to_json(self) -> dict:
         return {"strategy": self.strategy, "workers": self.workers, "replicas": self.replicas,
-                "global_batch_size": self.global_batch_size, "sentences_encoded": self.sentences_encoded}
+                "global_batch_size": self.global_batch_size, "sentences_encoded": self.sentences_encoded,
+                "weight_sums": self.weight_sums}
 
 
 def train(
@@ -459,10 +461,14 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
     if interrupted:
         return result  # the directory already holds the best epoch; no time for test scoring
     if distribution is not None:
-        # Every worker's count, known to all: the last collective, before the chief alone scores and saves.
-        counts = np.zeros(distribution.workers)
+        # What each worker did and ended with, known to all: the last collective, before the chief alone scores
+        # and saves. The same weights everywhere show as the same sums.
+        counts, weight_sums = np.zeros(distribution.workers), np.zeros(distribution.workers)
         counts[distribution.worker] = encoded[0]
+        weight_sums[distribution.worker] = sum(float(np.abs(w).sum(dtype=np.float64))
+                                               for w in tagger.model.get_weights())
         distribution.sentences_encoded = [int(n) for n in sums(counts)]
+        distribution.weight_sums = [float(x) for x in sums(weight_sums)]
         result.metrics["distributed"] = distribution.to_json()
         from tagger.training.distributed import is_chief
 

@@ -144,6 +144,8 @@ def test_two_local_workers_train_together_like_one_process(corpus_folder, tmp_pa
     counts = distributed["sentences_encoded"]
     assert min(counts) > 0 and sum(counts) == train_sentences * SETTINGS["epochs"]
     assert max(counts) < train_sentences * SETTINGS["epochs"] * 0.6
+    first, second = distributed["weight_sums"]
+    assert first == second > 0  # both ended with the same weights
     # The chief wrote the model; it loads and tags without TensorFlow, as well as training measured.
     loaded = tagger.load(tmp_path / "workers")
     dev = [(s.words, s.tags) for s in read_conllu(corpus_folder / "dev.conllu")]
