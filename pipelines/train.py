@@ -162,9 +162,6 @@ def replica_batches(encoder, sentences, batch_size: int, rng: np.random.Generato
     batch goes to replica i mod `replicas`, which keeps the parts' lengths alike). A replica whose part is
     empty gets one all-padding row. With each part comes the global batch's number of real tokens, which
     the replica divides its summed loss by. `encoded[0]` counts the sentences this worker encoded.
-
-    Each part's spellings are padded to the width of the global batch's longest, as one process pads them:
-    the character CNN's output at a word's last character depends on whether padding or the edge follows.
     """
     import numpy as np
     import tensorflow as tf
@@ -178,14 +175,12 @@ def replica_batches(encoder, sentences, batch_size: int, rng: np.random.Generato
     def generate():
         for batch in _epoch_batches(lengths, batch_size, rng):
             global_tokens = np.float32(sum(lengths[i] for i in batch))
-            width = max(len(encoder.char_ids(word)) for i in batch for word in sentences[i].words)
             for replica in replica_ids:
                 chosen = [sentences[i] for i in batch[replica::replicas]]
                 encoded[0] += len(chosen)
-                inputs, tags = _encode_batch(encoder, chosen or [padding_row], heads)
-                spellings = inputs["spellings"]
-                inputs["spellings"] = np.pad(spellings, ((0, 0), (0, width - spellings.shape[1])))
-                yield inputs, tags, global_tokens
+                # A word's features do not depend on the batch around it (SentenceEncoder pads every spelling
+                # past the character CNN's reach), so a part computes what the whole batch would for its words.
+                yield (*_encode_batch(encoder, chosen or [padding_row], heads), global_tokens)
 
     signature = (*_batch_signature(heads), tf.TensorSpec([], tf.float32))
     return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(4)
