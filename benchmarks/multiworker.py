@@ -1,9 +1,11 @@
 """One process against N local workers (MultiWorkerMirroredStrategy on 127.0.0.1), same global batch.
 
-    python benchmarks/multiworker.py [--corpus ud:en_ewt] [--arch rnn] [--epochs 2] [--workers 1,2]
+    python benchmarks/multiworker.py [--corpus ud:en_ewt] [--arch rnn] [--epochs 2] [--workers 1,1mw,2]
 
 Each setting is a `postag train` command of its own, run to the end (`--set patience=0`, so every run has the
-same epochs): workers 1 is plain single-process training (Keras' fit); workers N > 1 adds `--local-workers N`.
+same epochs): workers 1 is plain single-process training (Keras' fit); workers N adds `--local-workers N`, and
+`1mw` is `--local-workers 1`: the multi-worker step with nobody to talk to, which separates its own cost from
+that of the all-reduce.
 Reports seconds per epoch (from metrics.json's history), the command's wall time (start-up, TensorFlow's
 tracing, dev and test scoring and saving included), dev and test accuracy. Writes
 benchmarks/results/multiworker.json and .md.
@@ -29,12 +31,12 @@ from common.files import write_atomically  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def run(corpus: str, arch: str, epochs: int, workers: int, folder: Path, more: list[str]) -> dict:
+def run(corpus: str, arch: str, epochs: int, workers: str, folder: Path, more: list[str]) -> dict:
     output = folder / f"workers-{workers}"
     command = [sys.executable, str(ROOT / "cli.py"), "train", "--corpus", corpus, "--arch", arch, "--epochs",
                str(epochs), "--set", "patience=0", "--output", str(output), "--json", *more]
-    if workers > 1:
-        command += ["--local-workers", str(workers)]
+    if workers != "1":
+        command += ["--local-workers", workers.removesuffix("mw")]
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
     wall = time.perf_counter() - started
@@ -51,14 +53,14 @@ def main() -> None:
     parser.add_argument("--corpus", default="ud:en_ewt")
     parser.add_argument("--arch", default="rnn")
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
+    parser.add_argument("--workers", default="1,1mw,2", help="comma-separated worker counts (1mw: --local-workers 1)")
     parser.add_argument("--set", action="append", default=[], help="more KEY=VALUE settings for every run")
     parser.add_argument("--name", default="multiworker")
     args = parser.parse_args()
     more = [item for setting in args.set for item in ("--set", setting)]
     with tempfile.TemporaryDirectory(prefix="postag-multiworker-") as scratch:
         runs = []
-        for workers in (int(n) for n in args.workers.split(",")):
+        for workers in args.workers.split(","):
             runs.append(run(args.corpus, args.arch, args.epochs, workers, Path(scratch), more))
             print(json.dumps(runs[-1]), flush=True)
     command = "python benchmarks/multiworker.py " + " ".join(sys.argv[1:])
@@ -67,8 +69,9 @@ def main() -> None:
     lines = [f"Command: `{command}`", "",
              f"{args.arch} on {args.corpus}, {args.epochs} epochs, global batch 64 sentences (the default) in every "
              f"run. Machine: {report['machine']}, shared with other work (1-minute load average after each run in "
-             "the last column). *workers 1*: one process, Keras' fit; *N > 1*: `--local-workers N`, "
-             "MultiWorkerMirroredStrategy on 127.0.0.1, each worker with cores/N TensorFlow threads.", "",
+             "the last column). *workers 1*: one process, Keras' fit; *1mw*: `--local-workers 1`, the multi-worker "
+             "step alone; *N*: `--local-workers N`, MultiWorkerMirroredStrategy on 127.0.0.1, each worker with "
+             "cores/N TensorFlow threads.", "",
              "| workers | seconds per epoch | wall seconds | dev accuracy | test accuracy | sentences encoded per "
              "worker | load |", "|---:|---|---:|---:|---:|---|---:|"]
     for r in runs:

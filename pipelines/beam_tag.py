@@ -117,6 +117,9 @@ class TagBlocks(beam.DoFn):
 
         self.tagger = tagger.load(self.model, threads=self.threads)
 
+    def teardown(self):
+        self.tagger = None  # ONNX Runtime's session goes before the worker process ends
+
     def process(self, element):
         shard, path, block = element
         rendered = tag_block(block, self.tagger, self.options, self.kind)
