@@ -118,9 +118,8 @@ class ReplicaData:
             first = context.input_pipeline_id * local
             return dataset_for(list(range(first, first + local)))
 
-        # The elements are padded to each batch's own length: nothing to shard or rebatch.
-        options = tf.distribute.InputOptions(experimental_fetch_to_device=True)
-        self.dataset = strategy.distribute_datasets_from_function(dataset_fn, options)
+        # A dataset per worker, already cut per replica: tf.distribute neither shards nor rebatches it.
+        self.dataset = strategy.distribute_datasets_from_function(dataset_fn)
 
 
 def train_step(strategy: tf.distribute.Strategy, model: keras.Model, clipnorm: float | None):
