@@ -129,8 +129,28 @@ def train(
     extend_vocab: int = typer.Option(0, "--extend-vocab", help="Add the N most frequent words of --embeddings that "
                                      "the vocabulary lacks, so unseen words still get their vector."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    cluster: str = typer.Option(None, "--cluster", help="Train on several machines: every worker's host:port, "
+                                "comma-separated, the same list on each (sets TF_CONFIG)."),
+    task_index: int = typer.Option(None, "--task-index", help="With --cluster: this worker's place in the list, "
+                                   "from 0; worker 0 writes the model."),
+    local_workers: int = typer.Option(None, "--local-workers", help="Run the multi-worker training on this "
+                                      "machine: N worker processes on 127.0.0.1."),
 ):
     """Train a tagger and save it as a model directory."""
+    if local_workers is not None:
+        from pipelines.cluster import run_local_workers, worker_arguments
+        from pipelines.errors import PipelineError
+
+        if cluster is not None or task_index is not None:
+            raise PipelineError("--local-workers starts its own cluster: leave out --cluster and --task-index")
+
+        # Each worker runs this same command (this file, so the same source tree) without --local-workers.
+        command = [sys.executable, str(Path(__file__).resolve()), *worker_arguments(sys.argv[1:])]
+        raise typer.Exit(run_local_workers(command, local_workers))
+    if cluster is not None or task_index is not None:
+        from pipelines.cluster import Cluster
+
+        os.environ["TF_CONFIG"] = Cluster.parse(cluster, task_index).tf_config()
     from pipelines.data import load_training_corpus
     from pipelines.train import train as run_training
     from tagger import TaggerConfig
@@ -151,6 +171,9 @@ def train(
         where = f"; the best epoch so far ({result.best_epoch}) is saved in {output}" if result.best_epoch else ""
         err_console.print(f"training interrupted{where}")
         raise typer.Exit(130)
+    if result.output is None:  # a worker of a cluster other than the chief, which writes the model
+        err_console.print(f"worker done; the chief writes {output}")
+        return
     if as_json:
         console.print_json(json.dumps(result.metrics))
         return
@@ -296,10 +319,11 @@ def _print_evaluation(result, title: str) -> None:
     console.print(confusions)
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})  # Beam's pipeline options pass through
 @user_errors
 def tag(
-    files: list[str] = typer.Argument(..., help="Text files to tag; - reads standard input."),
+    files: list[str] = typer.Argument(..., help="Text files to tag; - reads standard input. With --engine beam: "
+                                      "glob patterns (quoted), then any Beam pipeline options as --name=value."),
     model: str = typer.Option(None, "--model", "-m", help="A shipped model's name or a model directory "
                               "(default: $POSTAG_MODEL, else en_ewt)."),
     tagset: str = typer.Option(None, "--tagset", "-t", help="upos or xpos, for a model with both (default: its "
@@ -313,12 +337,39 @@ def tag(
     workers: int = typer.Option(None, "--workers", "-w", help="Processes that tag (default: one per core for "
                                 "inputs over 4 MB, else 1)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    engine: str = typer.Option("local", "--engine", help="local (this machine, --workers), or beam: an Apache "
+                               "Beam pipeline writing shards to --output-dir (in-process runner unless --runner=...)."),
+    output_dir: str = typer.Option(None, "--output-dir", help="--engine beam: a new folder (or gs://...) for the "
+                                   "shards and manifest.json."),
+    shards: int = typer.Option(None, "--shards", help="--engine beam: output files (default: one per 64 MB of "
+                               "input)."),
 ):
     """Tag raw text: split into sentences and words, then tag every word. Streams: memory stays flat."""
+    from pipelines.errors import PipelineError
     from pipelines.tag import TagOptions, input_size, tag_to_output
 
+    beam_args = [item for item in files if item.startswith("--")]
+    files = [item for item in files if not item.startswith("--")]
+    if engine not in ("local", "beam"):
+        raise PipelineError(f"--engine must be local or beam, not {engine[:40]!r}")
+    if engine == "local" and (beam_args or output_dir or shards):
+        what = f"no such option: {beam_args[0][:80]}" if beam_args else "--output-dir and --shards"
+        raise PipelineError(f"{what} (Beam's options, --output-dir and --shards go with --engine beam)")
     tagger = _load_tagger(model)
     options = TagOptions(output_format=output_format, tagset=tagset, top_k=top_k, tokenizer=tokenizer)
+    if engine == "beam":
+        if not output_dir or output is not None:
+            raise PipelineError("--engine beam writes shards to --output-dir (not --output)")
+        import tagger as tagger_package
+        from pipelines.beam_tag import tag_with_beam
+
+        summary = tag_with_beam(tagger, model or tagger_package.default_model(), files, output_dir, options,
+                                pretokenized=tokenized, beam_args=beam_args, shards=shards)
+        speed = f"{summary.tokens / summary.seconds:,.0f} tokens/s" if summary.seconds else ""
+        err_console.print(f"{summary.tokens:,} tokens, {summary.sentences:,} sentences from {summary.files:,} files "
+                          f"in {len(summary.shards)} shards in {output_dir} ({summary.seconds:.1f} s, {speed}, "
+                          f"{summary.runner})", highlight=False, soft_wrap=True)
+        return
     sizes = [input_size(source) for source in files]
     show = not quiet and err_console.is_terminal and (None in sizes or sum(sizes) >= 1 << 20)
     try:

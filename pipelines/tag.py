@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from common.files import open_atomically
 from corpora import CorpusError, Sentence, conllu_sentence, token_ranges, tokenize
@@ -128,15 +129,17 @@ def check_sources(sources: list[str]) -> None:
                 raise CorpusError(f"{_shown(source)}: is a directory, expected a text file")
 
 
-def read_chunks(source: str, read_bytes: int = READ_BYTES) -> Iterator[tuple[str, int]]:
+def read_chunks(source: str, read_bytes: int = READ_BYTES,
+                opener: Callable[[str], BinaryIO] | None = None) -> Iterator[tuple[str, int]]:
     """(text, bytes read so far) chunks of a file or of standard input ("-"), decoded as UTF-8 as they come.
 
     A byte-order mark at the start is dropped; line ends are kept as they are, so offsets index the text.
-    Standard input is read as it arrives, so output starts before the input ends.
+    Standard input is read as it arrives, so output starts before the input ends. `opener` opens `source`
+    for binary reading (default: a local file; the Beam pipeline reads through Beam's file systems).
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     done, at_start = 0, True
-    stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115 (closed below)
+    stream = sys.stdin.buffer if source == "-" else (opener or _open_local)(source)
     read = getattr(stream, "read1", stream.read)
     try:
         while True:
@@ -157,6 +160,10 @@ def read_chunks(source: str, read_bytes: int = READ_BYTES) -> Iterator[tuple[str
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+def _open_local(path: str) -> BinaryIO:
+    return open(path, "rb")  # noqa: SIM115 (read_chunks closes it)
 
 
 class _Teed:
@@ -208,11 +215,12 @@ def _line_pieces(chunks: Iterable[str], source: str) -> Iterator[tuple[int, str]
             yield offset + match.start(), line
 
 
-def iter_blocks(sources: list[str], pretokenized: bool = False, block_chars: int = BLOCK_CHARS) -> Iterator[Block]:
+def iter_blocks(sources: list[str], pretokenized: bool = False, block_chars: int = BLOCK_CHARS,
+                opener: Callable[[str], BinaryIO] | None = None) -> Iterator[Block]:
     """Every input cut into blocks of whole pieces, in order; together a document's blocks hold all of its text."""
     index = 0
     for source in sources:
-        teed = _Teed(read_chunks(source))
+        teed = _Teed(read_chunks(source, opener=opener))
         pieces = _line_pieces(teed, source) if pretokenized else iter_pieces(teed)
         start, size, members, first = 0, 0, [], True
         for offset, piece in pieces:
@@ -396,12 +404,7 @@ def tag_files(tagger, sources: list[str], write: Callable[[str], None], options:
     started = time.perf_counter()
     blocks = iter_blocks(sources, pretokenized=kind == "lines", block_chars=block_chars)
     for rendered in _rendered_blocks(blocks, tagger, options, kind, workers, model):
-        if options.output_format == "conllu":  # sentence ids count on across blocks and files
-            first = summary.sentences + 1
-            write("".join(f"{comments}# sent_id = {number}\n{body}"
-                          for number, (comments, body) in enumerate(rendered.parts, start=first)))
-        else:
-            write("".join(body for _, body in rendered.parts))
+        write(block_output(rendered, options.output_format, summary.sentences + 1))
         summary.sentences += rendered.sentences
         summary.tokens += rendered.tokens
         if progress is not None:
@@ -409,6 +412,14 @@ def tag_files(tagger, sources: list[str], write: Callable[[str], None], options:
                                  time.perf_counter() - started))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def block_output(rendered: RenderedBlock, output_format: str, first_sentence: int) -> str:
+    """A tagged block as written; CoNLL-U sentence ids count on from `first_sentence`, across blocks and files."""
+    if output_format == "conllu":
+        return "".join(f"{comments}# sent_id = {number}\n{body}"
+                       for number, (comments, body) in enumerate(rendered.parts, start=first_sentence))
+    return "".join(body for _, body in rendered.parts)
 
 
 def check_options(tagger, options: TagOptions) -> None:

@@ -7,6 +7,11 @@ interrupted run still leaves the best model so far as a valid model directory.
 Iterative learning is one `model.fit` over all epochs. What happens after each batch and each epoch (weight
 average, dev score, keeping the best, checkpoint, learning-rate decay, stopping) is a list of Keras callbacks
 (`learning_callbacks`), so a loop that runs its steps another way can run the same parts.
+
+Under a distribution strategy (a TF_CONFIG cluster of workers, or several GPUs) the steps are
+tagger.training.distributed's instead of fit's: each replica encodes only its part of every global batch
+(`replica_batches`), the workers agree on the dev score and on when to stop, and only the chief writes the
+model directory. Every worker ends with the same weights.
 """
 
 from __future__ import annotations
@@ -69,16 +74,24 @@ ProgressCallback = Callable[[TrainProgress], None]
 
 
 def distribution_strategy():
-    """Several GPUs (or a TF_CONFIG cluster) train data-parallel with no change to the code."""
+    """The strategy to train under: MultiWorkerMirroredStrategy for the cluster in TF_CONFIG, MirroredStrategy
+    over several GPUs, None for one device (Keras' fit, as always)."""
     import os
 
-    import tensorflow as tf
+    from tagger.training.distributed import StrategyError, multi_worker_strategy
 
     if os.environ.get("TF_CONFIG"):
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        try:
+            return multi_worker_strategy()
+        except StrategyError as error:
+            raise PipelineError(str(error)) from None
+        except (ValueError, KeyError, TypeError) as error:  # a TF_CONFIG that TensorFlow cannot read
+            raise PipelineError(f"TF_CONFIG is not a cluster TensorFlow can use: {error}") from None
+    import tensorflow as tf
+
     if len(tf.config.list_logical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
+    return None
 
 
 # ---- block 1: data ------------------------------------------------------------------------------------
@@ -127,29 +140,70 @@ def training_batches(encoder, sentences, batch_size: int, rng: np.random.Generat
     """A tf.data pipeline of length-bucketed, padded batches, reshuffled every epoch."""
     import tensorflow as tf
 
-    from tagger.training.keras_tagger import input_signature
-
     lengths = [len(s) for s in sentences]
     heads = len(encoder.vocabs.heads)
 
     def generate():
         for batch in _epoch_batches(lengths, batch_size, rng):
-            chosen = [sentences[i] for i in batch]
-            inputs = encoder.inputs([s.words for s in chosen])
-            length = inputs["words"].shape[1]
-            tags = encoder.encode_tags([s.tags for s in chosen], length)
-            if heads == 1:
-                yield inputs, tags
-            else:
-                yield inputs, (tags, *(encoder.encode_tags([s.more_tags[i] for s in chosen], length, head=i + 1)
-                                       for i in range(heads - 1)))
+            yield _encode_batch(encoder, [sentences[i] for i in batch], heads)
 
-    tag_spec = tf.TensorSpec([None, None], tf.int32)
-    signature = (input_signature(), tag_spec if heads == 1 else tuple(tag_spec for _ in range(heads)))
     batches = len(_epoch_batches(lengths, batch_size, None))
-    dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=_batch_signature(heads))
     # A known length lets Keras end the epoch cleanly instead of warning that the data ran out.
     return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(4)
+
+
+def replica_batches(encoder, sentences, batch_size: int, rng: np.random.Generator, replicas: int,
+                    replica_ids: list[int], encoded: list[int]):
+    """The parts of every global batch that the replicas `replica_ids` (of `replicas`) train on, in turn.
+
+    Every worker computes the same global batches as `training_batches` (the same lengths, the same seed),
+    so all run the same number of steps; each encodes only its own replicas' sentences (sentence i of a
+    batch goes to replica i mod `replicas`, which keeps the parts' lengths alike). A replica whose part is
+    empty gets one all-padding row. With each part comes the global batch's number of real tokens, which
+    the replica divides its summed loss by. `encoded[0]` counts the sentences this worker encoded.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    from corpora import Sentence
+
+    lengths = [len(s) for s in sentences]
+    heads = len(encoder.vocabs.heads)
+    padding_row = Sentence((), (), (), tuple(() for _ in range(heads - 1)))
+
+    def generate():
+        for batch in _epoch_batches(lengths, batch_size, rng):
+            global_tokens = np.float32(sum(lengths[i] for i in batch))
+            for replica in replica_ids:
+                chosen = [sentences[i] for i in batch[replica::replicas]]
+                encoded[0] += len(chosen)
+                # A word's features do not depend on the batch around it (SentenceEncoder pads every spelling
+                # past the character CNN's reach), so a part computes what the whole batch would for its words.
+                yield (*_encode_batch(encoder, chosen or [padding_row], heads), global_tokens)
+
+    signature = (*_batch_signature(heads), tf.TensorSpec([], tf.float32))
+    return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(4)
+
+
+def _encode_batch(encoder, chosen, heads: int):
+    """(inputs, tags) of a batch of sentences: tags [B, T], or a tuple of them with several heads."""
+    inputs = encoder.inputs([s.words for s in chosen])
+    length = inputs["words"].shape[1]
+    tags = encoder.encode_tags([s.tags for s in chosen], length)
+    if heads == 1:
+        return inputs, tags
+    return inputs, (tags, *(encoder.encode_tags([s.more_tags[i] for s in chosen], length, head=i + 1)
+                            for i in range(heads - 1)))
+
+
+def _batch_signature(heads: int):
+    import tensorflow as tf
+
+    from tagger.training.keras_tagger import input_signature
+
+    tag_spec = tf.TensorSpec([None, None], tf.int32)
+    return input_signature(), tag_spec if heads == 1 else tuple(tag_spec for _ in range(heads))
 
 
 def _epoch_batches(lengths, batch_size, rng):
@@ -169,10 +223,11 @@ def uses_weight_average(config, batches_per_epoch: int) -> bool:
     return bool(config.ema) and batches_per_epoch >= 1 / (1 - config.ema)
 
 
-def make_optimizer(config, weight_average: bool = False):
+def make_optimizer(config, weight_average: bool = False, clip: bool = True):
+    """Adam or SGD with momentum. `clip=False`: no gradient clipping (the distributed step clips itself)."""
     import keras
 
-    options = {"clipnorm": config.clipnorm} if config.clipnorm else {}
+    options = {"clipnorm": config.clipnorm} if config.clipnorm and clip else {}
     if weight_average:
         options.update(use_ema=True, ema_momentum=config.ema)
     if config.optimizer == "sgd":
@@ -263,12 +318,31 @@ def learning_callbacks(config, batches: int, notify: ProgressCallback, history: 
 def run_epochs(model, dataset, epochs: int, callbacks: list) -> None:
     """How the epochs' steps run: Keras' fit, which calls each callback at its place.
 
-    A loop of its own (a `strategy.run` step under MultiWorkerMirroredStrategy) runs the same callbacks
-    through keras.callbacks.CallbackList as fit does: on_train_begin; per epoch on_epoch_begin, then
-    on_train_batch_end with the running mean loss, then on_epoch_end with the epoch's mean loss, stopping
-    when model.stop_training is set; then optimizer.finalize_variable_values and on_train_end.
+    A loop of its own (tagger.training.distributed.run_distributed_epochs, a `strategy.run` step) runs the
+    same callbacks through keras.callbacks.CallbackList as fit does: on_train_begin; per epoch
+    on_epoch_begin, then on_train_batch_end with the running mean loss, then on_epoch_end with the epoch's
+    mean loss, stopping when model.stop_training is set; then optimizer.finalize_variable_values and
+    on_train_end.
     """
     model.fit(dataset, epochs=epochs, verbose=0, shuffle=False, callbacks=callbacks)
+
+
+@dataclass
+class Distribution:
+    """How a run under a strategy shares the work; recorded in metrics.json as `distributed`."""
+
+    strategy: str
+    workers: int
+    replicas: int
+    worker: int  # this process's place among the workers (0: the chief)
+    global_batch_size: int
+    sentences_encoded: list[int] = field(default_factory=list)  # per worker, over all epochs
+    weight_sums: list[float] = field(default_factory=list)  # per worker: the sum of |w| over its final weights
+
+    def to_json(self) -> dict:
+        return {"strategy": self.strategy, "workers": self.workers, "replicas": self.replicas,
+                "global_batch_size": self.global_batch_size, "sentences_encoded": self.sentences_encoded,
+                "weight_sums": self.weight_sums}
 
 
 def train(
@@ -279,6 +353,7 @@ def train(
     vocabs=None,
     word_vectors: np.ndarray | None = None,
     metadata: dict | None = None,
+    strategy=None,
 ) -> TrainResult:
     """Train `config.architecture` on corpus.train, early-stopping on corpus.dev accuracy.
 
@@ -286,14 +361,25 @@ def train(
     current batch; the best model so far is kept (and saved when `output` is given). A loss that stops being
     a finite number is a TrainingDiverged error, and nothing is saved from that epoch on. While it runs, the
     output is locked: a second training into the same output fails at once (common.files.output_lock).
+
+    `strategy`: a tf.distribute strategy to train under; by default `distribution_strategy()` (TF_CONFIG, or
+    several GPUs). Under one, only the chief writes `output`; the other workers' results hold no evaluations.
     """
+    strategy = strategy if strategy is not None else distribution_strategy()
+    if strategy is not None:
+        from tagger.training.distributed import is_chief
+
+        if not is_chief(strategy):
+            output = None
     if not output:
-        return _train(corpus, config, None, progress, vocabs, word_vectors, metadata)
+        return _train(corpus, config, None, progress, vocabs, word_vectors, metadata, strategy)
     with output_lock(output):
-        return _train(corpus, config, output, progress, vocabs, word_vectors, metadata)
+        return _train(corpus, config, output, progress, vocabs, word_vectors, metadata, strategy)
 
 
-def _train(corpus, config, output, progress, vocabs, word_vectors, metadata) -> TrainResult:
+def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, strategy) -> TrainResult:
+    import contextlib
+
     import numpy as np
 
     # Keras through tagger.training, which imports TensorFlow with its start-up chatter silenced.
@@ -316,14 +402,22 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata) -> 
     batches_per_epoch = len(_epoch_batches([len(s) for s in corpus.train], config.batch_size, None))
     weight_average = uses_weight_average(config, batches_per_epoch)
     metadata["weight_average"] = weight_average
-    with distribution_strategy().scope():
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
         tagger = KerasTagger(config, vocabs, metadata=metadata, word_vectors=word_vectors)
         # Several heads: one sequence loss each, summed (UPOS and XPOS learn from one encoder).
         heads = len(vocabs.heads)
-        tagger.model.compile(optimizer=make_optimizer(config, weight_average),
+        tagger.model.compile(optimizer=make_optimizer(config, weight_average, clip=strategy is None),
                              loss=sequence_loss if heads == 1 else [sequence_loss] * heads, jit_compile=False)
-    dataset = training_batches(tagger.encoder, corpus.train, config.batch_size, rng)
+        if strategy is not None:  # its variables are made here, replicated, rather than in the first step
+            tagger.model.optimizer.build(tagger.model.trainable_variables)
     parameters = count_parameters(tagger.model)
+    if strategy is None:
+        dataset = training_batches(tagger.encoder, corpus.train, config.batch_size, rng)
+        distribution = None
+        score_dev = (lambda: evaluate(tagger, corpus.dev).accuracy) if corpus.dev else None
+    else:
+        dataset, distribution, sums, encoded = _replica_data(strategy, tagger, corpus, config, rng)
+        score_dev = (lambda: _summed_dev_accuracy(tagger, corpus.dev, distribution, sums)) if corpus.dev else None
 
     # 5. iterative learning: one fit over all epochs; the callbacks do what happens after each batch and epoch
     history: list[EpochRecord] = []
@@ -332,13 +426,18 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata) -> 
     def save_checkpoint(epoch: int) -> None:
         _save(tagger, output, corpus, history, epoch, time.perf_counter() - started, parameters, complete=False)
 
-    learning = learning_callbacks(config, batches_per_epoch, notify, history, weight_average,
-                                  score_dev=(lambda: evaluate(tagger, corpus.dev).accuracy) if corpus.dev else None,
+    learning = learning_callbacks(config, batches_per_epoch, notify, history, weight_average, score_dev=score_dev,
                                   save=save_checkpoint if output else None)
     interrupted = False
     notify(TrainProgress("start", epochs=config.epochs, batches=batches_per_epoch))
     try:
-        run_epochs(tagger.model, dataset, config.epochs, learning.callbacks)
+        if strategy is None:
+            run_epochs(tagger.model, dataset, config.epochs, learning.callbacks)
+        else:
+            from tagger.training.distributed import run_distributed_epochs
+
+            run_distributed_epochs(strategy, tagger.model, dataset, batches_per_epoch, config.epochs,
+                                   learning.callbacks, config.clipnorm, sums)
     except KeyboardInterrupt:
         interrupted = True
         learning.restore_best(tagger.model)
@@ -356,10 +455,24 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata) -> 
                          stopped_because=stopped_because, output=output)
     if interrupted:
         return result  # the directory already holds the best epoch; no time for test scoring
+    if distribution is not None:
+        # What each worker did and ended with, known to all: the last collective, before the chief alone scores
+        # and saves. The same weights everywhere show as the same sums.
+        counts, weight_sums = np.zeros(distribution.workers), np.zeros(distribution.workers)
+        counts[distribution.worker] = encoded[0]
+        weight_sums[distribution.worker] = sum(float(np.abs(w).sum(dtype=np.float64))
+                                               for w in tagger.model.get_weights())
+        distribution.sentences_encoded = [int(n) for n in sums(counts)]
+        distribution.weight_sums = [float(x) for x in sums(weight_sums)]
+        result.metrics["distributed"] = distribution.to_json()
+        from tagger.training.distributed import is_chief
+
+        if not is_chief(strategy):
+            return result
     result.dev = evaluate(tagger, corpus.dev) if corpus.dev else None
     result.test = evaluate(tagger, corpus.test) if corpus.test else None
-    result.metrics = _metrics(corpus, history, best_epoch, train_seconds, parameters, result.dev, result.test,
-                              complete=True, stopped_because=stopped_because)
+    result.metrics = {**_metrics(corpus, history, best_epoch, train_seconds, parameters, result.dev, result.test,
+                                 complete=True, stopped_because=stopped_because), **result.metrics}
     for head, tagset in enumerate(corpus.tagsets[1:], start=1):
         result.metrics.setdefault("more_tagsets", {})[tagset] = {
             split: evaluate(tagger, head_sentences(sentences, head), tagset=tagset).to_json()
@@ -367,6 +480,27 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata) -> 
     if output:
         tagger.save(output, result.metrics, model_card(tagger, corpus, result.metrics))
     return result
+
+
+def _replica_data(strategy, tagger, corpus: Corpus, config, rng):
+    """(the distributed batches, the Distribution, the workers' sums, this worker's encoded-sentence count)."""
+    from tagger.training.distributed import ReplicaData, WorkerSums, strategy_name
+
+    encoded = [0]
+    replicas = strategy.num_replicas_in_sync
+    data = ReplicaData(strategy, lambda replica_ids: replica_batches(
+        tagger.encoder, corpus.train, config.batch_size, rng, replicas, replica_ids, encoded))
+    distribution = Distribution(strategy_name(strategy), data.workers, replicas, data.worker, config.batch_size)
+    return data, distribution, WorkerSums(strategy), encoded
+
+
+def _summed_dev_accuracy(tagger, dev, distribution: Distribution, sums) -> float:
+    """Dev accuracy, each worker tagging its share of the sentences: the same number on every worker, so all
+    make the same decisions (keep, decay, stop) from it."""
+    share = dev[distribution.worker :: distribution.workers]
+    correct = evaluate(tagger, share).correct if share else []
+    right, tokens = sums([sum(correct), len(correct)])
+    return float(right / max(tokens, 1.0))
 
 
 def _metrics(corpus, history, best_epoch, seconds, parameters, dev=None, test=None, complete=False,

@@ -4,6 +4,7 @@ embeddings, and export of a trained model to the graph that tagging runs (tagger
 Importing this package imports TensorFlow (several seconds); nothing on the tagging path does.
 """
 
+import contextlib
 import os
 import sys
 
@@ -11,27 +12,41 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
-def _import_tensorflow_quietly() -> None:
-    """Import TensorFlow and find its devices with native stderr silenced.
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Native (C++) writes to stderr are dropped inside: Python exceptions still propagate.
 
-    TensorFlow 2.20+ logs "could not find cuda drivers" and a cuInit error through absl on every CPU-only
-    machine, ignoring TF_CPP_MIN_LOG_LEVEL. Python exceptions still propagate; set POSTAG_TF_LOGS=1 to see
-    the native messages when debugging an install.
+    TensorFlow 2.20+ logs "could not find cuda drivers" and a cuInit error through absl when it finds its
+    devices on a CPU-only machine, ignoring TF_CPP_MIN_LOG_LEVEL. POSTAG_TF_LOGS=1 keeps them, to debug an
+    install.
     """
-    if os.environ.get("POSTAG_TF_LOGS") or "tensorflow" in sys.modules:
-        import tensorflow  # noqa: F401
-
+    if os.environ.get("POSTAG_TF_LOGS"):
+        yield
         return
+    sys.stderr.flush()
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        import tensorflow as tf
-
-        tf.config.list_logical_devices()
+        yield
     finally:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow and find its devices with native stderr silenced.
+
+    Not the devices of a process in a TF_CONFIG cluster: MultiWorkerMirroredStrategy configures collective
+    ops, which TensorFlow accepts only before it has found its devices (tagger.training.distributed).
+    """
+    if "tensorflow" in sys.modules:
+        return
+    with native_stderr_silenced():
+        import tensorflow as tf
+
+        if not os.environ.get("TF_CONFIG"):
+            tf.config.list_logical_devices()
 
 
 _import_tensorflow_quietly()

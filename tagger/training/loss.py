@@ -18,12 +18,22 @@ def token_mask(tag_ids):
 
 def sequence_loss(tag_ids, logits, mask=None):
     """Cross-entropy from logits averaged over the real tokens: sum(ce * mask) / sum(mask)."""
+    total, tokens = summed_sequence_loss(tag_ids, logits, mask)
+    return total / ops.maximum(tokens, 1.0)
+
+
+def summed_sequence_loss(tag_ids, logits, mask=None):
+    """(cross-entropy from logits summed over the real tokens, the number of real tokens).
+
+    A replica holding part of a global batch divides the sum by the global batch's real tokens, so that
+    the replicas' losses add up to `sequence_loss` of the whole batch (tagger.training.distributed).
+    """
     tag_ids = ops.cast(tag_ids, "int32")
     if mask is None:
         mask = token_mask(tag_ids)
     mask = ops.cast(mask, "float32")
     per_token = ops.sparse_categorical_crossentropy(tag_ids, ops.cast(logits, "float32"), from_logits=True)
-    return ops.sum(per_token * mask) / ops.maximum(ops.sum(mask), 1.0)
+    return ops.sum(per_token * mask), ops.sum(mask)
 
 
 def predict_tags(logits):
