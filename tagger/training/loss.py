@@ -16,14 +16,32 @@ def token_mask(tag_ids):
     return ops.cast(ops.not_equal(tag_ids, PAD_ID), "float32")
 
 
-def sequence_loss(tag_ids, logits, mask=None):
-    """Cross-entropy from logits averaged over the real tokens: sum(ce * mask) / sum(mask)."""
+def sequence_loss(tag_ids, logits, mask=None, label_smoothing: float = 0.0):
+    """Cross-entropy from logits averaged over the real tokens: sum(ce * mask) / sum(mask).
+
+    With `label_smoothing` s the target puts 1 - s on the gold tag and spreads s evenly over every real tag
+    (never the padding tag, which no token may get): overconfident logits then cost something.
+    """
     tag_ids = ops.cast(tag_ids, "int32")
     if mask is None:
         mask = token_mask(tag_ids)
     mask = ops.cast(mask, "float32")
-    per_token = ops.sparse_categorical_crossentropy(tag_ids, ops.cast(logits, "float32"), from_logits=True)
+    logits = ops.cast(logits, "float32")
+    per_token = ops.sparse_categorical_crossentropy(tag_ids, logits, from_logits=True)
+    if label_smoothing:
+        log_probabilities = ops.log_softmax(logits, axis=-1)
+        spread = -ops.mean(log_probabilities[..., PAD_ID + 1 :], axis=-1)
+        per_token = (1.0 - label_smoothing) * per_token + label_smoothing * spread
     return ops.sum(per_token * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+
+def smoothed_sequence_loss(label_smoothing: float):
+    """sequence_loss with this label smoothing, as a (tag_ids, logits) loss for Keras' compile."""
+
+    def loss(tag_ids, logits):
+        return sequence_loss(tag_ids, logits, label_smoothing=label_smoothing)
+
+    return loss
 
 
 def predict_tags(logits):
