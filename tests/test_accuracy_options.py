@@ -111,7 +111,7 @@ def test_a_tagger_reads_a_pretrained_char_lm_and_keeps_it_frozen(corpus, tiny_te
     lm = load_char_lm(tmp_path / "lm")
     result = train(corpus, TaggerConfig(**{**TINY, "char_lm": str(tmp_path / "lm")}), output=tmp_path / "model")
     assert result.tagger.config.char_lm_dim == 6 and result.tagger.vocabs.lm_chars.items == lm.chars.items
-    for kept, pretrained in zip(result.tagger.model.encoder.char_lm.get_weights(), lm.weights):
+    for kept, pretrained in zip(result.tagger.model.char_lm.get_weights(), lm.weights):
         np.testing.assert_array_equal(kept, pretrained)  # frozen: training never moved it
     runtime_agrees(result, tmp_path / "model")
 
