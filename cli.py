@@ -111,6 +111,9 @@ def train(
     tagset: str = typer.Option(None, "--tagset", "-t", help="upos (default) or xpos for CoNLL-U and UD; native "
                                "(default) or universal for NLTK."),
     arch: str = typer.Option("rnn", "--arch", "-a", help="Architecture: fcn, window or rnn."),
+    preset: str = typer.Option(None, "--preset", help="A named recipe: fast (the defaults) or accurate (slower to "
+                               "train; uses the shipped English vectors on English corpora). Other options "
+                               "override it."),
     epochs: int = typer.Option(None, "--epochs", help="Most epochs to train (early stopping may end sooner)."),
     seed: int = typer.Option(None, "--seed", help="Random seed: the same seed repeats the same run."),
     batch_size: int = typer.Option(None, "--batch-size", help="Sentences per mini-batch."),
@@ -158,7 +161,15 @@ def train(
     options = {"architecture": arch, "epochs": epochs, "seed": seed, "batch_size": batch_size,
                "learning_rate": learning_rate, "optimizer": optimizer, "cell": cell,
                "bidirectional": bidirectional, "window": window, "max_seconds": max_seconds}
-    config = TaggerConfig(architecture=arch).replace(**{k: v for k, v in options.items() if v is not None})
+    config = TaggerConfig(architecture=arch)
+    if preset:
+        from pipelines.presets import apply_preset
+
+        choice = apply_preset(preset, config, corpus)
+        config = choice.config
+        for note in choice.notes:
+            err_console.print(_text(note), soft_wrap=True)
+    config = config.replace(**{k: v for k, v in options.items() if v is not None})
     config = config.with_settings(_parse_settings(settings))
     data = load_training_corpus(corpus, train_file, dev_file, test_file, file_format, tagset, split=split,
                                 separator=separator, word_column=word_column, tag_column=tag_column)
@@ -1238,11 +1249,101 @@ def embeddings_train(
                                   progress=display.update)
     loss = (f"; loss per pair {result.losses[0]:.3f} at the start, {result.epoch_losses[-1]:.3f} over the last "
             f"epoch" if result.losses else "")
+    if result.reused:
+        loss += "; reused: the file was trained on the same sources with the same settings (its .run.json)"
     console.print(_text(
         f"{result.output}: {result.vocabulary:,} words x {result.dim} from {result.corpus_tokens:,} tokens "
         f"({result.training_tokens:,} kept by --min-count {min_count}) in {result.sentences:,} sentences; "
         f"{result.epochs} epoch{'s' if result.epochs != 1 else ''} in {result.train_seconds:.1f} s, "
         f"{result.words_per_second:,.0f} words/s{loss}"), soft_wrap=True)
+
+
+charlm_app = typer.Typer(help="Character language models: pretrain one on raw text for taggers to read.",
+                         no_args_is_help=True)
+app.add_typer(charlm_app, name="charlm")
+
+
+class _CharLMDisplay:
+    """Reading lines, then a Rich progress bar over batches, fed by the pipeline's callback."""
+
+    def __enter__(self):
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+                                 TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=err_console)
+        self.progress.__enter__()
+        self.task = None
+        return self
+
+    def update(self, event) -> None:
+        if event.stage == "read":
+            self.progress.console.print(_text(f"reading {event.source} ({event.index}/{event.sources})"))
+            return
+        if self.task is None:
+            self.task = self.progress.add_task("character LM", total=event.batches * event.epochs, status="")
+        loss = "" if event.loss is None else f" loss {event.loss:.3f}"
+        self.progress.update(self.task, completed=(event.epoch - 1) * event.batches + event.batch,
+                             status=f"epoch {event.epoch}/{event.epochs}{loss}")
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+
+@charlm_app.command("train")
+@user_errors
+def charlm_train(
+    sources: list[str] = typer.Argument(..., help="Text files and corpus names (also untagged NLTK text: nltk:abc, "
+                                        "nltk:movie_reviews, ...). " + _SOURCES_HELP),
+    output: Path = typer.Option(..., "--output", "-o", help="Directory to write (reused when it holds an LM "
+                                "trained on the same sources with the same settings)."),
+    units: int = typer.Option(256, "--units", help="LSTM units of each direction."),
+    char_dim: int = typer.Option(32, "--char-dim", help="Character embedding size."),
+    sequence_length: int = typer.Option(150, "--sequence-length", help="Characters per training example."),
+    batch_size: int = typer.Option(64, "--batch-size", help="Examples per update."),
+    epochs: int = typer.Option(1, "--epochs", help="Passes over the text."),
+    max_seconds: float = typer.Option(0.0, "--max-seconds", help="Stop after this many seconds (0: no limit)."),
+    learning_rate: float = typer.Option(0.002, "--learning-rate", "--lr", help="Adam's step size."),
+    min_char_count: int = typer.Option(5, "--min-char-count", help="Rarer characters are unknown to the LM."),
+    seed: int = typer.Option(1, "--seed", help="Random seed."),
+    file_format: str = typer.Option("auto", "--format", help="How to read files: auto, conllu, wordtag, columns, "
+                                    "text."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Pretrain a forward and a backward character LSTM on raw text (for `postag train --set char_lm=DIR`)."""
+    from pipelines.charlm import result_json, train_char_lm
+
+    with _CharLMDisplay() as display:
+        result = train_char_lm(list(sources), output, units=units, char_dim=char_dim,
+                               sequence_length=sequence_length, batch_size=batch_size, epochs=epochs,
+                               max_seconds=max_seconds, learning_rate=learning_rate, min_char_count=min_char_count,
+                               seed=seed, format=file_format, progress=display.update)
+    if as_json:
+        _print_json(result_json(result))
+        return
+    bits = "—" if result.dev_bits_per_character is None else f"{result.dev_bits_per_character:.3f}"
+    how = "reused (same sources and settings)" if result.reused else (
+        f"trained {result.epochs_done:g} epochs in {result.train_seconds:.0f} s, "
+        f"{result.characters_per_second:,.0f} characters/s ({result.stopped_because})")
+    console.print(_text(f"{result.output}: {result.settings['units']} units x 2 "
+                        f"directions, {result.vocabulary} characters, from {result.characters:,} characters in "
+                        f"{result.sentences:,} sentences; {how}; held-out bits per character {bits}; "
+                        f"{result.size_bytes / 1e6:.1f} MB"), soft_wrap=True)
+
+
+@embeddings_app.command("trim")
+@user_errors
+def embeddings_trim(
+    vectors: Path = typer.Argument(..., help="A word2vec text file, most frequent word first (.gz accepted)."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write; gzip-compressed when it ends with .gz."),
+    max_words: int = typer.Option(20000, "--max-words", help="Keep the file's first (most frequent) N words."),
+    precision: int = typer.Option(3, "--precision", help="Significant digits of each value."),
+) -> None:
+    """Cut a vectors file to its most frequent words and fewer digits (vectors small enough to ship)."""
+    from pipelines.embeddings import trim_vectors
+
+    result = trim_vectors(vectors, output, max_words, precision)
+    console.print(_text(f"{result.output}: {result.words:,} of {result.words_in_file:,} words x {result.dim}, "
+                        f"{precision} significant digits, {result.size_bytes / 1e6:.1f} MB"), soft_wrap=True)
 
 
 @embeddings_app.command("similar")

@@ -66,6 +66,7 @@ from .compare_worker import run_job
 from .data import data_fingerprint
 from .errors import PipelineError
 from .evaluate import score
+from .pretrained import settle_config
 from .significance import holm, mcnemar
 
 FORMAT_VERSION = 1
@@ -269,8 +270,18 @@ def check_splits(corpus: Corpus, source: DataSource) -> None:
 
 
 def vocabulary_group(config) -> str:
-    """Variants that agree on these settings share one vocabulary built once from the training split."""
-    return f"min_count-{config.min_count}_{'lowercase' if config.lowercase else 'cased'}"
+    """Variants that agree on these settings share one vocabulary built once from the training split (and
+    extended from the same vectors, holding the same character LM's characters)."""
+    key = f"min_count-{config.min_count}_{'lowercase' if config.lowercase else 'cased'}"
+    if config.embeddings and config.extend_vocab:
+        key += f"_extend-{config.extend_vocab}-{_short_hash(config.embeddings)}"
+    if config.char_lm:
+        key += f"_charlm-{_short_hash(config.char_lm)}"
+    return key
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
 
 
 # ---- the output folder -------------------------------------------------------------------------------
@@ -381,6 +392,9 @@ def compare(
 def _compare_into(output, corpus, source, fingerprint, manifest, variants, seeds, baselines, force, notify, isolate,
                   command) -> ComparisonResult:
     state = prepare_output(output, manifest, force)
+    # Sizes that pretrained vectors or a character LM decide are settled before any run, so that a finished
+    # model's config.json matches its job's and is reused when the comparison runs again.
+    variants = [dataclasses.replace(variant, config=settle_config(variant.config)) for variant in variants]
     vocabularies = write_vocabularies(corpus, variants, output)
 
     jobs = plan_jobs(source, fingerprint, variants, seeds, baselines, vocabularies, output)
@@ -404,7 +418,8 @@ def _compare_into(output, corpus, source, fingerprint, manifest, variants, seeds
 
 def write_vocabularies(corpus: Corpus, variants: list[Variant], output: Path) -> dict[str, VocabularyGroup]:
     """Build each vocabulary once from the training split; every variant of a group reads the same file."""
-    from .train import build_vocabularies
+    from .data import build_vocabularies
+    from .pretrained import pretrained_vocabularies
 
     groups: dict[str, VocabularyGroup] = {}
     folder = output / VOCABULARIES_DIR
@@ -414,7 +429,7 @@ def write_vocabularies(corpus: Corpus, variants: list[Variant], output: Path) ->
         if key in groups:
             groups[key].variants.append(variant.name)
             continue
-        vocabs = build_vocabularies(corpus, variant.config).to_json()
+        vocabs = pretrained_vocabularies(build_vocabularies(corpus, variant.config), variant.config).to_json()
         path = write_atomically(folder / f"{key}.json", json.dumps(vocabs, ensure_ascii=False) + "\n")
         groups[key] = VocabularyGroup(
             file=str(path.relative_to(output)), fingerprint=vocabulary_fingerprint(vocabs),

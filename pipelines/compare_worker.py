@@ -54,7 +54,7 @@ def why_not_reusable(model_dir: Path, config_json: dict, fingerprint: str, vocab
     config = read_json_or_none(model_dir / "config.json")
     if config is None:
         return "no model yet"
-    if config.get("tagger") != config_json:
+    if _normalized(config.get("tagger")) != _normalized(config_json):
         return "its settings differ from the requested ones"
     if config.get("data_fingerprint") != fingerprint:
         return "it was trained on different data"
@@ -64,6 +64,16 @@ def why_not_reusable(model_dir: Path, config_json: dict, fingerprint: str, vocab
     if read_json_or_none(model_dir / "vocab.json") != vocabs_json:
         return "its vocabulary differs"
     return None
+
+
+def _normalized(config_json) -> dict | None:
+    """A config with every setting spelled out: a model saved before a setting existed has its default."""
+    from tagger import ConfigError, TaggerConfig
+
+    try:
+        return TaggerConfig.from_json(config_json).to_json()
+    except ConfigError:
+        return None
 
 
 def run_neural(job: Job, corpus: Corpus, notify: Notify, measure_memory: bool) -> RunResult:

@@ -48,3 +48,24 @@ def data_fingerprint(corpus: Corpus) -> str:
             digest.update(json.dumps([sentence.words, sentence.tags], ensure_ascii=False).encode("utf-8"))
             digest.update(b"\n")
     return "sha256:" + digest.hexdigest()
+
+
+# ---- block 1 of training: checked data and its vocabularies -----------------------------------------
+
+def check_corpus(corpus: Corpus) -> None:
+    if not corpus.train:
+        raise PipelineError(f"corpus {corpus.name} has no training sentences")
+    if any(not s.tags for s in corpus.train):
+        raise PipelineError(f"corpus {corpus.name}: training sentences must be tagged")
+    layers = len(corpus.tagsets) - 1
+    if any(len(s.more_tags) != layers for split in (corpus.train, corpus.dev, corpus.test) for s in split):
+        raise PipelineError(f"corpus {corpus.name}: tagsets {corpus.tagset} need every sentence tagged in each "
+                            "(several tagsets are read from CoNLL-U files only)")
+
+
+def build_vocabularies(corpus: Corpus, config):
+    from tagger import Vocabularies
+
+    more_tags = [[s.more_tags[i] for s in corpus.train] for i in range(len(corpus.tagsets) - 1)]
+    return Vocabularies.build([s.words for s in corpus.train], [s.tags for s in corpus.train],
+                              min_count=config.min_count, lowercase=config.lowercase, more_tags=more_tags)

@@ -20,6 +20,7 @@ Pipelines print nothing: progress goes through callbacks, results come back as d
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import time
 from array import array
@@ -72,6 +73,7 @@ class EmbeddingsResult:
     epoch_losses: list[float] = field(default_factory=list)
     pairs: int = 0
     config: dict = field(default_factory=dict)
+    reused: bool = False  # the output already held vectors trained on the same sources with the same settings
 
 
 @dataclass
@@ -120,6 +122,9 @@ def train_embeddings(sources: list[str], output: str | Path, dim: int = 100, win
                      progress: Callable[[EmbeddingsProgress], None] | None = None) -> EmbeddingsResult:
     """Skip-gram vectors for the words of `sources`, written to `output` (word2vec text, atomically).
 
+    When `output` already holds vectors trained on the same sources with the same settings (its run record
+    `output.run.json` says so and its SHA-256 matches), they are reused: `reused` is set, nothing trains.
+
     Raises PipelineError before writing anything when the sources hold no words, no word reaches
     `min_count`, or no two kept words share a sentence (no training pairs).
     """
@@ -138,6 +143,11 @@ def train_embeddings(sources: list[str], output: str | Path, dim: int = 100, win
         raise PipelineError(str(error)) from None
     check_output_file(output, "vectors.txt")
     parsed = [parse_source(source, format) for source in sources]
+    request = {"sources": [source.describe() for source in parsed],
+               "config": {**config.to_json(), "min_count": min_count, "lowercase": lowercase}}
+    previous = _finished_vectors(output, request)
+    if previous is not None:
+        return previous
 
     started = time.perf_counter()
     data = corpus_ids(iter_sentences(parsed, lambda source, index, count: notify(
@@ -161,13 +171,101 @@ def train_embeddings(sources: list[str], output: str | Path, dim: int = 100, win
     except FloatingPointError as error:
         raise PipelineError(f"{error}; nothing written") from None
     write_vectors(output, data.words, result.vectors)
-    return EmbeddingsResult(
+    trained = EmbeddingsResult(
         output=output, sources=[source.describe() for source in parsed], sentences=data.sentences,
         corpus_tokens=data.corpus_tokens, training_tokens=len(data.token_ids), vocabulary=len(data.words), dim=dim,
         epochs=epochs, train_seconds=result.seconds, words_per_second=result.words_per_second,
         read_seconds=read_seconds, cpu_seconds=result.cpu_seconds, first_step_seconds=result.first_step_seconds,
         losses=result.losses, epoch_losses=result.epoch_losses, pairs=result.pairs,
         config={**config.to_json(), "min_count": min_count, "lowercase": lowercase})
+    _record_vectors(output, request, trained)
+    return trained
+
+
+# The step's cache: beside the vectors file, what made it and its SHA-256. The same command run again finds
+# the record, checks the file against it, and reuses the file instead of training again.
+RUN_RECORD_SUFFIX = ".run.json"
+
+
+def _record_path(output: Path) -> Path:
+    return output.with_name(output.name + RUN_RECORD_SUFFIX)
+
+
+def _record_vectors(output: Path, request: dict, result: EmbeddingsResult) -> None:
+    import json
+
+    from common.files import write_atomically
+    from tagger.modeldir import file_sha256
+
+    fields = {key: value for key, value in dataclasses.asdict(result).items() if key not in ("output", "reused")}
+    write_atomically(_record_path(output), json.dumps({"request": request, "sha256": file_sha256(output),
+                                                       "result": fields}, indent=1) + "\n")
+
+
+def _finished_vectors(output: Path, request: dict) -> EmbeddingsResult | None:
+    import json
+
+    from tagger.modeldir import file_sha256
+
+    record_path = _record_path(output)
+    if not output.is_file() or not record_path.is_file():
+        return None
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        if record.get("request") != request or record.get("sha256") != file_sha256(output):
+            return None
+        return EmbeddingsResult(output=output, reused=True, **record["result"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None  # no usable record: train again
+
+
+# ---- embeddings trim -----------------------------------------------------------------------------------
+
+@dataclass
+class TrimResult:
+    output: Path
+    words: int  # written
+    words_in_file: int
+    dim: int
+    size_bytes: int
+
+
+def trim_vectors(path: str | Path, output: str | Path, max_words: int, precision: int = 3) -> TrimResult:
+    """The first `max_words` vectors of a file (the most frequent words, in files this project writes), with
+    `precision` significant digits, to `output` (gzip-compressed when it ends with .gz): vectors small enough
+    to ship. Three digits change a tagger's starting embedding by well under its training noise."""
+    import gzip
+    import shutil
+    import tempfile
+
+    from common.files import open_atomically
+
+    path, output = Path(path), Path(output)
+    if max_words < 1 or not 1 <= precision <= 9:
+        raise PipelineError(f"--max-words must be at least 1 and --precision in 1..9, not {max_words}, {precision}")
+    check_output_file(output, "vectors.txt.gz")
+    header = read_header(path)
+    words: list[str] = []
+    rows: list[np.ndarray] = []
+    total = 0
+    for block in iter_vector_blocks(path):
+        total += len(block.words)
+        room = max_words - len(words)
+        if room > 0:
+            words.extend(block.words[:room])
+            rows.append(block.values[:room])
+    vectors = np.concatenate(rows) if rows else np.zeros((0, header.dim), np.float32)
+    if output.suffix != ".gz":
+        write_vectors(output, words, vectors, precision=precision)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            plain = write_vectors(Path(folder) / "vectors.txt", words, vectors, precision=precision)
+            # mtime 0: the same vectors give the same bytes, so the file's checksum is stable
+            with open(plain, "rb") as source, open_atomically(output, "wb") as target, \
+                    gzip.GzipFile(fileobj=target, mode="wb", mtime=0, filename="") as packed:
+                shutil.copyfileobj(source, packed)
+    return TrimResult(output=output, words=len(words), words_in_file=total, dim=header.dim,
+                      size_bytes=output.stat().st_size)
 
 
 # ---- embeddings similar -------------------------------------------------------------------------------
@@ -244,7 +342,7 @@ def pretrained_embeddings(path: str | Path, vocabs, word_dim: int | None = None,
 
     `word_dim`: the dimension the user asked for, if any; it must equal the file's.
     """
-    from tagger import Vocab, Vocabularies
+    from tagger import Vocab
     from tagger.vocab import PAD_ID
 
     path = Path(path)
@@ -268,8 +366,8 @@ def pretrained_embeddings(path: str | Path, vocabs, word_dim: int | None = None,
     added = [vocabs.word_key(word) for word in selected.extra]
     if added:
         items += added
-        vocabs = Vocabularies(words=Vocab(items=items, counts=dict(vocabs.words.counts), has_unk=True),
-                              chars=vocabs.chars, tags=vocabs.tags, lowercase=vocabs.lowercase)
+        # Only the words change: further tag heads and a character LM's characters stay as they were.
+        vocabs = dataclasses.replace(vocabs, words=Vocab(items=items, counts=dict(vocabs.words.counts), has_unk=True))
     matrix = np.zeros((len(items), header.dim), dtype=np.float32)
     found = np.zeros(len(items), dtype=bool)
     by_exact_form = np.zeros(len(items), dtype=bool)
@@ -338,7 +436,7 @@ def prepare_word_inputs(corpus, config, vocab_path: str | Path | None = None, ve
     `explicit`: the configuration keys the user set by hand (--set); a vectors file then may not silently
     change word_dim, nor a vocabulary file lowercase.
     """
-    from .train import build_vocabularies, check_corpus
+    from .data import build_vocabularies, check_corpus
 
     if freeze and not vectors_path:
         raise PipelineError("--freeze-embeddings keeps pretrained vectors fixed: give them with --embeddings FILE")
@@ -362,10 +460,13 @@ def prepare_word_inputs(corpus, config, vocab_path: str | Path | None = None, ve
     word_vectors, report = None, None
     if vectors_path:
         vocabs = vocabs or build_vocabularies(corpus, config)
-        pretrained = pretrained_embeddings(vectors_path, vocabs, config.word_dim if "word_dim" in explicit else None,
-                                           extend, config.seed)
+        # With keep_vectors the file's dimension is the kept table's, and word_dim the learned one's.
+        asked_dim = config.word_dim if "word_dim" in explicit and not config.keep_vectors else None
+        pretrained = pretrained_embeddings(vectors_path, vocabs, asked_dim, extend, config.seed)
         vocabs, word_vectors, report = pretrained.vocabs, pretrained.matrix, pretrained.report
-        config = config.replace(word_dim=report["dim"], freeze_embeddings=freeze or config.freeze_embeddings)
+        config = config.replace(word_dim=config.word_dim if config.keep_vectors else report["dim"],
+                                freeze_embeddings=freeze or config.freeze_embeddings,
+                                embeddings=str(vectors_path), extend_vocab=extend)
         metadata["embeddings"] = {**report, "frozen": config.freeze_embeddings}
     return WordInputs(config=config, vocabs=vocabs, word_vectors=word_vectors, metadata=metadata,
                       embeddings=report, vocab_file=vocab_file, vocab_coverage=vocab_coverage)

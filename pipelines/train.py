@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 from common.files import output_lock
 from corpora import Corpus, count_tokens
 
-from .errors import PipelineError, TrainingDiverged
+from .data import build_vocabularies, check_corpus
+from .errors import TrainingDiverged
 from .evaluate import Evaluation, evaluate
 
 if TYPE_CHECKING:  # numpy and TensorFlow are imported where training starts, not by importing this module
@@ -96,25 +97,6 @@ def distribution_strategy():
 
 # ---- block 1: data ------------------------------------------------------------------------------------
 
-def check_corpus(corpus: Corpus) -> None:
-    if not corpus.train:
-        raise PipelineError(f"corpus {corpus.name} has no training sentences")
-    if any(not s.tags for s in corpus.train):
-        raise PipelineError(f"corpus {corpus.name}: training sentences must be tagged")
-    layers = len(corpus.tagsets) - 1
-    if any(len(s.more_tags) != layers for split in (corpus.train, corpus.dev, corpus.test) for s in split):
-        raise PipelineError(f"corpus {corpus.name}: tagsets {corpus.tagset} need every sentence tagged in each "
-                            "(several tagsets are read from CoNLL-U files only)")
-
-
-def build_vocabularies(corpus: Corpus, config):
-    from tagger import Vocabularies
-
-    more_tags = [[s.more_tags[i] for s in corpus.train] for i in range(len(corpus.tagsets) - 1)]
-    return Vocabularies.build([s.words for s in corpus.train], [s.tags for s in corpus.train],
-                              min_count=config.min_count, lowercase=config.lowercase, more_tags=more_tags)
-
-
 def corpus_license(name: str) -> str | None:
     """A named corpus's licence, which a model trained on it may carry (None for the user's own files)."""
     from corpora import CorpusError, corpus_entry, is_corpus_name
@@ -148,7 +130,8 @@ def training_batches(encoder, sentences, batch_size: int, rng: np.random.Generat
             yield _encode_batch(encoder, [sentences[i] for i in batch], heads)
 
     batches = len(_epoch_batches(lengths, batch_size, None))
-    dataset = tf.data.Dataset.from_generator(generate, output_signature=_batch_signature(heads))
+    char_lm = encoder.vocabs.lm_chars is not None
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=_batch_signature(heads, char_lm))
     # A known length lets Keras end the epoch cleanly instead of warning that the data ran out.
     return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(4)
 
@@ -182,7 +165,7 @@ def replica_batches(encoder, sentences, batch_size: int, rng: np.random.Generato
                 # past the character CNN's reach), so a part computes what the whole batch would for its words.
                 yield (*_encode_batch(encoder, chosen or [padding_row], heads), global_tokens)
 
-    signature = (*_batch_signature(heads), tf.TensorSpec([], tf.float32))
+    signature = (*_batch_signature(heads, encoder.vocabs.lm_chars is not None), tf.TensorSpec([], tf.float32))
     return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(4)
 
 
@@ -197,13 +180,13 @@ def _encode_batch(encoder, chosen, heads: int):
                             for i in range(heads - 1)))
 
 
-def _batch_signature(heads: int):
+def _batch_signature(heads: int, char_lm: bool = False):
     import tensorflow as tf
 
     from tagger.training.keras_tagger import input_signature
 
     tag_spec = tf.TensorSpec([None, None], tf.int32)
-    return input_signature(), tag_spec if heads == 1 else tuple(tag_spec for _ in range(heads))
+    return input_signature(char_lm), tag_spec if heads == 1 else tuple(tag_spec for _ in range(heads))
 
 
 def _epoch_batches(lengths, batch_size, rng):
@@ -223,16 +206,21 @@ def uses_weight_average(config, batches_per_epoch: int) -> bool:
     return bool(config.ema) and batches_per_epoch >= 1 / (1 - config.ema)
 
 
-def make_optimizer(config, weight_average: bool = False, clip: bool = True):
+def make_optimizer(config, weight_average: bool = False, batches_per_epoch: int = 1, clip: bool = True):
     """Adam or SGD with momentum. `clip=False`: no gradient clipping (the distributed step clips itself)."""
     import keras
 
     options = {"clipnorm": config.clipnorm} if config.clipnorm and clip else {}
     if weight_average:
         options.update(use_ema=True, ema_momentum=config.ema)
+    learning_rate = config.learning_rate
+    if config.lr_schedule == "cosine":
+        # Large steps while far from a minimum, small ones at the end, without waiting for a plateau.
+        learning_rate = keras.optimizers.schedules.CosineDecay(config.learning_rate,
+                                                               decay_steps=config.epochs * batches_per_epoch)
     if config.optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate=config.learning_rate, momentum=0.9, **options)
-    return keras.optimizers.Adam(learning_rate=config.learning_rate, **options)
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9, **options)
+    return keras.optimizers.Adam(learning_rate=learning_rate, **options)
 
 
 # ---- block 5: iterative learning ----------------------------------------------------------------------
@@ -309,7 +297,8 @@ def learning_callbacks(config, batches: int, notify: ProgressCallback, history: 
         SaveImproved(monitor, save) if save else None,
         # A plateau usually means steps too large to settle into a better minimum.
         keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode="max", factor=config.lr_decay, patience=1,
-                                          min_delta=0) if config.lr_decay < 1.0 else None,
+                                          min_delta=0) if config.lr_decay < 1.0 and config.lr_schedule == "plateau"
+        else None,
         time_limit,
     ]
     return Learning([callback for callback in callbacks if callback is not None], keep_best, time_limit)
@@ -383,7 +372,7 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
     import numpy as np
 
     # Keras through tagger.training, which imports TensorFlow with its start-up chatter silenced.
-    from tagger.training import KerasTagger, count_parameters, keras, sequence_loss
+    from tagger.training import KerasTagger, count_parameters, keras
     from tagger.training.callbacks import NonFiniteLoss
 
     check_corpus(corpus)
@@ -391,23 +380,34 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
 
-    # 1. data
+    # 1. data, with what pretraining gives (word vectors, a character LM) when the config names it
+    vocabulary_settled = vocabs is not None
     vocabs = vocabs or build_vocabularies(corpus, config)
-    output = Path(output) if output else None
+    char_lm_weights = None
     metadata = {"corpus": corpus.name, "tagset": corpus.tagset, "seed": config.seed,
                 **({"license": license_text} if (license_text := corpus_license(corpus.name)) else {}),
                 **(metadata or {})}
+    if config.embeddings or config.char_lm:
+        from .pretrained import pretrained_inputs
+
+        pretrained = pretrained_inputs(config, vocabs, word_vectors, vocabulary_settled)
+        config, vocabs, word_vectors = pretrained.config, pretrained.vocabs, pretrained.word_vectors
+        char_lm_weights = pretrained.char_lm_weights
+        metadata = {**pretrained.metadata, **metadata}
+    output = Path(output) if output else None
 
     # 2. model, 3. loss, 4. updater: built inside the strategy so they are replicated where it applies
     batches_per_epoch = len(_epoch_batches([len(s) for s in corpus.train], config.batch_size, None))
     weight_average = uses_weight_average(config, batches_per_epoch)
     metadata["weight_average"] = weight_average
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        tagger = KerasTagger(config, vocabs, metadata=metadata, word_vectors=word_vectors)
-        # Several heads: one sequence loss each, summed (UPOS and XPOS learn from one encoder).
-        heads = len(vocabs.heads)
-        tagger.model.compile(optimizer=make_optimizer(config, weight_average, clip=strategy is None),
-                             loss=sequence_loss if heads == 1 else [sequence_loss] * heads, jit_compile=False)
+        tagger = KerasTagger(config, vocabs, metadata=metadata, word_vectors=word_vectors,
+                             char_lm_weights=char_lm_weights)
+        # Several heads: one loss each, summed (UPOS and XPOS learn from one encoder). Each is the masked
+        # sequence loss (label-smoothed or not), or a CRF's sequence likelihood.
+        losses = tagger.model.head_losses()
+        tagger.model.compile(optimizer=make_optimizer(config, weight_average, batches_per_epoch, clip=strategy is None),
+                             loss=losses[0] if len(losses) == 1 else losses, jit_compile=False)
         if strategy is not None:  # its variables are made here, replicated, rather than in the first step
             tagger.model.optimizer.build(tagger.model.trainable_variables)
     parameters = count_parameters(tagger.model)
@@ -544,6 +544,16 @@ def model_card(tagger, corpus: Corpus, metrics: dict) -> str:
     license_text = tagger.metadata.get("license")
     if license_text:
         lines += [f"Training data license: {license_text}. Models trained on it may carry its terms.", ""]
+    vectors, char_lm = tagger.metadata.get("embeddings"), tagger.metadata.get("char_lm")
+    if vectors:
+        lines += [f"Word embedding started from pretrained vectors `{vectors.get('file')}` ({vectors.get('dim')} "
+                  f"dimensions; {vectors.get('coverage', 0):.2%} of the training vocabulary covered; "
+                  f"{vectors.get('extended', 0):,} words added from the file).", ""]
+    if char_lm:
+        training = char_lm.get("training", {})
+        lines += [f"Reads a pretrained character language model, `{char_lm.get('path')}` (kept frozen): trained "
+                  f"on {', '.join(char_lm.get('sources', [])) or '?'}, {training.get('characters', 0):,} "
+                  f"characters.", ""]
     lines += ["| split | accuracy | unseen-word accuracy | tokens |", "|---|---|---|---|"]
     for split in ("dev", "test"):
         scores = metrics.get(split)

@@ -8,6 +8,8 @@ them, while characters and tags still come from the training data.
 Word sources, shared with `embeddings train`:
 - a named corpus: `ud:en_ewt`, `nltk:brown` gives its train split (so dev and test never leak into a
   vocabulary or vectors); add `:all` or a list of splits, `nltk:brown:all`, `ud:en_ewt:train,dev`;
+- an untagged NLTK corpus (`nltk:abc`, `nltk:movie_reviews`, `nltk:state_union`, `nltk:webtext`,
+  `nltk:inaugural`; corpora.raw_text): all of its text, which has no splits;
 - a file: CoNLL-U (by its `.conllu` name or its first lines) gives its words; any other file is raw text,
   split into sentences and words by the tokenizer `postag tag` uses. `format` forces one reading:
   conllu, wordtag, columns or text.
@@ -47,6 +49,10 @@ class WordSource:
     format: str = "auto"
 
     def describe(self) -> str:
+        from corpora.raw_text import is_raw_corpus
+
+        if self.corpus and is_raw_corpus(self.corpus):
+            return f"{self.corpus} (all text)"
         if self.corpus:
             return f"{self.corpus} ({'+'.join(self.splits)})"
         return str(self.path)
@@ -96,6 +102,11 @@ def iter_source_sentences(source: WordSource) -> Iterator[tuple[str, ...]]:
     """The words of every sentence of one source, in order."""
     if source.corpus:
         from corpora import load_named_corpus
+        from corpora.raw_text import is_raw_corpus, raw_sentences
+
+        if is_raw_corpus(source.corpus):
+            yield from raw_sentences(source.corpus)
+            return
 
         corpus = load_named_corpus(source.corpus)
         for split in source.splits:
@@ -280,10 +291,12 @@ def training_vocabularies(corpus, word_vocab: WordVocabFile):
     """
     from tagger import Vocab, Vocabularies
 
+    more_tags = [[s.more_tags[i] for s in corpus.train] for i in range(len(corpus.tagsets) - 1)]
     built = Vocabularies.build([s.words for s in corpus.train], [s.tags for s in corpus.train], min_count=1,
-                               lowercase=word_vocab.lowercase)
+                               lowercase=word_vocab.lowercase, more_tags=more_tags)
     words = Vocab(items=list(word_vocab.vocab.items), counts=dict(built.words.counts), has_unk=True)
-    return Vocabularies(words=words, chars=built.chars, tags=built.tags, lowercase=word_vocab.lowercase)
+    return Vocabularies(words=words, chars=built.chars, tags=built.tags, lowercase=word_vocab.lowercase,
+                        more_tags=built.more_tags)
 
 
 def coverage_of_training(vocabs, corpus) -> float:

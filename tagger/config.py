@@ -13,6 +13,8 @@ from .errors import ConfigError
 ARCHITECTURE_NAMES = ("fcn", "window", "rnn")  # kept in step with tagger.models.ARCHITECTURES by a test
 CELLS = ("lstm", "gru")
 OPTIMIZERS = ("adam", "sgd")
+CHAR_ENCODERS = ("cnn", "lstm", "cnn+lstm")
+LR_SCHEDULES = ("plateau", "cosine")
 
 
 # Sane bounds for every number, checked before anything is built: a damaged config.json or a typo in --set
@@ -25,6 +27,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "learning_rate": (0.0, 10.0), "clipnorm": (0.0, 1e6), "batch_size": (1, 65536), "epochs": (1, 10_000),
     "patience": (0, 10_000), "max_seconds": (0.0, 1e9), "seed": (0, 2**32 - 1),
     "dropout": (0.0, 1.0), "word_dropout": (0.0, 1.0), "ema": (0.0, 1.0), "lr_decay": (0.0, 1.0),
+    "char_lstm_dim": (1, 1024), "label_smoothing": (0.0, 1.0), "extend_vocab": (0, 10_000_000),
+    "char_lm_dim": (0, 4096), "char_lm_char_dim": (0, 512), "vectors_dim": (0, 2048),
 }
 
 
@@ -36,6 +40,10 @@ class TaggerConfig:
     char_dim: int = 32
     char_filters: int = 100
     char_kernel: int = 3
+    # cnn: the char CNN above; lstm: a character BiLSTM's final states instead (char_lstm_dim units each way);
+    # cnn+lstm: both, side by side
+    char_encoder: str = "cnn"
+    char_lstm_dim: int = 64
     max_word_length: int = 20  # longer words keep their first 10 and last 10 characters
     affix_buckets: int = 20000  # hashed prefix/suffix/shape features, as spaCy's tagger uses (0 = none)
     affix_dim: int = 16
@@ -47,6 +55,21 @@ class TaggerConfig:
     # this many before the body (0 = none). The features depend on the spelling alone, so at tagging time it
     # runs once per distinct spelling of a batch, and the body's first layer reads fewer numbers per position.
     input_projection: int = 0
+    # Pretrained inputs, made by their own pipeline steps (`postag embeddings train`, `postag charlm train`):
+    # a word2vec text file to start the word embedding from, or "en" for the vectors shipped in the package,
+    # with the file's `extend_vocab` most frequent words added to the vocabulary; a character language
+    # model directory (or "en") whose frozen states at word boundaries join each word's features. The
+    # trained model holds what it took from them: tagging never reads these files again.
+    embeddings: str = ""
+    extend_vocab: int = 0
+    # Where the vectors go: false, they start the word embedding, which training then moves; true, they stay
+    # fixed in a table of their own (vectors_dim wide, taken from the file) beside a learned word embedding
+    # of word_dim, so that words added from the file keep vectors consistent with the training words'.
+    keep_vectors: bool = False
+    vectors_dim: int = 0
+    char_lm: str = ""
+    char_lm_dim: int = 0  # units of each of the character LM's two LSTMs: taken from the LM, 0 without one
+    char_lm_char_dim: int = 0  # its character embedding's size, likewise
     # architecture body
     hidden_dim: int = 128  # dense units (fcn, window) or RNN units per direction (rnn)
     depth: int = 2  # dense layers (fcn, window) or stacked RNN layers (rnn)
@@ -54,6 +77,9 @@ class TaggerConfig:
     cell: str = "lstm"
     bidirectional: bool = True
     dropout: float = 0.33
+    # output layer and objective
+    crf: bool = False  # a linear-chain CRF over each head's logits, decoded with Viterbi
+    label_smoothing: float = 0.0  # softmax heads only: the gold tag gets 1 - s, the others share s
     # updater and iterative learning
     optimizer: str = "adam"
     learning_rate: float = 0.002
@@ -65,12 +91,16 @@ class TaggerConfig:
     batch_size: int = 64
     epochs: int = 12
     patience: int = 3  # stop after this many epochs without a better dev accuracy
+    # plateau: multiply the rate by lr_decay after an epoch without a better dev accuracy; cosine: lower it
+    # along a half cosine from learning_rate to 0 over `epochs` epochs (lr_decay unused)
+    lr_schedule: str = "plateau"
     lr_decay: float = 0.5  # multiply the learning rate by this after an epoch without a better dev accuracy
     max_seconds: float = 0.0  # stop training after this long (0 = no limit); the best epoch is kept
     seed: int = 1
 
     def __post_init__(self) -> None:
-        choices = {"architecture": ARCHITECTURE_NAMES, "cell": CELLS, "optimizer": OPTIMIZERS}
+        choices = {"architecture": ARCHITECTURE_NAMES, "cell": CELLS, "optimizer": OPTIMIZERS,
+                   "char_encoder": CHAR_ENCODERS, "lr_schedule": LR_SCHEDULES}
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
                 raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {_short(getattr(self, key))}")
@@ -80,13 +110,28 @@ class TaggerConfig:
                 raise ConfigError(f"{key} must be a finite number, not {value!r}")
             if not low <= value <= high:
                 raise ConfigError(f"{key} must be between {low:g} and {high:g}, not {_short(value)}")
-        for key in ("dropout", "word_dropout", "ema"):
+        for key in ("dropout", "word_dropout", "ema", "label_smoothing"):
             if not 0.0 <= getattr(self, key) < 1.0:
                 raise ConfigError(f"{key} must be in [0, 1), not {getattr(self, key)!r}")
         if not 0.0 < self.lr_decay <= 1.0:
             raise ConfigError(f"lr_decay must be in (0, 1], not {self.lr_decay!r}")
         if self.learning_rate <= 0:
             raise ConfigError(f"learning_rate must be positive, not {self.learning_rate!r}")
+        if self.crf and self.label_smoothing:
+            raise ConfigError("label_smoothing applies to softmax outputs; a CRF (crf=true) is trained on whole "
+                              "tag sequences: set one of them")
+        if bool(self.char_lm_dim) != bool(self.char_lm_char_dim):
+            raise ConfigError("char_lm_dim and char_lm_char_dim are both set (taken from a character LM) or both 0")
+        if self.char_lm_dim and not self.char_lm:
+            raise ConfigError("char_lm_dim is taken from a character LM: set char_lm to its directory")
+        if self.extend_vocab and not self.embeddings:
+            raise ConfigError("extend_vocab adds words from pretrained vectors: set embeddings too")
+        if (self.keep_vectors or self.vectors_dim) and not self.embeddings:
+            raise ConfigError("keep_vectors keeps pretrained vectors in a table of their own: set embeddings too")
+
+    @property
+    def uses_char_lm(self) -> bool:
+        return self.char_lm_dim > 0
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .vocab import BOW, EOW, PAD_ID, Vocabularies
+from .vocab import BOW, EOW, LM_BREAK, PAD_ID, Vocabularies
 
 # Per-encoder memo limits: a text's frequent spellings come first and stay; the memos hold a few hundred bytes
 # a spelling, so memory stays bounded (tens of MB) for endless streams of text of any vocabulary.
@@ -47,7 +47,11 @@ class SentenceEncoder:
     - words [B, T]: word ids;
     - spellings [S, C]: the character ids of each distinct spelling in the batch, row 0 all padding;
     - spelling_index [B, T]: the row of `spellings` for each word (0 at padding);
-    - affixes [B, T, 10]: hashed prefix, suffix and shape ids, one per AFFIX_KINDS entry.
+    - affixes [B, T, 10]: hashed prefix, suffix and shape ids, one per AFFIX_KINDS entry;
+    - with a character language model (vocabs.lm_chars): lm_chars [B, L], each sentence's words joined by
+      spaces between two newlines, in the LM's character ids; lm_forward and lm_backward [B, T], for each
+      word the flat index (row * L + position) of the character just after it and just before it, where
+      the LM's forward and backward states describe it (tagger.training.charlm).
 
     Characters come once per distinct spelling rather than once per token: a batch of sentences repeats
     "the", "," and "." many times, and the character CNN is then the dearest part of the input encoder.
@@ -66,6 +70,9 @@ class SentenceEncoder:
         self._affix_cache: dict[str, list[int]] = {}
         self._spelling_cache: dict[str, tuple[int, list[int], list[int]]] = {}
         self._bow, self._eow = vocabs.chars.id(BOW), vocabs.chars.id(EOW)
+        self._lm_break = vocabs.lm_chars.id(LM_BREAK) if vocabs.lm_chars is not None else PAD_ID
+        self._lm_space = vocabs.lm_chars.id(" ") if vocabs.lm_chars is not None else PAD_ID
+        self._lm_cache: dict[str, list[int]] = {}
 
     def char_ids(self, word: str) -> list[int]:
         """The word's character ids between begin- and end-of-word marks."""
@@ -109,7 +116,40 @@ class SentenceEncoder:
         spellings = np.full((len(rows) + 1, width), PAD_ID, dtype=np.int32)
         for row, ids in enumerate(chars, start=1):
             spellings[row, : len(ids)] = ids
-        return {"words": word_ids, "spellings": spellings, "spelling_index": spelling_index, "affixes": affixes}
+        inputs = {"words": word_ids, "spellings": spellings, "spelling_index": spelling_index, "affixes": affixes}
+        if self.vocabs.lm_chars is not None:
+            inputs.update(self.lm_inputs(sentences, length))
+        return inputs
+
+    def lm_char_ids(self, word: str) -> list[int]:
+        cached = self._lm_cache.get(word)
+        if cached is None:
+            cached = self.vocabs.lm_chars.ids(word)
+            if len(self._lm_cache) < CACHE_LIMIT:
+                self._lm_cache[word] = cached
+        return cached
+
+    def lm_inputs(self, sentences: Sequence[Sequence[str]], length: int) -> dict[str, np.ndarray]:
+        rows, forward, backward = [], np.zeros((len(sentences), length), np.int32), np.zeros(
+            (len(sentences), length), np.int32)
+        for sentence in sentences:
+            ids, starts, ends = [self._lm_break], [], []
+            for word in sentence:
+                if len(ids) > 1:
+                    ids.append(self._lm_space)
+                starts.append(len(ids))
+                ids.extend(self.lm_char_ids(word))
+                ends.append(len(ids))
+            ids.append(self._lm_break)
+            rows.append((ids, starts, ends))
+        width = max(len(ids) for ids, _, _ in rows) if rows else 1
+        chars = np.full((len(sentences), width), PAD_ID, dtype=np.int32)
+        for row, (ids, starts, ends) in enumerate(rows):
+            chars[row, : len(ids)] = ids
+            # After the word: the space or newline that follows it; before it: the one that precedes it.
+            forward[row, : len(ends)] = np.asarray(ends, np.int64) + row * width
+            backward[row, : len(starts)] = np.asarray(starts, np.int64) - 1 + row * width
+        return {"lm_chars": chars, "lm_forward": forward, "lm_backward": backward}
 
     def spelling_inputs(self, sentences: Sequence[Sequence[str]],
                         known: dict[str, int] | None = None) -> tuple[dict[str, np.ndarray], list[str], list[int]]:

@@ -37,6 +37,9 @@ MAX_JSON_BYTES = 256 * 1024 * 1024
 
 # The graph's inputs (see tagger.training.export and SentenceEncoder.spelling_inputs).
 GRAPH_INPUTS = ("spelling_index", "spelling_words", "spellings", "spelling_affixes", "known_features")
+# And with a character language model (SentenceEncoder.lm_inputs): per position, not per spelling.
+LM_INPUTS = ("lm_chars", "lm_forward", "lm_backward")
+CRF_METADATA = "crf"  # the graph's metadata key for a CRF's transition scores (tagger.training.export writes it)
 
 
 def graph_outputs(heads: int) -> list[str]:

@@ -3,11 +3,13 @@
 `Tagger.load(name_or_directory)` reads a model directory (checked: config ranges, vocabulary types, SHA-256
 of every file) and opens its graph, and its trained tokenizer (`Tagger.tokenizer`, from the directory's
 tokenizer/ sub-folder; None without one); `tag`, `tag_sents` and `accuracy` follow NLTK's TaggerI verbs, and
-`tag_sents_scored` adds each token's most probable tags with their probabilities.
+`tag_sents_scored` adds each token's most probable tags with their probabilities. A model with a CRF output
+is decoded here with Viterbi in numpy (tagger.crf); its scored tags are marginal probabilities.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections import deque
@@ -17,12 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from .config import TaggerConfig
+from .crf import Transitions, marginals, viterbi
 from .encoding import SentenceEncoder, length_batches
 from .errors import ConfigError, ModelError
 from .graph import open_graph
 from .modeldir import (
+    CRF_METADATA,
     GRAPH_FILE,
     GRAPH_INPUTS,
+    LM_INPUTS,
     VOCAB_FILE,
     WEIGHTS_FILE,
     check_model_directory,
@@ -58,7 +63,8 @@ class Tagger:
         self._executor = None
         inputs = sorted(i.name for i in self.session.get_inputs())
         width = next((o.shape[1] for o in self.session.get_outputs() if o.name == "spelling_features"), None)
-        if inputs != sorted(GRAPH_INPUTS) or not isinstance(width, int):
+        self.char_lm = vocabs.lm_chars is not None  # the graph reads the sentence's characters too
+        if inputs != sorted(GRAPH_INPUTS + (LM_INPUTS if self.char_lm else ())) or not isinstance(width, int):
             raise OutdatedGraph(f"{directory / GRAPH_FILE}: the graph takes {', '.join(inputs)[:120]}, not the "
                                 f"inputs this postag gives; re-export it from the weights or retrain the model")
         self._kept_rows: dict[str, int] = {}  # spelling -> its row in self._kept
@@ -70,6 +76,11 @@ class Tagger:
         self.outputs = graph_outputs(len(vocabs.heads))
         if len(self.tagsets) != len(self.outputs):
             raise ModelError(f"{directory}: {len(self.outputs)} output heads but tagsets {', '.join(self.tagsets)}")
+        # A CRF model's graph gives emission scores; its transition scores come with the graph (its metadata).
+        self.crfs = _crf_transitions(self.session, directory / GRAPH_FILE, [len(v) for v in vocabs.heads])
+        if config.crf and not self.crfs:
+            raise ModelError(f"{directory / GRAPH_FILE}: the model has a CRF output but the graph carries no "
+                             f"transition scores; the model directory is damaged")
 
     @classmethod
     def load(cls, model: str | Path, threads: int | None = None) -> Tagger:
@@ -86,6 +97,8 @@ class Tagger:
         expected = {"words": len(vocabs.words), "chars": len(vocabs.chars), "tags": len(vocabs.tags)}
         if vocabs.more_tags:
             expected["more_tags"] = [len(vocab) for vocab in vocabs.more_tags]
+        if vocabs.lm_chars is not None:
+            expected["lm_chars"] = len(vocabs.lm_chars)
         if sizes != expected:
             raise ModelError(f"{directory / 'config.json'}: its sizes {str(sizes)[:80]} do not match vocab.json "
                              f"{expected}; the model directory is damaged")
@@ -140,7 +153,11 @@ class Tagger:
         items = self.vocabs.heads[head].items
         results: list[list[list[tuple[str, float]]]] = [[] for _ in sentences]
         for batch, logits, lengths in self._logits(sentences, head):
-            probabilities = _softmax(logits[..., PAD_ID + 1 :])
+            if self.crfs:
+                # Each tag's probability at the position over all tag sequences, not the emission's softmax.
+                probabilities = marginals(logits, lengths, self.crfs[head])[..., PAD_ID + 1 :]
+            else:
+                probabilities = _softmax(logits[..., PAD_ID + 1 :])
             k = min(top_k, probabilities.shape[-1])
             best = np.argsort(-probabilities, axis=-1, kind="stable")[..., :k]
             for row, index in enumerate(batch):
@@ -159,7 +176,10 @@ class Tagger:
     def _best_ids(self, sentences: Sequence[Sequence[str]], head: int) -> list[np.ndarray]:
         results: list[np.ndarray] = [np.zeros(0, np.int64) for _ in sentences]
         for batch, logits, lengths in self._logits(sentences, head):
-            best = np.argmax(logits[..., PAD_ID + 1 :], axis=-1) + PAD_ID + 1  # never the padding tag
+            if self.crfs:
+                best = viterbi(logits, lengths, self.crfs[head])
+            else:
+                best = np.argmax(logits[..., PAD_ID + 1 :], axis=-1) + PAD_ID + 1  # never the padding tag
             for row, index in enumerate(batch):
                 results[index] = best[row, : lengths[row]]
         return results
@@ -179,7 +199,10 @@ class Tagger:
         batches = [batch for batch in batches if batch]
 
         def run(batch):
-            inputs, new, known_rows = self.encoder.spelling_inputs([sentences[i] for i in batch], self._kept_rows)
+            words = [sentences[i] for i in batch]
+            inputs, new, known_rows = self.encoder.spelling_inputs(words, self._kept_rows)
+            if self.char_lm:
+                inputs.update(self.encoder.lm_inputs(words, inputs["spelling_index"].shape[1]))
             with self._keeping:
                 inputs["known_features"] = self._kept[known_rows]
             logits, features = self.session.run([self.outputs[head], "spelling_features"], inputs)
@@ -221,6 +244,21 @@ class Tagger:
 
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="postag-tagger")
         return self._executor
+
+
+def _crf_transitions(session, source: Path, head_sizes: list[int]) -> list[Transitions]:
+    """Each head's CRF scores from the graph's metadata; [] for a softmax model."""
+    text = session.get_modelmeta().custom_metadata_map.get(CRF_METADATA)
+    if text is None:
+        return []
+    try:
+        heads = [Transitions.from_json(head) for head in json.loads(text)]
+    except (ValueError, TypeError, KeyError) as error:
+        raise ModelError(f"{source}: damaged CRF transition scores ({str(error)[:120]})") from None
+    if [len(head.start) for head in heads] != head_sizes:
+        raise ModelError(f"{source}: CRF transition scores for {[len(h.start) for h in heads]} tags, but the "
+                         f"tagsets have {head_sizes}; the model directory is damaged")
+    return heads
 
 
 class OutdatedGraph(ModelError):

@@ -13,6 +13,7 @@ PAD = "<pad>"
 UNK = "<unk>"
 BOW = "<w>"  # begin-of-word and end-of-word marks let the character CNN tell suffixes and prefixes apart
 EOW = "</w>"
+LM_BREAK = "\n"  # a character language model's sentence boundary, before and after each sentence it reads
 
 
 @dataclass
@@ -100,7 +101,8 @@ class Vocabularies:
     """The vocabularies a tagger needs; words are stored lowercased when `lowercase` is set.
 
     `tags` is the first output head's tagset; `more_tags` those of further heads (a tagger trained on UPOS and
-    XPOS together), in the order of the model's `tagsets`.
+    XPOS together), in the order of the model's `tagsets`. `lm_chars` is the character vocabulary of the
+    character language model whose states the tagger reads (None without one): the LM's ids, not the tagger's.
     """
 
     words: Vocab
@@ -108,6 +110,7 @@ class Vocabularies:
     tags: Vocab
     lowercase: bool = True
     more_tags: list[Vocab] = field(default_factory=list)
+    lm_chars: Vocab | None = None
 
     @classmethod
     def build(cls, sentences_words: list[list[str]] | list[tuple[str, ...]], sentences_tags,
@@ -142,6 +145,8 @@ class Vocabularies:
                 "tags": self.tags.to_json()}
         if self.more_tags:
             data["more_tags"] = [vocab.to_json() for vocab in self.more_tags]
+        if self.lm_chars is not None:
+            data["lm_chars"] = self.lm_chars.to_json()
         return data
 
     @classmethod
@@ -156,6 +161,8 @@ class Vocabularies:
         more = data.get("more_tags", [])
         if not isinstance(more, list):
             raise ValueError("malformed vocabulary file: 'more_tags' must be a list of vocabularies")
+        lm_chars = data.get("lm_chars")
         return cls(words=Vocab.from_json(data["words"]), chars=Vocab.from_json(data["chars"]),
                    tags=Vocab.from_json(data["tags"]), lowercase=data["lowercase"],
-                   more_tags=[Vocab.from_json(vocab) for vocab in more])
+                   more_tags=[Vocab.from_json(vocab) for vocab in more],
+                   lm_chars=None if lm_chars is None else Vocab.from_json(lm_chars))

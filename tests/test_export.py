@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tagger import ModelError, Tagger, TaggerConfig, Vocabularies
+from tagger import ModelError, Tagger, TaggerConfig, Vocab, Vocabularies
 from tagger.training import ARCHITECTURES, KerasTagger
 
 SMALL = dict(word_dim=16, char_dim=8, char_filters=8, hidden_dim=16, dropout=0.0, word_dropout=0.0, min_count=1)
@@ -16,12 +16,26 @@ VARIANTS = [dict(architecture=arch) for arch in sorted(ARCHITECTURES)] + [
     dict(architecture="rnn", cell="gru", bidirectional=False), dict(architecture="window", window=0),
     dict(architecture="fcn", affix_buckets=0), dict(architecture="rnn", char_kernel=4, depth=3),
     dict(architecture="rnn", input_projection=12), dict(architecture="window", input_projection=5),
+    # one test per model option: each must tag through the runtime as the Keras model does
+    dict(architecture="rnn", crf=True), dict(architecture="window", crf=True), dict(architecture="fcn", crf=True),
+    dict(architecture="rnn", char_encoder="lstm", char_lstm_dim=6),
+    dict(architecture="window", char_encoder="cnn+lstm", char_lstm_dim=5),
+    dict(architecture="rnn", char_lm="test", char_lm_dim=7, char_lm_char_dim=3),
+    dict(architecture="rnn", char_lm="test", char_lm_dim=7, char_lm_char_dim=3, crf=True, char_encoder="cnn+lstm"),
+    dict(architecture="rnn", label_smoothing=0.1, lr_schedule="cosine"),
+    dict(architecture="rnn", embeddings="vectors.txt", keep_vectors=True, vectors_dim=5),
+    dict(architecture="rnn", input_projection=12, char_lm="test", char_lm_dim=7, char_lm_char_dim=3),
+    dict(architecture="rnn", input_projection=12, keep_vectors=True, embeddings="vectors.txt", vectors_dim=5,
+         char_encoder="lstm", crf=True),
 ]
 
 
 def keras_tagger(variant, seed=3) -> KerasTagger:
     tags = [["DET", "NOUN", "VERB", "PUNCT"], ["DET", "NOUN", "VERB", "ADP", "DET", "NOUN", "PUNCT"]]
     vocabs = Vocabularies.build(TRAINING, tags, min_count=1)
+    if variant.get("char_lm"):
+        # The LM's own characters: a few, so that most of the probes' characters are unknown to it.
+        vocabs.lm_chars = Vocab.build([["\n", " ", *"Thedogbarks."]])
     return KerasTagger(TaggerConfig(seed=seed, **{**SMALL, **variant}), vocabs, metadata={"tagset": "upos"})
 
 
@@ -30,12 +44,17 @@ def test_the_runtime_gives_the_keras_logits(variant, tmp_path):
     keras_side = keras_tagger(variant)
     # Random weights would make every logit tiny: spread them so that differences would show.
     keras_side.model.set_weights([w * 4 for w in keras_side.model.get_weights()])
+    if keras_side.model.crfs:
+        for crf in keras_side.model.crfs:  # transitions strong enough to change some tags
+            crf.transitions.assign(np.random.default_rng(0).normal(0, 3, crf.transitions.shape))
     keras_side.save(tmp_path / "model")
     runtime = Tagger.load(tmp_path / "model")
     batch = [s for s in PROBES if s]
     expected = np.asarray(keras_side.model(runtime.encoder.inputs(batch), training=False))
     inputs, _, _ = runtime.encoder.spelling_inputs(batch)
     inputs["known_features"] = np.zeros((0, runtime._kept.shape[1]), np.float32)
+    if runtime.char_lm:  # per position: the sentence's characters for the LM
+        inputs.update(runtime.encoder.lm_inputs(batch, inputs["spelling_index"].shape[1]))
     exported = runtime.session.run(["logits"], inputs)[0]
     lengths = [len(s) for s in batch]
     for row, length in enumerate(lengths):  # padded positions may differ; they are never read

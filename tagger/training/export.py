@@ -17,22 +17,31 @@ encoder (the same values as SequenceTagger's per-position inputs; tagger.encodin
 spelling_index points into the S new rows, then the K known ones: a spelling seen before costs nothing in the
 encoder. The encoder's products stay in float32 when the rest is quantized, so that a kept row is exactly the
 row the graph would compute again (the output never depends on what was kept).
+
+With a character language model three more inputs come in, per position rather than per spelling (its states
+depend on the sentence): lm_chars [B, L], lm_forward and lm_backward [B, T]; its features join the gathered
+encoder rows. A CRF head's transition scores travel in the graph's metadata (`crf`: a JSON list, one entry per
+head), which tagger.runtime reads to decode with Viterbi in numpy.
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from ..encoding import AFFIX_KINDS
-from ..modeldir import GRAPH_INPUTS, graph_outputs
+from ..modeldir import CRF_METADATA, GRAPH_INPUTS, LM_INPUTS, graph_outputs
+from ..vocab import UNK_ID
 
 OPSET = 17
 IR_VERSION = 8  # readable by every onnxruntime since 1.14
 INPUTS = GRAPH_INPUTS
 FEATURES = "spelling_features"
-ENCODER_NODES = ("node_char_conv", "node_input_projection")  # kept in float32 by quantize_graph
+# kept in float32 by quantize_graph: a spelling's row must be what the graph would compute again
+ENCODER_NODES = ("node_char_conv", "node_char_lstm", "node_input_projection")
 
 
 class GraphBuilder:
@@ -72,11 +81,14 @@ class GraphBuilder:
 def export_graph(model) -> bytes:
     """The serialized ONNX graph of a built SequenceTagger (tagger.training.models), one output per head."""
     g = GraphBuilder()
-    g.names.update((*INPUTS, FEATURES, *graph_outputs(len(model.output_layers))))
+    char_lm = model.char_lm is not None
+    g.names.update((*INPUTS, *(LM_INPUTS if char_lm else ()), FEATURES, *graph_outputs(len(model.output_layers))))
     zero = g.weight("zero", np.array(0, np.int32))
     mask = g.op("Greater", ["spelling_index", zero], stem="mask")  # [B, T] bool: real tokens
     features, by_spelling = _encoder(g, model.encoder, model.input_projection)
     g.nodes.append(helper.make_node("Identity", [by_spelling], [FEATURES], name="node_features_out"))
+    if char_lm:  # per position, after the rows kept per spelling (as in SequenceTagger.call)
+        features = g.op("Concat", [features, _char_lm(g, model.char_lm)], stem="features_and_lm", axis=-1)
     feature_dim = model.input_projection.units if model.input_projection is not None else model.encoder.output_dim
     body = model.body
     kind = type(body).__name__
@@ -100,42 +112,68 @@ def export_graph(model) -> bytes:
                  helper.make_tensor_value_info("spellings", TensorProto.INT32, ["spellings", "characters"]),
                  helper.make_tensor_value_info("spelling_affixes", TensorProto.INT32, ["spellings", len(AFFIX_KINDS)]),
                  helper.make_tensor_value_info("known_features", TensorProto.FLOAT, ["known", feature_dim])]
+    if char_lm:
+        int_input += [helper.make_tensor_value_info("lm_chars", TensorProto.INT32, ["batch", "lm_length"]),
+                      helper.make_tensor_value_info("lm_forward", TensorProto.INT32, ["batch", "length"]),
+                      helper.make_tensor_value_info("lm_backward", TensorProto.INT32, ["batch", "length"])]
     graph = helper.make_graph(g.nodes, "postag_tagger", int_input, outputs, initializer=g.weights)
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="postag")
     onnx_model.ir_version = IR_VERSION
+    if model.crfs:
+        heads = [{"transitions": crf.transitions.numpy().tolist(), "start": crf.start_transitions.numpy().tolist(),
+                  "end": crf.end_transitions.numpy().tolist()} for crf in model.crfs]
+        helper.set_model_props(onnx_model, {CRF_METADATA: json.dumps(heads)})
     onnx.checker.check_model(onnx_model)
     return onnx_model.SerializeToString()
 
 
 def _encoder(g: GraphBuilder, encoder, projection=None) -> tuple[str, str]:
-    """Word embedding ++ max-pooled character CNN ++ affix embeddings, per spelling; then, with the known rows
-    after the new ones, gathered to positions: (features [B, T, D], the new rows [S, D])."""
+    """Word embedding (++ kept vectors) ++ max-pooled character CNN and/or character BiLSTM ++ affix
+    embeddings, per spelling; then, with the known rows after the new ones, gathered to positions:
+    (features [B, T, D], the new rows [S, D])."""
+    learned_ids = "spelling_words"
+    if encoder.kept_vectors is not None and encoder.learned_words:
+        # Words added from the vectors file are <unk> in the learned table, as in the Keras layer.
+        added = g.op("GreaterOrEqual", ["spelling_words", g.weight("learned_words",
+                                                                   np.array(encoder.learned_words, np.int32))])
+        learned_ids = g.op("Where", [added, g.weight("unk_id", np.array(UNK_ID, np.int32)), "spelling_words"])
     word_vectors = g.op("Gather", [g.weight("word_embedding", encoder.word_embedding.embeddings.numpy()),
-                                   "spelling_words"], stem="word_vectors")  # [S, W]
+                                   learned_ids], stem="word_vectors")  # [S, W]
+    if encoder.kept_vectors is not None:
+        kept = g.op("Gather", [g.weight("kept_vectors", encoder.kept_vectors.embeddings.numpy()), "spelling_words"])
+        word_vectors = g.op("Concat", [word_vectors, kept], stem="word_and_kept_vectors", axis=-1)
     chars = g.op("Gather", [g.weight("char_embedding", encoder.char_embedding.embeddings.numpy()), "spellings"],
                  stem="char_vectors")  # [S, C, char_dim]
-    conv = encoder.char_conv
-    kernel = conv.kernel.numpy()  # Keras [width, in, out]
-    width, char_dim, filters = kernel.shape
-    left = (width - 1) // 2  # "same" padding, the extra column on the right as TensorFlow does
-    # The convolution as one matrix product over every character's window (width x char_dim values side by
-    # side): for words of a few characters that is faster here than ONNX Runtime's Conv.
-    padded = g.op("Pad", [chars, g.weight("char_pads", np.array([0, left, 0, 0, width - 1 - left, 0], np.int64))])
-    characters = g.op("Gather", [g.op("Shape", ["spellings"]), g.weight("index_1_chars", np.array([1], np.int64))])
-    axis = g.weight("axis_chars", np.array([1], np.int64))
-    windows = []
-    for offset in range(width):
-        start = g.weight(f"char_start_{offset}", np.array([offset], np.int64))
-        windows.append(g.op("Slice", [padded, start, g.op("Add", [characters, start]), axis]))
-    stacked = g.op("Concat", windows, stem="char_windows", axis=-1) if width > 1 else windows[0]
-    activated = g.dense(stacked, kernel.reshape(width * char_dim, filters), conv.bias.numpy(), "char_conv",
-                        activation="relu")  # [S, C, F]
     zero = g.weight("zero_char", np.array(0, np.int32))
-    char_mask = g.op("Unsqueeze", [g.op("Cast", [g.op("Greater", ["spellings", zero])], to=TensorProto.FLOAT),
-                                   g.weight("axis_last_chars", np.array([-1], np.int64))])
-    # Zero at padded characters cannot win the max over ReLU outputs, as in the Keras layer.
-    pooled = g.op("ReduceMax", [g.op("Mul", [activated, char_mask])], stem="spelling_vectors", axes=[1],
-                  keepdims=0)
+    present = g.op("Greater", ["spellings", zero])  # [S, C] bool: real characters
+    spelling_parts = []
+    if encoder.char_conv is not None:
+        conv = encoder.char_conv
+        kernel = conv.kernel.numpy()  # Keras [width, in, out]
+        width, char_dim, filters = kernel.shape
+        left = (width - 1) // 2  # "same" padding, the extra column on the right as TensorFlow does
+        # The convolution as one matrix product over every character's window (width x char_dim values side by
+        # side): for words of a few characters that is faster here than ONNX Runtime's Conv.
+        padded = g.op("Pad", [chars, g.weight("char_pads", np.array([0, left, 0, 0, width - 1 - left, 0],
+                                                                    np.int64))])
+        characters = g.op("Gather", [g.op("Shape", ["spellings"]),
+                                     g.weight("index_1_chars", np.array([1], np.int64))])
+        axis = g.weight("axis_chars", np.array([1], np.int64))
+        windows = []
+        for offset in range(width):
+            start = g.weight(f"char_start_{offset}", np.array([offset], np.int64))
+            windows.append(g.op("Slice", [padded, start, g.op("Add", [characters, start]), axis]))
+        stacked = g.op("Concat", windows, stem="char_windows", axis=-1) if width > 1 else windows[0]
+        activated = g.dense(stacked, kernel.reshape(width * char_dim, filters), conv.bias.numpy(), "char_conv",
+                            activation="relu")  # [S, C, F]
+        char_mask = g.op("Unsqueeze", [g.op("Cast", [present], to=TensorProto.FLOAT),
+                                       g.weight("axis_last_chars", np.array([-1], np.int64))])
+        # Zero at padded characters cannot win the max over ReLU outputs, as in the Keras layer.
+        spelling_parts.append(g.op("ReduceMax", [g.op("Mul", [activated, char_mask])], stem="spelling_vectors",
+                                   axes=[1], keepdims=0))
+    if encoder.char_lstm is not None:
+        spelling_parts.append(_char_lstm(g, chars, present, encoder.char_lstm))
+    pooled = spelling_parts[0] if len(spelling_parts) == 1 else g.op("Concat", spelling_parts, axis=-1)
     parts = [word_vectors, pooled]
     if encoder.affix_embedding is not None:
         affixes = g.op("Gather", [g.weight("affix_embedding", encoder.affix_embedding.embeddings.numpy()),
@@ -147,6 +185,46 @@ def _encoder(g: GraphBuilder, encoder, projection=None) -> tuple[str, str]:
         by_spelling = g.dense(by_spelling, projection.kernel.numpy(), projection.bias.numpy(), "input_projection")
     table = g.op("Concat", [by_spelling, "known_features"], stem="feature_table", axis=0)  # [S + K, D]
     return g.op("Gather", [table, "spelling_index"], stem="features"), by_spelling  # [B, T, D]
+
+
+def _char_lstm(g: GraphBuilder, chars: str, present: str, bidirectional) -> str:
+    """[S, 2H]: the final states of a character BiLSTM over each spelling, forward half first (as Keras)."""
+    lengths = g.op("ReduceSum", [g.op("Cast", [present], to=TensorProto.INT32),
+                                 g.weight("axis_chars", np.array([1], np.int64))], keepdims=0)
+    # Row 0 (all padding, read only by padded positions) gets one step rather than none, which not every
+    # runtime accepts.
+    lengths = g.op("Max", [lengths, g.weight("one_char", np.array(1, np.int32))], stem="char_lengths")
+    cells = [bidirectional.forward_layer.cell, bidirectional.backward_layer.cell]
+    w, r, b = (np.stack([part[k] for part in map(_lstm_weights, cells)]) for k in range(3))
+    _, final = g.op("LSTM", [g.op("Transpose", [chars], perm=[1, 0, 2]), g.weight("char_lstm_W", w),
+                             g.weight("char_lstm_R", r), g.weight("char_lstm_B", b), lengths],
+                    stem="char_lstm", outputs=2, hidden_size=cells[0].units, direction="bidirectional")
+    # Y_h is [directions, S, H]
+    return g.op("Reshape", [g.op("Transpose", [final], perm=[1, 0, 2]),
+                            g.weight("char_lstm_shape", np.array([0, 2 * cells[0].units], np.int64))])
+
+
+def _char_lm(g: GraphBuilder, lm) -> str:
+    """[B, T, 2H]: the LM's forward state at lm_forward and backward state at lm_backward (flat indices)."""
+    zero = g.weight("zero_lm", np.array(0, np.int32))
+    lengths = g.op("ReduceSum", [g.op("Cast", [g.op("Greater", ["lm_chars", zero])], to=TensorProto.INT32),
+                                 g.weight("axis_lm", np.array([1], np.int64))], stem="lm_lengths", keepdims=0)
+    time_major = g.op("Transpose", ["lm_chars"], perm=[1, 0])  # [L, B]
+    flat_shape = g.weight("lm_flat_shape", np.array([-1, lm.units], np.int64))
+    parts = []
+    for name, embedding, lstm, direction, index in (
+            ("forward", lm.forward_embedding, lm.forward_lstm, "forward", "lm_forward"),
+            ("backward", lm.backward_embedding, lm.backward_lstm, "reverse", "lm_backward")):
+        embedded = g.op("Gather", [g.weight(f"lm_{name}_embedding", embedding.embeddings.numpy()), time_major])
+        w, r, b = (part[None] for part in _lstm_weights(lstm.cell))
+        states = g.op("LSTM", [embedded, g.weight(f"lm_{name}_W", w), g.weight(f"lm_{name}_R", r),
+                               g.weight(f"lm_{name}_B", b), lengths],
+                      stem=f"lm_{name}", outputs=1, hidden_size=lm.units, direction=direction)
+        # Y [L, 1, B, H] -> [B, L, H] -> [B * L, H], then the rows the encoder pointed at.
+        batch_major = g.op("Transpose", [states], perm=[2, 1, 0, 3])
+        flat = g.op("Reshape", [batch_major, flat_shape])
+        parts.append(g.op("Gather", [flat, index], stem=f"lm_{name}_states"))
+    return g.op("Concat", parts, stem="lm_features", axis=-1)
 
 
 def _dense_stack(g: GraphBuilder, x: str, stack) -> str:

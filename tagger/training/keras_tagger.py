@@ -34,15 +34,18 @@ from ..modeldir import (
 )
 from ..vocab import Vocabularies
 from .export import export_graph
-from .loss import predict_tags
 from .models import SequenceTagger, VocabSizes, build_model
 
 
-def input_signature() -> dict[str, tf.TensorSpec]:
+def input_signature(char_lm: bool = False) -> dict[str, tf.TensorSpec]:
     """Shapes of a batch of model inputs: any batch size and sentence length, so one trace serves all."""
-    return {"words": tf.TensorSpec([None, None], tf.int32), "spellings": tf.TensorSpec([None, None], tf.int32),
-            "spelling_index": tf.TensorSpec([None, None], tf.int32),
-            "affixes": tf.TensorSpec([None, None, None], tf.int32)}
+    signature = {"words": tf.TensorSpec([None, None], tf.int32), "spellings": tf.TensorSpec([None, None], tf.int32),
+                 "spelling_index": tf.TensorSpec([None, None], tf.int32),
+                 "affixes": tf.TensorSpec([None, None, None], tf.int32)}
+    if char_lm:
+        signature.update({name: tf.TensorSpec([None, None], tf.int32)
+                          for name in ("lm_chars", "lm_forward", "lm_backward")})
+    return signature
 
 
 def postag_version() -> str:
@@ -58,21 +61,18 @@ class KerasTagger:
     """The Keras model of a tagger with its vocabularies; `tag_sents` scores dev sets during training."""
 
     def __init__(self, config: TaggerConfig, vocabs: Vocabularies, model: SequenceTagger | None = None,
-                 metadata: dict | None = None, word_vectors: np.ndarray | None = None):
+                 metadata: dict | None = None, word_vectors: np.ndarray | None = None,
+                 char_lm_weights: list[np.ndarray] | None = None):
         self.config = config
         self.vocabs = vocabs
         self.sizes = VocabSizes.of(vocabs)
-        self.model = model if model is not None else build_model(config, self.sizes, word_vectors)
+        self.model = model if model is not None else build_model(config, self.sizes, word_vectors, char_lm_weights)
         self.metadata = dict(metadata or {})
         self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets, config.char_kernel)
         self.tagsets = tuple(str(self.metadata.get("tagset", "tags")).split(","))
 
-        def predict_ids(inputs):
-            logits = self.model(inputs, training=False)
-            heads = logits if isinstance(logits, tuple) else (logits,)
-            return tuple(predict_tags(head) for head in heads)
-
-        self._predict_ids = tf.function(predict_ids, input_signature=[input_signature()])
+        self._predict_ids = tf.function(self.model.predict_ids,
+                                        input_signature=[input_signature(config.uses_char_lm)])
 
     @property
     def tagset(self) -> list[str]:

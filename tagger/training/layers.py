@@ -7,6 +7,7 @@ from config.json in code and only weights are loaded: nothing runs on load.
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras import layers, ops
 
 
@@ -54,4 +55,23 @@ class DenseStack(layers.Layer):
                 "activation": self.activation, "dropout": self.dropout, "seed": self.seed}
 
 
-__all__ = ["DenseStack", "dense", "lecun_normal", "ops"]
+def lstm_outputs(cell: layers.LSTMCell, inputs):
+    """Hidden states [B, T, H] of a Keras LSTM cell (default activations) run over inputs [B, T, D]."""
+    # Every step's input part at once, as one 2-D product (a 3-D matmul would be a slower batched one),
+    # time-major for the scan.
+    projected = tf.tensordot(tf.transpose(inputs, [1, 0, 2]), cell.kernel, axes=1) + cell.bias  # [T, B, 4H]
+    recurrent_kernel = tf.convert_to_tensor(cell.recurrent_kernel)
+    zeros = tf.zeros(tf.stack([tf.shape(projected)[1], cell.units]), projected.dtype)
+
+    def step(state, step_input):
+        hidden, memory = state
+        # Keras' gate order: input, forget, candidate, output.
+        i, f, g, o = tf.split(step_input + tf.matmul(hidden, recurrent_kernel), 4, axis=-1)
+        memory = tf.sigmoid(f) * memory + tf.sigmoid(i) * tf.tanh(g)
+        return tf.sigmoid(o) * tf.tanh(memory), memory
+
+    hidden, _ = tf.scan(step, projected, initializer=(zeros, zeros))
+    return tf.transpose(hidden, [1, 0, 2])
+
+
+__all__ = ["DenseStack", "dense", "lecun_normal", "lstm_outputs", "ops"]

@@ -16,13 +16,17 @@ def token_mask(tag_ids):
     return ops.cast(ops.not_equal(tag_ids, PAD_ID), "float32")
 
 
-def sequence_loss(tag_ids, logits, mask=None):
-    """Cross-entropy from logits averaged over the real tokens: sum(ce * mask) / sum(mask)."""
-    total, tokens = summed_sequence_loss(tag_ids, logits, mask)
+def sequence_loss(tag_ids, logits, mask=None, label_smoothing: float = 0.0):
+    """Cross-entropy from logits averaged over the real tokens: sum(ce * mask) / sum(mask).
+
+    With `label_smoothing` s the target puts 1 - s on the gold tag and spreads s evenly over every real tag
+    (never the padding tag, which no token may get): overconfident logits then cost something.
+    """
+    total, tokens = summed_sequence_loss(tag_ids, logits, mask, label_smoothing)
     return total / ops.maximum(tokens, 1.0)
 
 
-def summed_sequence_loss(tag_ids, logits, mask=None):
+def summed_sequence_loss(tag_ids, logits, mask=None, label_smoothing: float = 0.0):
     """(cross-entropy from logits summed over the real tokens, the number of real tokens).
 
     A replica holding part of a global batch divides the sum by the global batch's real tokens, so that
@@ -32,8 +36,31 @@ def summed_sequence_loss(tag_ids, logits, mask=None):
     if mask is None:
         mask = token_mask(tag_ids)
     mask = ops.cast(mask, "float32")
-    per_token = ops.sparse_categorical_crossentropy(tag_ids, ops.cast(logits, "float32"), from_logits=True)
+    logits = ops.cast(logits, "float32")
+    per_token = ops.sparse_categorical_crossentropy(tag_ids, logits, from_logits=True)
+    if label_smoothing:
+        log_probabilities = ops.log_softmax(logits, axis=-1)
+        spread = -ops.mean(log_probabilities[..., PAD_ID + 1 :], axis=-1)
+        per_token = (1.0 - label_smoothing) * per_token + label_smoothing * spread
     return ops.sum(per_token * mask), ops.sum(mask)
+
+
+def smoothed_sequence_loss(label_smoothing: float):
+    """sequence_loss with this label smoothing, as a (tag_ids, logits) loss for Keras' compile."""
+
+    def loss(tag_ids, logits):
+        return sequence_loss(tag_ids, logits, label_smoothing=label_smoothing)
+
+    return loss
+
+
+def summed_smoothed_sequence_loss(label_smoothing: float):
+    """summed_sequence_loss with this label smoothing: (tag_ids, logits) -> (sum, real tokens)."""
+
+    def loss(tag_ids, logits):
+        return summed_sequence_loss(tag_ids, logits, label_smoothing=label_smoothing)
+
+    return loss
 
 
 def predict_tags(logits):

@@ -1,0 +1,90 @@
+"""Named training recipes: `postag train --preset fast|accurate`.
+
+A preset is a set of TaggerConfig settings that work on any corpus, plus the pretrained pieces it uses when
+the corpus is English and they ship with the package (tagger/pretrained/: word vectors, and a character
+LM). Options given on the command line (--epochs, --set KEY=VALUE, ...) override the preset's.
+
+What each setting of `accurate` buys, and what it costs in training time and tagging speed, is measured in
+benchmarks/results/ablation_ewt.md; an ingredient that did not help there is not in the preset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import PipelineError
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    settings: dict = field(default_factory=dict)  # TaggerConfig fields, for every corpus
+    english: dict = field(default_factory=dict)  # pretrained English pieces, for English corpora
+
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in [
+        Preset("fast", "the default settings: a 2-layer BiLSTM over learned word embeddings, a character CNN "
+               "and affixes"),
+        Preset("accurate", "the ingredients that measured better on UD English EWT, within 40 minutes of "
+               "training on 2 CPU cores",
+               settings={"max_seconds": 2400.0},
+               english={"embeddings": "en", "extend_vocab": 20000}),
+    ]
+}
+
+
+@dataclass
+class PresetChoice:
+    config: object  # TaggerConfig
+    notes: list[str]  # what the user should know (pretrained pieces used or not, and why)
+
+
+def corpus_language(corpus_name: str | None) -> str | None:
+    """'en' for the English named corpora (UD English treebanks, the NLTK corpora); None when unknown."""
+    if not corpus_name:
+        return None
+    if corpus_name.startswith("nltk:"):
+        return "en"
+    if corpus_name.startswith("ud:"):
+        return "en" if corpus_name.removeprefix("ud:").startswith("en_") else "other"
+    return None
+
+
+def apply_preset(name: str, config, corpus_name: str | None = None, language: str | None = None) -> PresetChoice:
+    """`config` with the preset's settings (and its English pieces where the corpus is English)."""
+    try:
+        preset = PRESETS[name]
+    except KeyError:
+        raise PipelineError(f"unknown preset {name[:40]!r}; choose from {', '.join(PRESETS)}") from None
+    config = config.replace(**preset.settings)
+    notes: list[str] = []
+    if not preset.english:
+        return PresetChoice(config, notes)
+    language = language or corpus_language(corpus_name)
+    how = ("train them for your text with `postag embeddings train SOURCES --output FILE` (and `postag charlm "
+           "train SOURCES --output DIR`), then add --set embeddings=FILE --set extend_vocab=20000 "
+           "(--set char_lm=DIR)")
+    if language != "en":
+        reason = "the corpus is not English" if language else "the corpus's language is not known"
+        notes.append(f"preset {name}: its pretrained English pieces are not used ({reason}); {how}")
+        return PresetChoice(config, notes)
+    from tagger.pretrained import PRETRAINED_DIR
+
+    from .charlm import SHIPPED_CHARLM
+    from .pretrained import SHIPPED_VECTORS
+
+    available = {}
+    for key, value in preset.english.items():
+        if key == "embeddings" and not (PRETRAINED_DIR / SHIPPED_VECTORS[value]).is_file():
+            notes.append(f"preset {name}: the shipped English vectors are missing from this install; {how}")
+            continue
+        if key == "char_lm" and not (PRETRAINED_DIR / SHIPPED_CHARLM[value]).is_dir():
+            notes.append(f"preset {name}: the shipped English character LM is missing from this install; {how}")
+            continue
+        available[key] = value
+    if "extend_vocab" in available and "embeddings" not in available:
+        del available["extend_vocab"]
+    return PresetChoice(config.replace(**available), notes)
