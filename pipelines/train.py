@@ -26,7 +26,7 @@ from common.files import output_lock
 from corpora import Corpus, count_tokens
 
 from .data import build_vocabularies, check_corpus
-from .errors import TrainingDiverged
+from .errors import PipelineError, TrainingDiverged
 from .evaluate import Evaluation, evaluate
 
 if TYPE_CHECKING:  # numpy and TensorFlow are imported where training starts, not by importing this module

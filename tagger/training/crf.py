@@ -43,6 +43,10 @@ class CRF(layers.Layer):
         weighs as the per-token softmax loss does."""
         return crf_loss(tag_ids, logits, self.transitions, self.start_transitions, self.end_transitions)
 
+    def summed_negative_log_likelihood(self, tag_ids, logits):
+        """(-log p(gold sequence) summed over the batch, its real tokens): a replica's share of a global batch."""
+        return summed_crf_loss(tag_ids, logits, self.transitions, self.start_transitions, self.end_transitions)
+
     def decode(self, logits, mask):
         """The best tag sequence [B, T] (int32) under the emissions `logits` [B, T, K] and these transitions."""
         return viterbi_decode(logits, mask, self.transitions, self.start_transitions, self.end_transitions)
@@ -83,6 +87,12 @@ def log_partition(emissions, mask, transitions, start, end):
 
 
 def crf_loss(tag_ids, logits, transitions, start, end):
+    total, tokens = summed_crf_loss(tag_ids, logits, transitions, start, end)
+    return total / tf.maximum(tokens, 1.0)
+
+
+def summed_crf_loss(tag_ids, logits, transitions, start, end):
+    """(-log p(gold sequence) summed over the batch, the number of real tokens)."""
     tag_ids = tf.cast(tag_ids, tf.int32)
     mask = tf.not_equal(tag_ids, PAD_ID)
     emissions = _emissions(logits)
@@ -90,7 +100,7 @@ def crf_loss(tag_ids, logits, transitions, start, end):
         tag_ids, emissions, mask, transitions, start, end)
     real = tf.reduce_sum(tf.cast(mask, tf.float32), axis=1)
     nll = tf.where(real > 0, nll, tf.zeros_like(nll))  # an all-padding row has no sequence to score
-    return tf.reduce_sum(nll) / tf.maximum(tf.reduce_sum(real), 1.0)
+    return tf.reduce_sum(nll), tf.reduce_sum(real)
 
 
 def viterbi_decode(logits, mask, transitions, start, end):

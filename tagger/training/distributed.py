@@ -30,7 +30,6 @@ import numpy as np
 import tensorflow as tf
 
 from . import native_stderr_silenced
-from .loss import summed_sequence_loss
 
 
 class StrategyError(RuntimeError):
@@ -129,14 +128,15 @@ def train_step(strategy: tf.distribute.Strategy, model: keras.Model, clipnorm: f
     """
     variables = model.trainable_variables
     optimizer = without_gradient_reduction(model.optimizer)
+    head_losses = model.head_summed_losses()  # the loss of each head (softmax or CRF), summed over real tokens
 
     def replica_step(inputs, tags, global_tokens):
         tags = tags if isinstance(tags, tuple) else (tags,)
         with tf.GradientTape() as tape:
             logits = model(inputs, training=True)
             logits = logits if isinstance(logits, tuple) else (logits,)
-            loss = tf.add_n([summed_sequence_loss(head_tags, head_logits)[0]
-                             for head_tags, head_logits in zip(tags, logits)]) / global_tokens
+            loss = tf.add_n([head_loss(head_tags, head_logits)[0] for head_loss, head_tags, head_logits
+                             in zip(head_losses, tags, logits)]) / global_tokens
         gradients = tape.gradient(loss, variables)
         context = tf.distribute.get_replica_context()
         gradients = context.all_reduce(tf.distribute.ReduceOp.SUM, gradients)

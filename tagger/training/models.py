@@ -23,7 +23,7 @@ from ..vocab import PAD_ID, UNK_ID, Vocabularies
 from .charlm import CharLanguageModel
 from .crf import CRF
 from .layers import DenseStack, dense, lecun_normal, lstm_outputs
-from .loss import predict_tags, sequence_loss, smoothed_sequence_loss
+from .loss import predict_tags, sequence_loss, smoothed_sequence_loss, summed_smoothed_sequence_loss
 
 AFFIX_COUNT = len(AFFIX_KINDS)
 
@@ -268,6 +268,13 @@ class SequenceTagger(keras.Model):
             return [crf.negative_log_likelihood for crf in self.crfs]
         smoothing = self.config.label_smoothing
         return [smoothed_sequence_loss(smoothing) if smoothing else sequence_loss for _ in self.output_layers]
+
+    def head_summed_losses(self) -> list:
+        """head_losses as (tag_ids, logits) -> (sum over real tokens, real tokens), for a replica's step."""
+        if self.crfs:
+            return [crf.summed_negative_log_likelihood for crf in self.crfs]
+        smoothing = self.config.label_smoothing
+        return [summed_smoothed_sequence_loss(smoothing) for _ in self.output_layers]
 
     def predict_ids(self, inputs) -> tuple:
         """The best tag ids [B, T] of every head (never the padding id)."""
