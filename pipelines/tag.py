@@ -436,22 +436,30 @@ def check_options(tagger, options: TagOptions) -> None:
 def tag_to_output(tagger, sources: list[str], output: str | Path | None, options: TagOptions = TagOptions(),
                   **settings) -> TagSummary:
     """tag_files to standard output, or to `output` atomically (the old file stays until the new one is whole)."""
+    summary, path = write_output(output, "tagged.txt", lambda write: tag_files(tagger, sources, write, options,
+                                                                                **settings))
+    summary.output = path
+    return summary
+
+
+def write_output(output: str | Path | None, default_name: str, produce: Callable[[Callable[[str], None]], object]):
+    """(what `produce(write)` returns, the output path or None): text passed to `write` goes to standard output,
+    UTF-8 whatever the locale and flushed at once, or to the file `output`, atomically."""
     if output is None:
         stdout = getattr(sys.stdout, "buffer", None)
 
-        def write(text: str) -> None:  # UTF-8 whatever the locale; flushed so that a pipe sees it at once
+        def write(text: str) -> None:  # flushed so that a pipe sees it at once
             if stdout is None:
                 sys.stdout.write(text)
             else:
                 stdout.write(text.encode("utf-8"))
                 stdout.flush()
 
-        return tag_files(tagger, sources, write, options, **settings)
-    path = check_output_file(output, "tagged.txt")
+        return produce(write), None
+    path = check_output_file(output, default_name)
     with open_atomically(path) as file:
-        summary = tag_files(tagger, sources, lambda text: file.write(text.encode("utf-8")), options, **settings)
-    summary.output = str(path)
-    return summary
+        result = produce(lambda text: file.write(text.encode("utf-8")))
+    return result, str(path)
 
 
 def _shown(text: str, limit: int = 80) -> str:

@@ -321,7 +321,7 @@ def test_cli_runs_each_model_in_its_own_process_and_measures_memory(tmp_path):
     assert memory["most-frequent"] < memory["fcn-seed1"]
     assert report["environment"]["isolated_runs"] and report["environment"]["tensorflow"]
     assert (output / "logs" / "fcn-seed1.log").is_file()
-    assert report["command"].startswith("postag compare --train ")
+    assert report["command"].startswith("postag compare --output ") and " --train " in report["command"]
 
 
 def test_cli_table(comparison, monkeypatch):

@@ -144,4 +144,4 @@ def test_tokenize_errors(tmp_path):
     binary = tmp_path / "bin.txt"
     binary.write_bytes(b"ok\n\xff\xfe")
     undecodable = invoke("tokenize", str(binary))
-    assert undecodable.exit_code == 2 and "bin.txt:2: not valid UTF-8" in undecodable.output
+    assert undecodable.exit_code == 2 and "bin.txt: not valid UTF-8 at byte 3" in undecodable.output

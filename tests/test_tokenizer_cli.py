@@ -55,7 +55,7 @@ def test_train_writes_a_tokenizer_directory(tokenizer_dir):
     metrics = json.loads((tokenizer_dir / "metrics.json").read_text())
     assert metrics["complete"] and metrics["test"]["tokens"] == 1.0 and metrics["dev"]["sentences"] == 1.0
     card = (tokenizer_dir / "README.md").read_text()
-    assert "postag tokenizer train --train" in card and "seed 3" in card
+    assert "postag tokenizer train --output" in card and f"--train {GOLD}" in card and "--seed 3" in card
 
 
 def test_tokenize_with_the_trained_tokenizer(tokenizer_dir, tmp_path):

@@ -1,0 +1,69 @@
+"""`postag tokenizer train|attach`: the trained tokenizer and sentence splitter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import render
+from .options import Epochs, MaxSeconds, Seed, Settings, given, parse_settings
+from .progress import ProgressDisplay, TrainingReader
+from .terminal import command_line, console, say, training_interrupted, user_errors
+
+app = typer.Typer(help="Trained tokenizers: train one on raw text with gold tokens, attach it to a tagger.",
+                  no_args_is_help=True)
+
+
+@app.command("train")
+@user_errors
+def tokenizer_train(
+    context: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Tokenizer directory to write (replaced "
+                                         "atomically).")],
+    corpus: Annotated[str | None, typer.Option("--corpus", "-c", help="A UD treebank, e.g. ud:en_ewt.")] = None,
+    train_file: Annotated[Path | None, typer.Option("--train", help="Training file: CoNLL-U (its text is rebuilt "
+                                                    "from the tokens and SpaceAfter, as UD's conllu_to_text.pl "
+                                                    "does).")] = None,
+    dev_file: Annotated[Path | None, typer.Option("--dev", help="Development CoNLL-U file, for early "
+                                                  "stopping.")] = None,
+    test_file: Annotated[Path | None, typer.Option("--test", help="Test CoNLL-U file, scored after training.")]
+    = None,
+    epochs: Epochs = None,
+    seed: Seed = None,
+    max_seconds: MaxSeconds = None,
+    settings: Settings = [],  # noqa: B006 (typer copies it)
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Train a tokenizer and sentence splitter on gold raw text and save it as a directory."""
+    from pipelines.tokenizer_train import load_tokenizer_data, train_tokenizer
+    from tagger import TokenizerConfig
+
+    config = TokenizerConfig().replace(**given(epochs=epochs, seed=seed, max_seconds=max_seconds))
+    config = config.with_settings(parse_settings(settings))
+    data = load_tokenizer_data(corpus, train_file, dev_file, test_file)
+    with ProgressDisplay(TrainingReader(score_name="dev F1 (tokens+sentences)/2")) as display:
+        result = train_tokenizer(data, config, output=output, progress=display.update,
+                                 metadata={"command": command_line(context)})
+    if result.interrupted:
+        training_interrupted(result, output)
+    if as_json:
+        console.print_json(json.dumps(result.metrics))
+        return
+    render.tokenizer_summary(result, output)
+
+
+@app.command("attach")
+@user_errors
+def tokenizer_attach(
+    tokenizer: Annotated[Path, typer.Argument(help="A tokenizer directory (from `postag tokenizer train`).")],
+    model: Annotated[Path, typer.Argument(help="A tagger's model directory: the tokenizer goes into its "
+                                          "tokenizer/.")],
+) -> None:
+    """Give a tagger a trained tokenizer: copy it into the model directory (atomically, checksums rewritten)."""
+    from tagger.tokenizer import attach_tokenizer
+
+    attach_tokenizer(tokenizer, model)
+    say(f"{model}: tokenizer/ is now {tokenizer}; raw text given to this model is split by it")
