@@ -21,7 +21,7 @@ def test_a_short_training_on_ewt_tokenizes_well(requires_ewt, tmp_path):
 
     data = load_tokenizer_data("ud:en_ewt")
     data.test = None
-    config = TokenizerConfig(stride=4, hidden_dim=32, train_window=512, epochs=50, max_seconds=75)
+    config = TokenizerConfig(stride=4, hidden_dim=32, train_window=512, epochs=50, max_seconds=45)
     result = train_tokenizer(data, config, output=tmp_path / "tokenizer")
     assert result.dev.tokens.f1 > 0.97 and result.dev.sentences.f1 > 0.70 and result.dev.words.f1 > 0.96
     # The directory tokenizes as the trained network did, without TensorFlow.
