@@ -25,9 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.files import write_atomically  # noqa: E402
+from saving import save_results  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 REFERENCE = "rnn"
 
 
@@ -112,10 +111,7 @@ def main() -> None:
             f"{stat(entry, 'test_unseen_accuracy')} | {'—' if p is None else f'{p:.2g}'} | "
             f"{stat(entry, 'train_seconds', percent=False)} | {stat(entry, 'best_epoch', percent=False)} | "
             f"{entry['tokens_per_second']:,} | {entry['speed_ratio']:.2f}{' ⚠' if entry['speed_flagged'] else ''} |")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_atomically(RESULTS / f"{args.name}.json", json.dumps(result, indent=2) + "\n")
-    write_atomically(RESULTS / f"{args.name}.md", "\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save_results(args.name, result, "\n".join(lines))
 
 
 if __name__ == "__main__":

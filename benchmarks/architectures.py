@@ -23,9 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.files import write_atomically  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
+from saving import save_results  # noqa: E402
 
 
 def peak_rss_kb() -> int:
@@ -131,11 +129,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{arch}: test {row['test_accuracy']:.2%}, {row['train_seconds']:.0f} s, "
               f"{row['tag_tokens_per_second']:,} tokens/s", file=sys.stderr, flush=True)
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
     command = "python benchmarks/architectures.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    write_atomically(RESULTS / f"{args.name}.json", json.dumps({"command": command, "rows": rows}, indent=2) + "\n")
-    write_atomically(RESULTS / f"{args.name}.md", markdown(rows, command.strip()))
-    print(markdown(rows, command.strip()))
+    save_results(args.name, {"command": command, "rows": rows}, markdown(rows, command.strip()))
 
 
 if __name__ == "__main__":

@@ -25,9 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.files import write_atomically  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
+from saving import save_results  # noqa: E402
 
 
 def make_input(folder: Path, megabytes: float, files: int) -> list[Path]:
@@ -121,10 +119,7 @@ def main() -> None:
     lines += [f"| {r['setting']} | {r['wall_seconds']:.1f} | {r['tokens_per_second']:,} | {r['cpu_seconds']:.1f} | "
               f"{r['tokens_per_cpu_second']:,} | {r['largest_process_mb']:,} | {r['load_average_after']:.1f} |"
               for r in runs]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_atomically(RESULTS / f"{args.name}.json", json.dumps(report, indent=2) + "\n")
-    write_atomically(RESULTS / f"{args.name}.md", "\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save_results(args.name, report, "\n".join(lines))
 
 
 if __name__ == "__main__":

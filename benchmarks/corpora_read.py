@@ -26,9 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.files import write_atomically  # noqa: E402
+from saving import save_results  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_RUNS = [
     ("ud:en_ewt", "upos"),
     ("nltk:treebank", "native"),
@@ -180,10 +179,7 @@ def main() -> None:
                    + (f" --repeat {args.repeat}" if args.repeat != 1 else ""),
         "results": results, "skipped": sorted(set(skipped)),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_atomically(RESULTS / "corpora_read.json", json.dumps(report, indent=2) + "\n")
-    write_atomically(RESULTS / "corpora_read.md", markdown(report))
-    print(markdown(report))
+    save_results("corpora_read", report, markdown(report))
 
 
 if __name__ == "__main__":

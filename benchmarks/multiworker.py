@@ -26,9 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.files import write_atomically  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
+from saving import save_results  # noqa: E402
 
 
 def run(corpus: str, arch: str, epochs: int, workers: str, folder: Path, more: list[str]) -> dict:
@@ -79,10 +77,7 @@ def main() -> None:
         lines.append(f"| {r['workers']} | {' / '.join(f'{s:.0f}' for s in r['epoch_seconds'])} | "
                      f"{r['wall_seconds']:.0f} | {r['dev_accuracy']:.2%} | {r['test_accuracy']:.2%} | {encoded} | "
                      f"{r['load_average_after']:.1f} |")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_atomically(RESULTS / f"{args.name}.json", json.dumps(report, indent=2) + "\n")
-    write_atomically(RESULTS / f"{args.name}.md", "\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save_results(args.name, report, "\n".join(lines))
 
 
 if __name__ == "__main__":

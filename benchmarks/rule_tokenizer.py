@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import platform
 import sys
@@ -27,9 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.files import write_atomically  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
+from saving import save_results  # noqa: E402
 
 
 def ewt_raw_text(path: Path) -> str:
@@ -129,10 +126,7 @@ def main() -> None:
                    + (f" --splits {' '.join(args.splits)}" if args.splits != ["train", "dev", "test"] else ""),
         "result": result,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_atomically(RESULTS / "rule_tokenizer.json", json.dumps(report, indent=2) + "\n")
-    write_atomically(RESULTS / "rule_tokenizer.md", markdown(report))
-    print(markdown(report))
+    save_results("rule_tokenizer", report, markdown(report))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Writes benchmarks/results/runtime.json and runtime.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -31,9 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.files import write_atomically  # noqa: E402
+from saving import save_results  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 SENTENCE = "The old man the boats, and time flies like an arrow.\n"
 
 
@@ -196,10 +194,7 @@ def main() -> None:
     report["cold_start"] = cold_starts(args.model, args.keras_model, args.starts)
     report["speed"] = speeds(args.model, args.keras_model, args.passes)
     report["load_after"] = round(os.getloadavg()[0], 2)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_atomically(RESULTS / f"{args.name}.json", json.dumps(report, indent=2) + "\n")
-    write_atomically(RESULTS / f"{args.name}.md", markdown(report))
-    print(markdown(report))
+    save_results(args.name, report, markdown(report))
 
 
 if __name__ == "__main__":

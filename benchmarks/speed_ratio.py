@@ -13,7 +13,6 @@ of the speed). Writes benchmarks/results/<name>.json and .md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -23,9 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.files import write_atomically  # noqa: E402
+from saving import save_results  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 FLAG_BELOW = 0.8
 
 
@@ -82,10 +80,7 @@ def main() -> None:
              "| model | tokens/s | ratio | flagged | size for tagging |", "|---|---:|---:|---|---:|"]
     lines += [f"| {r['name']} | {r['tokens_per_second']:,} | {r['ratio']:.2f} | {'yes' if r['flagged'] else ''} | "
               f"{r['tagging_size_bytes'] / 1e6:.1f} MB |" for r in measured["rows"]]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_atomically(RESULTS / f"{args.name}.json", json.dumps(report, indent=2) + "\n")
-    write_atomically(RESULTS / f"{args.name}.md", "\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save_results(args.name, report, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -24,9 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.files import write_atomically  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
+from saving import save_results  # noqa: E402
 
 
 def ewt_sentences() -> list[str]:
@@ -115,10 +113,7 @@ def main() -> None:
                 print(json.dumps(report["runs"][-1]), flush=True)
             text.unlink()
     report["load_after"] = round(os.getloadavg()[0], 2)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_atomically(RESULTS / f"{args.name}.json", json.dumps(report, indent=2) + "\n")
-    write_atomically(RESULTS / f"{args.name}.md", markdown(report))
-    print(markdown(report))
+    save_results(args.name, report, markdown(report))
 
 
 if __name__ == "__main__":

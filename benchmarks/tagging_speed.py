@@ -21,9 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.files import write_atomically  # noqa: E402
+from saving import save_results  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 # Before padding-capped batches, tag_sents used batches of 256 sentences and at most 256 x 64 positions.
 FIXED = {"batch_size": 256, "max_tokens": 256 * 64, "max_padding": None}
 
@@ -79,10 +78,7 @@ def main() -> None:
              "batching before.", "", "| process | default tokens/s | fixed-256 tokens/s |", "|---|---:|---:|"]
     lines += [f"| {i} | {r['default_tokens_per_second']:,} | {r['fixed_tokens_per_second']:,} |"
               for i, r in enumerate(runs, start=1)]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_atomically(RESULTS / "tagging_speed.json", json.dumps(report, indent=2) + "\n")
-    write_atomically(RESULTS / "tagging_speed.md", "\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save_results("tagging_speed", report, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -22,9 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.files import write_atomically  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
+from saving import save_results  # noqa: E402
 
 
 def measure(data: str, tokenizer_dir: str, tagger_dir: str, repeats: int, threads: int | None) -> dict:
@@ -108,10 +106,7 @@ def main() -> None:
               "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
               "load_average_start": start_load, "load_average_end": os.getloadavg()[0], "repeats": args.repeats,
               "languages": languages}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    write_atomically(RESULTS / f"{args.output}.json", json.dumps(report, indent=2) + "\n")
-    write_atomically(RESULTS / f"{args.output}.md", markdown(report))
-    print(markdown(report))
+    save_results(args.output, report, markdown(report))
 
 
 if __name__ == "__main__":

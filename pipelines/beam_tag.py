@@ -29,12 +29,13 @@ import logging
 import math
 import os
 import re
-import sys
 import time
 import uuid
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from common.streams import stderr_dropped
 
 from .errors import PipelineError
 from .tag import BLOCK_CHARS, TagOptions, block_output, check_options, iter_blocks, tag_block, tokenizer_kind
@@ -233,7 +234,9 @@ def tag_with_beam(tagger, model: str, patterns: list[str], output_dir: str, opti
     settings = {"format": options.output_format, "model": model, "tokenizer": kind, "tagset": options.tagset,
                 "top_k": options.top_k, "runner": runner}
     started = time.perf_counter()
-    with _stderr_dropped() if local else contextlib.nullcontext():
+    # A local runner's workers are processes that log their start and end to the stderr they inherit; the
+    # user sees the summary instead. Errors still come back as the runner's exception.
+    with stderr_dropped() if local else contextlib.nullcontext():
         try:
             pipeline = beam.Pipeline(options=beam_options)
         except (ValueError, RuntimeError, ImportError) as error:  # an unknown runner, a runner's missing extra
@@ -268,19 +271,6 @@ USER_ERROR = re.compile(r"(?m)^[\w.]*(?:CorpusError|PipelineError|ModelError|Con
                         r"(?: \[while running '[^']*'\])?$")
 
 
-@contextlib.contextmanager
-def _stderr_dropped():
-    """A local runner's workers are processes that log their start and end to the stderr they inherit; the
-    user sees the summary instead. Errors still come back as the runner's exception."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _match(patterns: list[str]):

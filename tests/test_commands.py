@@ -3,7 +3,6 @@ its readers, and `postag tokenize` streaming (pipelines.tokenize)."""
 
 import io
 import json
-from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -14,6 +13,7 @@ from commands import progress as progress_module
 from commands.options import Settings, option
 from commands.progress import Bar, CompareReader, ProgressDisplay, TrainingReader, tag_reader
 from commands.terminal import command_line
+from pipelines.compare_records import CompareEvent
 from pipelines.evaluate_raw import RuleTokenizer
 from pipelines.tag import TagProgress
 from pipelines.tokenize import iter_sentences, tokenize_file
@@ -75,21 +75,6 @@ def test_tag_reader_counts_bytes_and_speed():
     assert unknown.total is None and unknown.status == ""
 
 
-@dataclass
-class CompareEvent:
-    kind: str
-    run: str = ""
-    index: int = 0
-    total: int = 0
-    epoch: int = 0
-    epochs: int = 0
-    batch: int = 0
-    batches: int = 0
-    loss: float | None = None
-    dev_accuracy: float | None = None
-    message: str = ""
-
-
 def test_compare_reader_says_each_run_with_its_best_dev_accuracy():
     reader = CompareReader()
     events = [CompareEvent("plan", total=2, message="resume"), CompareEvent("run-start", "rnn-seed1"),
@@ -97,7 +82,8 @@ def test_compare_reader_says_each_run_with_its_best_dev_accuracy():
               CompareEvent("epoch", "rnn-seed1", dev_accuracy=0.9),
               CompareEvent("epoch", "rnn-seed1", dev_accuracy=0.8),
               CompareEvent("run-done", "rnn-seed1", index=1, total=2),
-              CompareEvent("run-start", "fcn-seed1"), CompareEvent("run-done", "fcn-seed1", 2, 2, message="reused")]
+              CompareEvent("run-start", "fcn-seed1"),
+              CompareEvent("run-done", "fcn-seed1", index=2, total=2, message="reused")]
     items = [item for event in events for item in reader(event)]
     said = [item for item in items if isinstance(item, str)]
     assert said == ["resuming: models that finished training are reused", "[1/2] rnn-seed1: trained, best dev "

@@ -8,6 +8,8 @@ import contextlib
 import os
 import sys
 
+from common.streams import stderr_dropped
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter is not for users
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -23,15 +25,8 @@ def native_stderr_silenced():
     if os.environ.get("POSTAG_TF_LOGS"):
         yield
         return
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
+    with stderr_dropped():
         yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _import_tensorflow_quietly() -> None:
