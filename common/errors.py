@@ -8,11 +8,14 @@ class PostagError(ValueError):
 
 
 def shorten(text: object, limit: int = ECHO_LIMIT) -> str:
-    """`text` cut to `limit` characters with an ellipsis: a 100,000-character name must not fill the screen."""
+    """`text` cut to `limit` characters with an ellipsis in the middle: a 100,000-character name must not fill
+    the screen, and a long path keeps its end, the file's own name."""
     text = str(text)
     if len(text) <= limit:
         return text
-    return text[: max(limit - 1, 0)] + "…"
+    head = max(limit - 1, 0) * 2 // 3
+    tail = max(limit - 1 - head, 0)
+    return text[:head] + "…" + (text[-tail:] if tail else "")
 
 
 def quoted(text: object, limit: int = ECHO_LIMIT) -> str:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from common.errors import shorten
 from common.files import open_atomically
 from corpora import CorpusError, Sentence, conllu_sentence, token_ranges, tokenize
 from corpora.pieces import iter_pieces
@@ -124,9 +125,9 @@ def check_sources(sources: list[str]) -> None:
         if source != "-":
             path = Path(source)
             if not path.exists():
-                raise CorpusError(f"{_shown(source)}: no such file")
+                raise CorpusError(f"{shorten(source)}: no such file")
             if path.is_dir():
-                raise CorpusError(f"{_shown(source)}: is a directory, expected a text file")
+                raise CorpusError(f"{shorten(source)}: is a directory, expected a text file")
 
 
 def read_chunks(source: str, read_bytes: int = READ_BYTES,
@@ -148,7 +149,7 @@ def read_chunks(source: str, read_bytes: int = READ_BYTES,
                 text = decoder.decode(data, final=not data)
             except UnicodeDecodeError as error:
                 where = done + error.start
-                raise CorpusError(f"{_shown(source)}: not valid UTF-8 at byte {where:,}; re-encode the text as "
+                raise CorpusError(f"{shorten(source)}: not valid UTF-8 at byte {where:,}; re-encode the text as "
                                   "UTF-8") from None
             done += len(data)
             if at_start and text:
@@ -207,7 +208,7 @@ def _line_pieces(chunks: Iterable[str], source: str) -> Iterator[tuple[int, str]
             position = match.end()
         pending, offset = pending[position:], offset + position
         if len(pending) > MAX_LINE_CHARS:
-            raise CorpusError(f"{_shown(source)}: a line longer than {MAX_LINE_CHARS:,} characters at character "
+            raise CorpusError(f"{shorten(source)}: a line longer than {MAX_LINE_CHARS:,} characters at character "
                               f"{offset:,}: with --tokenized every line is one sentence")
     for match in _LINE.finditer(pending + "\n"):
         line = match.group().rstrip("\r\n")
@@ -430,7 +431,7 @@ def check_options(tagger, options: TagOptions) -> None:
     if options.top_k > 1 and options.output_format not in ("json", "tsv"):
         raise PipelineError("--top-k shows probabilities: use it with --format json or tsv")
     if options.tagset is not None and options.tagset not in tagger.tagsets:
-        raise PipelineError(f"the model tags with {', '.join(tagger.tagsets)}, not {_shown(options.tagset)}")
+        raise PipelineError(f"the model tags with {', '.join(tagger.tagsets)}, not {shorten(options.tagset)}")
 
 
 def tag_to_output(tagger, sources: list[str], output: str | Path | None, options: TagOptions = TagOptions(),
@@ -462,5 +463,3 @@ def write_output(output: str | Path | None, default_name: str, produce: Callable
     return result, str(path)
 
 
-def _shown(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

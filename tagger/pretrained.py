@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.errors import shorten
+
 from .errors import ModelError
 from .modeldir import CONFIG_FILE, GRAPH_FILE, METRICS_FILE, WEIGHTS_FILE, read_json
 
@@ -34,7 +36,7 @@ def resolve_model(model: str | Path) -> Path:
     name = str(model)
     if _NAME.match(name) and (PRETRAINED_DIR / name / CONFIG_FILE).is_file():
         return PRETRAINED_DIR / name
-    shown = name if len(name) <= 80 else name[:79] + "…"
+    shown = shorten(name)
     shipped = ", ".join(shipped_models()) or "none in this install"
     raise ModelError(f"no model {shown!r}: not a model directory nor a shipped model (shipped: {shipped}); "
                      "train one with `postag train --corpus ud:en_ewt --output DIR`")

@@ -21,7 +21,9 @@ def test_a_short_training_on_ewt_tokenizes_well(requires_ewt, tmp_path):
 
     data = load_tokenizer_data("ud:en_ewt")
     data.test = None
-    config = TokenizerConfig(stride=4, hidden_dim=32, train_window=512, epochs=50, max_seconds=45)
+    # Eight epochs, not a time limit: the same result on a busy machine (dev F1 tokens 98.1, sentences 83.3,
+    # words 97.9 here; about a minute on 2 quiet cores).
+    config = TokenizerConfig(stride=4, hidden_dim=32, train_window=512, epochs=8)
     result = train_tokenizer(data, config, output=tmp_path / "tokenizer")
     assert result.dev.tokens.f1 > 0.97 and result.dev.sentences.f1 > 0.70 and result.dev.words.f1 > 0.96
     # The directory tokenizes as the trained network did, without TensorFlow.
