@@ -1,5 +1,7 @@
 """The accuracy ablation: each ingredient added to today's rnn, trained and scored by `postag compare`.
 
+    postag embeddings train nltk:brown:all nltk:movie_reviews nltk:abc nltk:state_union nltk:webtext \\
+        nltk:inaugural ud:en_ewt --output models/en-vectors.txt     # the vectors variant reads this file
     python benchmarks/ablation.py --configs benchmarks/ablation_ewt.json --seeds 1 --output /tmp/ablation \\
                                   --name ablation_ewt_screen [--corpus ud:en_ewt] [--tagset upos]
 
@@ -46,7 +48,7 @@ def main() -> None:
     parser.add_argument("--configs", type=Path, required=True)
     parser.add_argument("--seeds", default="1")
     parser.add_argument("--output", type=Path, required=True)
-    parser.add_argument("--name", default="ablation_ewt")
+    parser.add_argument("--name", default="ablation_ewt_screen")
     parser.add_argument("--corpus", default="ud:en_ewt")
     parser.add_argument("--tagset", default="upos")
     parser.add_argument("--set", action="append", default=[], help="KEY=VALUE for every variant")
