@@ -54,9 +54,9 @@ def train(
     tag_column: opt.TagColumn = None,
     tagset: opt.Tagset = None,
     arch: Annotated[str, option("--arch", "Architecture: fcn, window or rnn.", "-a")] = "rnn",
-    preset: Annotated[str | None, option("--preset", "A named recipe: fast (the defaults) or accurate (slower to "
-                                          "train; uses the shipped English vectors on English corpora). Other "
-                                          "options override it.")] = None,
+    preset: Annotated[str | None, option("--preset", "A named recipe: fast (the defaults) or accurate (a CRF, and "
+                                          "pretrained vectors on English corpora; slower to train). Other options "
+                                          "override it.")] = None,
     epochs: opt.Epochs = None,
     seed: opt.Seed = None,
     batch_size: Annotated[int | None, option("--batch-size", "Sentences per mini-batch.")] = None,

@@ -156,6 +156,7 @@ def test_presets_fast_is_the_default_and_accurate_uses_english_pieces_only_for_e
     assert corpus_language("ud:de_gsd") == "other" and corpus_language(None) is None
     german = apply_preset("accurate", TaggerConfig(), "ud:de_gsd")
     assert not german.config.embeddings and "not English" in german.notes[0]
+    assert german.config.crf  # what helps on any corpus still applies
     files = apply_preset("accurate", TaggerConfig(), None)
     assert not files.config.embeddings and "not known" in files.notes[0]
     with pytest.raises(PipelineError, match="unknown preset"):
