@@ -8,6 +8,8 @@ import math
 import typing
 from dataclasses import dataclass
 
+from common.errors import shorten
+
 from .errors import ConfigError
 
 ARCHITECTURE_NAMES = ("fcn", "window", "rnn")  # kept in step with tagger.models.ARCHITECTURES by a test
@@ -19,7 +21,7 @@ LR_SCHEDULES = ("plateau", "cosine")
 
 # Sane bounds for every number, checked before anything is built: a damaged config.json or a typo in --set
 # (hidden_dim=10**9, depth=10**6) is an error, not an out-of-memory crash or a hang.
-RANGES: dict[str, tuple[float, float]] = {
+TAGGER_RANGES: dict[str, tuple[float, float]] = {
     "word_dim": (1, 2048), "char_dim": (1, 512), "char_filters": (1, 2048), "char_kernel": (1, 15),
     "max_word_length": (1, 200), "affix_buckets": (0, 2_000_000), "affix_dim": (1, 512),
     "min_count": (1, 1_000_000_000), "input_projection": (0, 4096), "hidden_dim": (1, 4096), "depth": (1, 16),
@@ -32,8 +34,73 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 
 
+class Settings:
+    """What TaggerConfig and TokenizerConfig share, on top of their dataclass fields: the checks of choices,
+    ranges and fractions, JSON round trips with type checks, and `--set KEY=VALUE` parsing."""
+
+    SUBJECT = ""  # what is configured, for messages: "tagger", "tokenizer"
+    CHOICES: dict[str, tuple] = {}  # field -> the values it may take
+    RANGES: dict[str, tuple[float, float]] = {}  # field -> (lowest, highest), checked before anything is built
+    FRACTIONS: tuple[str, ...] = ()  # fields in [0, 1)
+
+    def check_values(self) -> None:
+        for key, allowed in self.CHOICES.items():
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {_short(getattr(self, key))}")
+        for key, (low, high) in self.RANGES.items():
+            value = getattr(self, key)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"{key} must be a finite number, not {value!r}")
+            if not low <= value <= high:
+                raise ConfigError(f"{key} must be between {low:g} and {high:g}, not {_short(value)}")
+        for key in self.FRACTIONS:
+            if not 0.0 <= getattr(self, key) < 1.0:
+                raise ConfigError(f"{key} must be in [0, 1), not {getattr(self, key)!r}")
+        if not 0.0 < self.lr_decay <= 1.0:
+            raise ConfigError(f"lr_decay must be in (0, 1], not {self.lr_decay!r}")
+        if self.learning_rate <= 0:
+            raise ConfigError(f"learning_rate must be positive, not {self.learning_rate!r}")
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict):
+        if not isinstance(data, dict):
+            raise ConfigError(f"a {cls.SUBJECT} configuration must be a JSON object")
+        types = cls.field_types()
+        unknown = sorted(set(data) - set(types))
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s) {', '.join(unknown)} of a {cls.SUBJECT}; accepted: "
+                              f"{', '.join(types)}")
+        for key, value in data.items():
+            _check_type(key, value, types[key])
+        return cls(**data)
+
+    def replace(self, **changes):
+        return self.from_json({**self.to_json(), **changes})
+
+    def with_settings(self, settings: dict[str, str]):
+        """Apply `key=value` strings from the command line, parsed by each field's type."""
+        types = self.field_types()
+        changes = {}
+        for key, text in settings.items():
+            if key not in types:
+                raise ConfigError(f"unknown setting {key!r} of a {self.SUBJECT}; accepted: {', '.join(types)}")
+            changes[key] = parse_value(key, text, types[key])
+        return self.replace(**changes)
+
+    @classmethod
+    def field_types(cls) -> dict[str, type]:
+        hints = typing.get_type_hints(cls)
+        return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=True)
+
+
 @dataclass(frozen=True)
-class TaggerConfig:
+class TaggerConfig(Settings):
     architecture: str = "rnn"
     # input encoder shared by every architecture: word embedding + character CNN
     word_dim: int = 100
@@ -98,25 +165,14 @@ class TaggerConfig:
     max_seconds: float = 0.0  # stop training after this long (0 = no limit); the best epoch is kept
     seed: int = 1
 
+    SUBJECT = "tagger"
+    CHOICES = {"architecture": ARCHITECTURE_NAMES, "cell": CELLS, "optimizer": OPTIMIZERS,
+               "char_encoder": CHAR_ENCODERS, "lr_schedule": LR_SCHEDULES}
+    RANGES = TAGGER_RANGES
+    FRACTIONS = ("dropout", "word_dropout", "ema", "label_smoothing")
+
     def __post_init__(self) -> None:
-        choices = {"architecture": ARCHITECTURE_NAMES, "cell": CELLS, "optimizer": OPTIMIZERS,
-                   "char_encoder": CHAR_ENCODERS, "lr_schedule": LR_SCHEDULES}
-        for key, allowed in choices.items():
-            if getattr(self, key) not in allowed:
-                raise ConfigError(f"{key} must be one of {', '.join(allowed)}, not {_short(getattr(self, key))}")
-        for key, (low, high) in RANGES.items():
-            value = getattr(self, key)
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ConfigError(f"{key} must be a finite number, not {value!r}")
-            if not low <= value <= high:
-                raise ConfigError(f"{key} must be between {low:g} and {high:g}, not {_short(value)}")
-        for key in ("dropout", "word_dropout", "ema", "label_smoothing"):
-            if not 0.0 <= getattr(self, key) < 1.0:
-                raise ConfigError(f"{key} must be in [0, 1), not {getattr(self, key)!r}")
-        if not 0.0 < self.lr_decay <= 1.0:
-            raise ConfigError(f"lr_decay must be in (0, 1], not {self.lr_decay!r}")
-        if self.learning_rate <= 0:
-            raise ConfigError(f"learning_rate must be positive, not {self.learning_rate!r}")
+        self.check_values()
         if self.crf and self.label_smoothing:
             raise ConfigError("label_smoothing applies to softmax outputs; a CRF (crf=true) is trained on whole "
                               "tag sequences: set one of them")
@@ -133,46 +189,9 @@ class TaggerConfig:
     def uses_char_lm(self) -> bool:
         return self.char_lm_dim > 0
 
-    def to_json(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> TaggerConfig:
-        if not isinstance(data, dict):
-            raise ConfigError("a tagger configuration must be a JSON object")
-        unknown = sorted(set(data) - set(cls.field_types()))
-        if unknown:
-            raise ConfigError(f"unknown configuration key(s) {', '.join(unknown)}; accepted: "
-                              f"{', '.join(cls.field_types())}")
-        for key, value in data.items():
-            _check_type(key, value, cls.field_types()[key])
-        return cls(**data)
-
-    def replace(self, **changes) -> TaggerConfig:
-        return TaggerConfig.from_json({**self.to_json(), **changes})
-
-    def with_settings(self, settings: dict[str, str]) -> TaggerConfig:
-        """Apply `key=value` strings from the command line, parsed by each field's type."""
-        types = self.field_types()
-        changes = {}
-        for key, text in settings.items():
-            if key not in types:
-                raise ConfigError(f"unknown setting {key!r}; accepted: {', '.join(types)}")
-            changes[key] = parse_value(key, text, types[key])
-        return self.replace(**changes)
-
-    @classmethod
-    def field_types(cls) -> dict[str, type]:
-        hints = typing.get_type_hints(cls)
-        return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
-
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=True)
-
 
 def _short(value, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(repr(value), limit)
 
 
 def parse_value(key: str, text: str, kind: type):

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
-import typing
 from dataclasses import dataclass
 
-from .config import _check_type, _short, parse_value
+from .config import Settings
 from .errors import ConfigError
 
 CELLS = ("gru", "lstm")
 
 # Sane bounds, checked before anything is built, as TaggerConfig does: a damaged config.json is an error.
-RANGES: dict[str, tuple[float, float]] = {
+TOKENIZER_RANGES: dict[str, tuple[float, float]] = {
     "char_dim": (1, 512), "class_dim": (1, 64), "min_char_count": (1, 1_000_000_000), "conv_filters": (0, 1024),
     "conv_kernel": (1, 15), "stride": (1, 8), "hidden_dim": (1, 1024), "depth": (1, 8), "dropout": (0.0, 1.0),
     "train_window": (8, 65536), "window": (8, 65536), "context": (0, 4096), "batch_size": (1, 65536),
@@ -25,7 +21,7 @@ RANGES: dict[str, tuple[float, float]] = {
 
 
 @dataclass(frozen=True)
-class TokenizerConfig:
+class TokenizerConfig(Settings):
     # input: a character's id and its class (upper, lower, digit, space, line break, punctuation, ...)
     char_dim: int = 32
     class_dim: int = 8
@@ -64,22 +60,13 @@ class TokenizerConfig:
     multiword_min_share: float = 0.5
     multiword_min_count: int = 3
 
+    SUBJECT = "tokenizer"
+    CHOICES = {"cell": CELLS}
+    RANGES = TOKENIZER_RANGES
+    FRACTIONS = ("dropout", "ema")
+
     def __post_init__(self) -> None:
-        if self.cell not in CELLS:
-            raise ConfigError(f"cell must be one of {', '.join(CELLS)}, not {_short(self.cell)}")
-        for key, (low, high) in RANGES.items():
-            value = getattr(self, key)
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ConfigError(f"{key} must be a finite number, not {value!r}")
-            if not low <= value <= high:
-                raise ConfigError(f"{key} must be between {low:g} and {high:g}, not {_short(value)}")
-        for key in ("dropout", "ema"):
-            if not 0.0 <= getattr(self, key) < 1.0:
-                raise ConfigError(f"{key} must be in [0, 1), not {getattr(self, key)!r}")
-        if not 0.0 < self.lr_decay <= 1.0:
-            raise ConfigError(f"lr_decay must be in (0, 1], not {self.lr_decay!r}")
-        if self.learning_rate <= 0:
-            raise ConfigError(f"learning_rate must be positive, not {self.learning_rate!r}")
+        self.check_values()
         if 2 * self.context >= self.window:
             raise ConfigError(f"window ({self.window}) must be more than twice the context ({self.context})")
         for key in ("train_window", "window", "context"):
@@ -90,39 +77,3 @@ class TokenizerConfig:
     def core(self) -> int:
         """Characters of each tokenizing window whose labels are kept."""
         return self.window - 2 * self.context
-
-    def to_json(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> TokenizerConfig:
-        if not isinstance(data, dict):
-            raise ConfigError("a tokenizer configuration must be a JSON object")
-        types = cls.field_types()
-        unknown = sorted(set(data) - set(types))
-        if unknown:
-            raise ConfigError(f"unknown tokenizer setting(s) {', '.join(unknown)}; accepted: {', '.join(types)}")
-        for key, value in data.items():
-            _check_type(key, value, types[key])
-        return cls(**data)
-
-    def replace(self, **changes) -> TokenizerConfig:
-        return TokenizerConfig.from_json({**self.to_json(), **changes})
-
-    def with_settings(self, settings: dict[str, str]) -> TokenizerConfig:
-        """Apply `key=value` strings from the command line, parsed by each field's type."""
-        types = self.field_types()
-        changes = {}
-        for key, text in settings.items():
-            if key not in types:
-                raise ConfigError(f"unknown tokenizer setting {key!r}; accepted: {', '.join(types)}")
-            changes[key] = parse_value(key, text, types[key])
-        return self.replace(**changes)
-
-    @classmethod
-    def field_types(cls) -> dict[str, type]:
-        hints = typing.get_type_hints(cls)
-        return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
-
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=True)
