@@ -48,6 +48,24 @@ def input_signature(char_lm: bool = False) -> dict[str, tf.TensorSpec]:
     return signature
 
 
+def made_by() -> dict:
+    """What a saved directory's config.json records of the software that made it, and when."""
+    return {"postag_version": postag_version(), "tensorflow_version": tf.__version__,
+            "keras_version": keras.__version__,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+
+def without_updater(model: keras.Model, rebuild) -> keras.Model:
+    """The model to save weights from: a compiled model also writes its updater's state (Adam's moments, the
+    weight average), three to four times the weights and of no use for tagging, so an uncompiled copy from
+    `rebuild()` takes its weights instead."""
+    if getattr(model, "optimizer", None) is None:
+        return model
+    copy = rebuild()
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def postag_version() -> str:
     try:
         from importlib.metadata import version
@@ -120,22 +138,14 @@ class KerasTagger:
             "format_version": FORMAT_VERSION,
             "tagger": self.config.to_json(),
             "sizes": self.sizes.to_json(),
-            "postag_version": postag_version(),
-            "tensorflow_version": tf.__version__,
-            "keras_version": keras.__version__,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            **made_by(),
             **{k: v for k, v in self.metadata.items() if k not in ("tagger", "sizes", "format_version")},
         }
 
     def write_files(self, folder: Path, metrics: dict | None, card: str | None) -> None:
         write_json(folder / CONFIG_FILE, self.config_json())
         write_json(folder / VOCAB_FILE, self.vocabs.to_json())
-        model = self.model
-        if getattr(model, "optimizer", None) is not None:
-            # A compiled model also writes its updater's state (Adam's moments, the weight average): three to
-            # four times the weights, and of no use for tagging. An uncompiled copy writes the weights alone.
-            model = build_model(self.config, self.sizes)
-            model.set_weights(self.model.get_weights())
+        model = without_updater(self.model, lambda: build_model(self.config, self.sizes))
         model.save_weights(str(folder / WEIGHTS_FILE))
         (folder / GRAPH_FILE).write_bytes(export_graph(model))
         write_json(folder / METRICS_FILE, metrics or {})

@@ -15,7 +15,6 @@ learns to read as "the text ends here", so a window is read the same way in Kera
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 
 import keras
@@ -47,7 +46,7 @@ from ..tokenizer import (
 )
 from ..tokenizer_config import TokenizerConfig
 from .export import IR_VERSION, OPSET, GraphBuilder, _gru_weights, _lstm_weights
-from .keras_tagger import postag_version
+from .keras_tagger import made_by, without_updater
 from .layers import dense, lecun_normal
 
 
@@ -176,21 +175,14 @@ class KerasTokenizer:
             "sizes": {"chars": len(self.encoder), "labels": len(LABEL_NAMES)},
             "labels": list(LABEL_NAMES),
             "classes": list(CLASS_NAMES),
-            "postag_version": postag_version(),
-            "tensorflow_version": tf.__version__,
-            "keras_version": keras.__version__,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            **made_by(),
             **{k: v for k, v in self.metadata.items() if k not in (TOKENIZER_SECTION, "sizes", "format_version")},
         }
 
     def write_files(self, folder: Path, metrics: dict | None, card: str | None) -> None:
         write_json(folder / CONFIG_FILE, self.config_json())
         write_json(folder / VOCAB_FILE, {"chars": self.encoder.chars, "multiword": self.splitter.to_json()})
-        network = self.network
-        if getattr(network, "optimizer", None) is not None:
-            # An uncompiled copy writes the weights alone, without the updater's state.
-            network = build_network(self.config, len(self.encoder))
-            network.set_weights(self.network.get_weights())
+        network = without_updater(self.network, lambda: build_network(self.config, len(self.encoder)))
         network.save_weights(str(folder / WEIGHTS_FILE))
         (folder / GRAPH_FILE).write_bytes(export_tokenizer_graph(network))
         write_json(folder / METRICS_FILE, metrics or {})
