@@ -150,7 +150,7 @@ def _loss_turning_nan_after(batches: int):
 def test_a_loss_that_is_not_finite_fails_with_one_line_and_saves_nothing(corpus, tmp_path, monkeypatch):
     from pipelines.errors import TrainingDiverged
 
-    monkeypatch.setattr("tagger.training.models.sequence_loss", _loss_turning_nan_after(0))
+    monkeypatch.setattr("tagger.training.models.mean_over_tokens", lambda summed: _loss_turning_nan_after(0))
     with pytest.raises(TrainingDiverged) as raised:
         train(corpus, TaggerConfig(architecture="fcn", epochs=3, **TINY), output=tmp_path / "model")
     message = str(raised.value)
@@ -164,7 +164,8 @@ def test_a_run_that_diverges_later_keeps_its_best_epoch_and_no_nan(corpus, tmp_p
     from tagger.modeldir import read_json
 
     scripted_dev([0.5, 0.6])
-    monkeypatch.setattr("tagger.training.models.sequence_loss", _loss_turning_nan_after(5))  # 2 batches an epoch
+    monkeypatch.setattr("tagger.training.models.mean_over_tokens",
+                        lambda summed: _loss_turning_nan_after(5))  # 2 batches an epoch
     output = tmp_path / "model"
     with pytest.raises(TrainingDiverged, match="in epoch 3, batch 2.*epoch before it \\(2\\) stays in"):
         train(corpus, TaggerConfig(architecture="fcn", epochs=5, patience=0, lr_decay=1.0, **TINY), output=output)

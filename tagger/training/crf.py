@@ -38,11 +38,6 @@ class CRF(layers.Layer):
         self.end_transitions = self.add_weight(shape=(self.tags,), initializer="zeros", name="end_transitions")
         self.built = True
 
-    def negative_log_likelihood(self, tag_ids, logits):
-        """-log p(gold sequence), summed over the batch and divided by the number of real tokens, so that it
-        weighs as the per-token softmax loss does."""
-        return crf_loss(tag_ids, logits, self.transitions, self.start_transitions, self.end_transitions)
-
     def summed_negative_log_likelihood(self, tag_ids, logits):
         """(-log p(gold sequence) summed over the batch, its real tokens): a replica's share of a global batch."""
         return summed_crf_loss(tag_ids, logits, self.transitions, self.start_transitions, self.end_transitions)

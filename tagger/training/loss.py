@@ -45,20 +45,21 @@ def summed_sequence_loss(tag_ids, logits, mask=None, label_smoothing: float = 0.
     return ops.sum(per_token * mask), ops.sum(mask)
 
 
-def smoothed_sequence_loss(label_smoothing: float):
-    """sequence_loss with this label smoothing, as a (tag_ids, logits) loss for Keras' compile."""
-
-    def loss(tag_ids, logits):
-        return sequence_loss(tag_ids, logits, label_smoothing=label_smoothing)
-
-    return loss
-
-
 def summed_smoothed_sequence_loss(label_smoothing: float):
     """summed_sequence_loss with this label smoothing: (tag_ids, logits) -> (sum, real tokens)."""
 
     def loss(tag_ids, logits):
         return summed_sequence_loss(tag_ids, logits, label_smoothing=label_smoothing)
+
+    return loss
+
+
+def mean_over_tokens(summed_loss):
+    """A (tag_ids, logits) -> (sum, real tokens) loss as the per-token mean that Keras' compile takes."""
+
+    def loss(tag_ids, logits):
+        total, tokens = summed_loss(tag_ids, logits)
+        return total / ops.maximum(tokens, 1.0)
 
     return loss
 

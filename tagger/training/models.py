@@ -23,7 +23,7 @@ from ..vocab import PAD_ID, UNK_ID, Vocabularies
 from .charlm import CharLanguageModel
 from .crf import CRF
 from .layers import DenseStack, dense, lecun_normal, lstm_outputs
-from .loss import predict_tags, sequence_loss, smoothed_sequence_loss, summed_smoothed_sequence_loss
+from .loss import mean_over_tokens, predict_tags, summed_smoothed_sequence_loss
 
 AFFIX_COUNT = len(AFFIX_KINDS)
 
@@ -263,14 +263,13 @@ class SequenceTagger(keras.Model):
         return [self.output_layer, *self.more_output_layers]
 
     def head_losses(self) -> list:
-        """One (tag_ids, logits) loss per head, for Keras' compile."""
-        if self.crfs:
-            return [crf.negative_log_likelihood for crf in self.crfs]
-        smoothing = self.config.label_smoothing
-        return [smoothed_sequence_loss(smoothing) if smoothing else sequence_loss for _ in self.output_layers]
+        """One (tag_ids, logits) loss per head, for Keras' compile: each head's summed loss per real token."""
+        return [mean_over_tokens(loss) for loss in self.head_summed_losses()]
 
     def head_summed_losses(self) -> list:
-        """head_losses as (tag_ids, logits) -> (sum over real tokens, real tokens), for a replica's step."""
+        """Each head's loss as (tag_ids, logits) -> (sum over real tokens, real tokens): the masked sequence
+        loss (label-smoothed or not), or its CRF's sequence likelihood. A replica's step divides the sums by
+        the global batch's tokens (tagger.training.distributed)."""
         if self.crfs:
             return [crf.summed_negative_log_likelihood for crf in self.crfs]
         smoothing = self.config.label_smoothing
