@@ -9,7 +9,7 @@ import typer
 
 from . import render
 from .options import AsJson
-from .progress import ProgressDisplay, TrainingReader
+from .progress import BuildReader, ProgressDisplay
 from .terminal import print_json, say, user_errors
 
 app = typer.Typer(help="Models: the shipped ones and your model directories.", no_args_is_help=True)
@@ -69,7 +69,7 @@ def models_build(
     """Rebuild a shipped model from its recipe: train, quantize, score, write the model card (needs the corpus)."""
     from pipelines.shipped import build
 
-    with ProgressDisplay(TrainingReader()) as display:
+    with ProgressDisplay(BuildReader()) as display:
         result = build(name, output, max_seconds=max_seconds, progress=display.update, trained=trained,
                        trained_tokenizer=trained_tokenizer)
     test = result.metrics.get("test") or {}

@@ -158,6 +158,18 @@ def embeddings_reader(event) -> list[Bar | str]:
                 f"epoch {event.epoch}/{event.epochs} {_loss(event.loss)}".rstrip())]
 
 
+class BuildReader:
+    """pipelines.shipped: the recipe's pretraining (skip-gram vectors), then its training."""
+
+    def __init__(self):
+        self.training = TrainingReader()
+
+    def __call__(self, event) -> list[Bar | str]:
+        from pipelines.embeddings import EmbeddingsProgress
+
+        return embeddings_reader(event) if isinstance(event, EmbeddingsProgress) else self.training(event)
+
+
 def charlm_reader(event) -> list[Bar | str]:
     """pipelines.charlm: a line per source read, then batches done of batches x epochs."""
     if event.stage == "read":

@@ -2,17 +2,20 @@
 
     postag models build en_ewt [--output DIR]        (default: the package's own tagger/pretrained/en_ewt)
 
-A recipe names the corpus, tagsets, settings and seed. Building trains the tagger (and, where the recipe says
-so, the tokenizer it carries), keeps only what tagging needs (the graph, quantized when the recipe says so,
-the vocabularies, config, metrics and card; no Keras weights: they are twice the size and the same command
-remakes them), scores the final graph on dev and test through the runtime, and writes the model card with
-the data, its licence, the versions, the exact command and the seed. Every rebuild adds the model's size
-to the repository's history: rebuild when the recipe improves, not otherwise.
+A recipe names the corpus, tagsets, settings and seed, and the pretraining it needs: word vectors trained on
+named raw-text sources (`postag embeddings train`, cached under $XDG_CACHE_HOME/postag/pretraining and reused
+by the next build). Building trains the tagger (and, where the recipe says so, the tokenizer it carries),
+keeps only what tagging needs (the graph, quantized when the recipe says so, the vocabularies, config,
+metrics and card; no Keras weights: they are twice the size and the same command remakes them), scores the
+final graph on dev and test through the runtime, and writes the model card with the data, its licence, the
+versions, the exact command and the seed. Every rebuild adds the model's size to the repository's history:
+rebuild when the recipe improves, not otherwise.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import platform
 import shutil
 import tempfile
@@ -38,18 +41,59 @@ class Recipe:
     # The trained tokenizer it carries (TokenizerConfig fields), trained on the same corpus; None: none.
     tokenizer: dict | None = None
     description: str = ""
+    # Word vectors to initialise the word embedding with: their sources (each one's licence allows shipping
+    # what is derived from it) and `postag embeddings train` settings; () for none.
+    vectors_sources: tuple[str, ...] = ()
+    vectors_settings: dict = field(default_factory=dict)
 
 
 RECIPES = {
     "en_ewt": Recipe(
         name="en_ewt", corpus="ud:en_ewt", tagset="upos,xpos",
-        settings={"architecture": "rnn"},
+        # The accurate preset's two ingredients that helped (benchmarks/results/ablation_ewt_*.md): a CRF, and
+        # vectors extending the vocabulary by their 20,000 most frequent words beyond the training corpus.
+        settings={"architecture": "rnn", "crf": True, "extend_vocab": 20000},
         # Measured on EWT dev: the weight average and a shorter patience scored lower (pipelines/tokenizer_train).
         tokenizer={"ema": 0.0, "patience": 6, "max_seconds": 2100.0},
         description="English (UD English EWT v2.16): universal POS tags (UPOS) and Penn Treebank tags (XPOS) "
-                    "from one BiLSTM with two output heads",
+                    "from one BiLSTM with two CRF output heads",
+        # Sources whose licences allow shipping what is derived from them: EWT's train split (CC BY-SA 4.0),
+        # movie_reviews (CC BY 4.0), US government and public-domain addresses. Brown (non-commercial in
+        # NLTK's index), abc and webtext (licence not stated) are left out.
+        vectors_sources=("ud:en_ewt", "nltk:movie_reviews", "nltk:state_union", "nltk:inaugural"),
     ),
 }
+
+
+def pretraining_dir() -> Path:
+    """Where builds keep their pretraining outputs: $XDG_CACHE_HOME/postag/pretraining (~/.cache/...)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "postag" / "pretraining"
+
+
+def recipe_config(chosen: Recipe, vectors: Path | None = None, max_seconds: float = 0.0):
+    """The TaggerConfig a recipe trains with; `vectors`: its vectors file, once pretraining has made it."""
+    from tagger import TaggerConfig
+
+    settings = {**chosen.settings, "seed": chosen.seed}
+    if chosen.vectors_sources:  # the file's path until it is known: the recipe's name for them
+        settings["embeddings"] = str(vectors) if vectors else f"{chosen.name}-vectors"
+    if max_seconds:
+        settings["max_seconds"] = max_seconds
+    return TaggerConfig().replace(**settings)
+
+
+def recipe_vectors(chosen: Recipe, progress: Callable | None = None) -> Path | None:
+    """The recipe's word vectors, trained by `postag embeddings train` into the pretraining cache, or reused
+    from there when that cache holds vectors of the same sources and settings; None without any."""
+    if not chosen.vectors_sources:
+        return None
+    from .embeddings import train_embeddings
+
+    output = pretraining_dir() / f"{chosen.name}-vectors.txt"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return train_embeddings(list(chosen.vectors_sources), output, progress=progress,
+                            **chosen.vectors_settings).output
 
 
 @dataclass
@@ -83,7 +127,7 @@ def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
     """
     import time
 
-    from tagger import Tagger, TaggerConfig
+    from tagger import Tagger
     from tagger.modeldir import CONFIG_FILE, GRAPH_FILE, METRICS_FILE, VOCAB_FILE, read_json, save_directory, write_json
     from tagger.training.export import quantize_graph
 
@@ -95,15 +139,14 @@ def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
     output = Path(output) if output else PRETRAINED / chosen.name
     started = time.perf_counter()
     corpus = load_training_corpus(chosen.corpus, tagset=chosen.tagset)
-    config = TaggerConfig().replace(**chosen.settings, seed=chosen.seed)
-    if max_seconds:
-        config = config.replace(max_seconds=max_seconds)
     with tempfile.TemporaryDirectory(prefix="postag-build-") as folder:
         if trained is None:
+            config = recipe_config(chosen, recipe_vectors(chosen, progress), max_seconds)
             trained = Path(folder) / "trained"
             train(corpus, config, output=trained, progress=progress)
         else:
             trained = Path(trained)
+            config = recipe_config(chosen)
             _check_trained(trained, chosen, config)
         graph = (trained / GRAPH_FILE).read_bytes()
         if chosen.quantize:
@@ -187,9 +230,13 @@ def _check_trained(directory: Path, chosen: Recipe, config) -> None:
     from tagger.modeldir import CONFIG_FILE, METRICS_FILE, check_model_directory, read_json
 
     recorded = check_model_directory(directory)
-    ours = {k: v for k, v in config.to_json().items() if k != "max_seconds"}
+    # The vectors file's path is the trainer's own; whether the recipe has vectors is what must agree.
+    ours = {k: v for k, v in config.to_json().items() if k not in ("max_seconds", "embeddings")}
     # Through TaggerConfig: settings added since that directory was saved read as their defaults.
-    theirs = {k: v for k, v in TaggerConfig.from_json(recorded["tagger"]).to_json().items() if k != "max_seconds"}
+    theirs_config = TaggerConfig.from_json(recorded["tagger"])
+    theirs = {k: v for k, v in theirs_config.to_json().items() if k not in ("max_seconds", "embeddings")}
+    if bool(chosen.vectors_sources) != bool(theirs_config.embeddings):
+        ours["vectors"], theirs["vectors"] = bool(chosen.vectors_sources), bool(theirs_config.embeddings)
     if (recorded.get("corpus"), recorded.get("tagset")) != (chosen.corpus, chosen.tagset) or ours != theirs:
         differing = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
         raise PipelineError(f"{directory / CONFIG_FILE} was not trained by recipe {chosen.name} (corpus "
@@ -216,6 +263,30 @@ def _raw_text_card(metrics: dict) -> list[str]:
         cells = [scores.get(key, {}) or {} for key in ("tokens", "sentences", "words", "upos", "xpos")]
         lines.append(f"| {split} | " + " | ".join(f"{cell['f1']:.2%}" if cell else "—" for cell in cells) + " |")
     return [*lines, ""]
+
+
+def source_licence(name: str) -> str:
+    """A pretraining source's licence as its registry states it."""
+    from corpora.raw_text import is_raw_corpus, raw_corpus
+
+    if is_raw_corpus(name):
+        return raw_corpus(name).license
+    try:
+        return corpus_entry(name).license
+    except Exception:  # a file or a corpus this postag does not describe
+        return "see the source"
+
+
+def _vectors_card(chosen: Recipe, config: dict) -> list[str]:
+    if not chosen.vectors_sources:
+        return []
+    sources = ", ".join(f"`{name}` ({source_licence(name)})" for name in chosen.vectors_sources)
+    used = config.get("embeddings") or {}
+    figures = (f": {used['vectors_in_file']:,} vectors of {used['dim']}, {used['extended']:,} words added to the "
+               f"training vocabulary, {used['token_coverage']:.1%} of training tokens covered"
+               if {"vectors_in_file", "dim", "extended", "token_coverage"} <= set(used) else "")
+    return [f"Its word embedding starts from skip-gram vectors (`postag embeddings train "
+            f"{' '.join(chosen.vectors_sources)}`) trained on {sources}{figures}.", ""]
 
 
 def model_card(chosen: Recipe, entry, config: dict, metrics: dict, seconds: float) -> str:
@@ -250,6 +321,7 @@ def model_card(chosen: Recipe, entry, config: dict, metrics: dict, seconds: floa
         f"The treebank is licensed {entry.license}; this model is derived from it and is shared under the same "
         f"terms ({entry.license}), with attribution to the treebank's authors above.",
         "",
+        *_vectors_card(chosen, config),
         "## How it was made",
         "",
         f"Command: `{build_command(chosen)}` (recipe `{chosen.name}` in pipelines/shipped.py: corpus "

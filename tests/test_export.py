@@ -132,3 +132,76 @@ def test_a_graph_from_an_earlier_postag_is_exported_again_from_the_weights(tmp_p
     write_checksums(tmp_path / "model")
     with pytest.raises(ModelError, match="re-export it from the weights or retrain"):
         Tagger.load(tmp_path / "model")
+
+
+def test_quantized_tables_give_each_row_within_half_a_step(tmp_path):
+    """quantize_tables: a Gather from a float table becomes one from int8 codes times the row's scale; every
+    row comes back within half of its scale, an all-zero row exactly, and the graph shrinks."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from tagger.training.export import quantize_tables
+
+    table = np.random.default_rng(0).normal(0, 1, (500, 32)).astype(np.float32)
+    table[3] = 0.0
+    table[4] *= 1000.0  # a row far larger than the rest keeps its own precision
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["word_embedding", "ids"], ["rows"], name="node_word_vectors")], "g",
+        [helper.make_tensor_value_info("ids", TensorProto.INT32, [None])],
+        [helper.make_tensor_value_info("rows", TensorProto.FLOAT, [None, 32])],
+        [numpy_helper.from_array(table, "word_embedding")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    before = len(model.SerializeToString())
+    quantize_tables(model)
+    assert [t.name for t in model.graph.initializer] == ["word_embedding_int8", "word_embedding_scale"]
+    assert len(model.SerializeToString()) < before / 3
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    ids = np.array([0, 3, 4, 499, 4], np.int32)
+    rows = session.run(["rows"], {"ids": ids})[0]
+    steps = np.abs(table[ids]).max(axis=1, keepdims=True) / 127
+    assert np.all(np.abs(rows - table[ids]) <= steps / 2 + 1e-6)
+    assert np.all(rows[1] == 0.0)
+    assert not np.allclose(rows, table[ids], atol=1e-9)  # it did quantize
+
+
+def test_8_bit_tables_keep_the_graph_close_and_the_shipped_build_uses_them(tmp_path):
+    """Embedding tables in 8 bits move a trained-size graph's logits by a small share of their spread; the
+    shipped build's quantize_graph stores them so (besides its int8 recurrent and dense weights), and the
+    runtime loads and tags with the result."""
+    import onnx
+
+    from tagger.modeldir import GRAPH_FILE, write_checksums
+    from tagger.training.export import quantize_graph, quantize_tables
+
+    keras_side = keras_tagger(dict(architecture="rnn", crf=True))
+    keras_side.model.set_weights([w * 4 for w in keras_side.model.get_weights()])
+    keras_side.save(tmp_path / "model")
+    batch = [s for s in PROBES if s]
+    graph = tmp_path / "model" / GRAPH_FILE
+    float_graph = graph.read_bytes()
+
+    def load_with(graph_bytes: bytes) -> Tagger:
+        graph.write_bytes(graph_bytes)
+        (tmp_path / "model" / "SHA256SUMS").unlink()
+        write_checksums(tmp_path / "model")
+        return Tagger.load(tmp_path / "model")
+
+    def logits(runtime: Tagger) -> np.ndarray:
+        inputs, _, _ = runtime.encoder.spelling_inputs(batch)
+        inputs["known_features"] = np.zeros((0, runtime._kept.shape[1]), np.float32)
+        return runtime.session.run(["logits"], inputs)[0]
+
+    float_logits = logits(Tagger.load(tmp_path / "model"))
+    tables_only = onnx.load_from_string(float_graph)
+    quantize_tables(tables_only)
+    table_logits = logits(load_with(tables_only.SerializeToString()))
+    for row, sentence in enumerate(batch):
+        real_float, real_quantized = float_logits[row, : len(sentence)], table_logits[row, : len(sentence)]
+        assert np.abs(real_quantized - real_float).max() < 0.05 * real_float.std()
+        assert not np.array_equal(real_quantized, real_float)
+
+    runtime = load_with(quantize_graph(float_graph))
+    names = {t.name for t in onnx.load(str(graph)).graph.initializer}
+    assert {"word_embedding_int8", "affix_embedding_int8"} <= names and "word_embedding" not in names
+    assert [len(tags) for tags in runtime.tag_sents(PROBES)] == [len(s) for s in PROBES]

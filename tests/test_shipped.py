@@ -41,6 +41,44 @@ def test_build_writes_a_small_checked_directory_with_a_card(tmp_path, monkeypatc
     assert evaluate(tagger, corpus.test).accuracy == pytest.approx(result.metrics["test"]["accuracy"], abs=1e-12)
 
 
+def test_a_recipe_with_vectors_trains_them_once_and_names_them_in_the_card(tmp_path, monkeypatch, tiny_conllu):
+    """The recipe's vectors are a pretraining step: trained into the cache on the first build, reused by the
+    next; the model starts from them and its card names their sources and licences. A directory trained
+    without vectors is not this recipe's."""
+    import pipelines.shipped as shipped
+    from corpora import Corpus, read_conllu
+    from pipelines.errors import PipelineError
+
+    sentences = read_conllu(tiny_conllu, "upos")
+    corpus = Corpus("ud:tiny", "upos", train=sentences, dev=sentences[:4], test=sentences[4:])
+    text = tmp_path / "raw.txt"
+    text.write_text("The cat sat on the mat. The dog sat on the cat.\n" * 20)
+    recipe = shipped.Recipe("tiny", "ud:tiny", "upos", {**TINY, "extend_vocab": 5}, description="A tiny test model",
+                            vectors_sources=(str(text),), vectors_settings={"dim": 8, "epochs": 1, "min_count": 1})
+    monkeypatch.setitem(shipped.RECIPES, "tiny", recipe)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr("pipelines.data.load_training_corpus", lambda *args, **kwargs: corpus)
+    monkeypatch.setattr(shipped, "corpus_entry", lambda name: SimpleNamespace(
+        license="CC BY-SA 4.0", title="Tiny Treebank", citation="Someone (2026)", source_url="https://example.org"))
+    shipped.build("tiny", tmp_path / "first")
+    vectors = tmp_path / "cache" / "postag" / "pretraining" / "tiny-vectors.txt"
+    config = json.loads((tmp_path / "first" / "config.json").read_text())
+    assert config["tagger"]["embeddings"] == str(vectors) and config["tagger"]["word_dim"] == 8
+    assert config["embeddings"]["dim"] == 8 and config["embeddings"]["exact"] > 0
+    card = (tmp_path / "first" / "README.md").read_text()
+    assert f"skip-gram vectors (`postag embeddings train {text}`)" in card and "(CC BY-SA 4.0)" in card, card
+    stamp = vectors.stat().st_mtime_ns
+    shipped.build("tiny", tmp_path / "second")
+    assert vectors.stat().st_mtime_ns == stamp  # reused, not trained again
+
+    from pipelines.train import train
+    from tagger import TaggerConfig
+
+    train(corpus, TaggerConfig().replace(**TINY, seed=1), output=tmp_path / "plain")
+    with pytest.raises(PipelineError, match="settings differing: .*vectors"):
+        shipped.build("tiny", tmp_path / "third", trained=tmp_path / "plain")
+
+
 def test_an_unknown_recipe_is_one_error():
     from pipelines.errors import PipelineError
     from pipelines.shipped import build
