@@ -37,7 +37,7 @@ class Recipe:
     tagset: str
     settings: dict = field(default_factory=dict)  # TaggerConfig fields
     seed: int = 1
-    quantize: bool = True  # int8 recurrent and dense weights: ~1.5x faster, a few hundredths of a point
+    quantize: bool = True  # int8 recurrent and dense weights and embedding tables: ~1.5x faster, 2.5x smaller
     # The trained tokenizer it carries (TokenizerConfig fields), trained on the same corpus; None: none.
     tokenizer: dict | None = None
     description: str = ""
@@ -174,7 +174,7 @@ def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
             metrics["raw_text"] = _raw_text_scores(runtime, staged / "tokenizer", chosen.corpus)
         entry = corpus_entry(chosen.corpus)
         config_json = {**read_json(trained / CONFIG_FILE), "shipped_as": chosen.name, "license": entry.license,
-                       "graph": "int8 recurrent and dense weights" if chosen.quantize else "float32",
+                       "graph": "int8 recurrent, dense and embedding weights" if chosen.quantize else "float32",
                        "build_command": build_command(chosen)}
         seconds = time.perf_counter() - started
 
