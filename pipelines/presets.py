@@ -80,12 +80,13 @@ def apply_preset(name: str, config, corpus_name: str | None = None, language: st
     from tagger.pretrained import PRETRAINED_DIR
 
     from .charlm import SHIPPED_CHARLM
-    from .pretrained import SHIPPED_VECTORS
+    from .pretrained import NAMED_VECTORS, named_vectors_file
 
     available = {}
     for key, value in preset.english.items():
-        if key == "embeddings" and not (PRETRAINED_DIR / SHIPPED_VECTORS[value]).is_file():
-            notes.append(f"preset {name}: the shipped English vectors are missing from this install; {how}")
+        if key == "embeddings" and named_vectors_file(value) is None:
+            notes.append(f"preset {name}: the English vectors are not on this machine yet; make them once (about 2 "
+                         f"minutes) with `{NAMED_VECTORS[value].command()}`, then train again")
             continue
         if key == "char_lm" and not (PRETRAINED_DIR / SHIPPED_CHARLM[value]).is_dir():
             notes.append(f"preset {name}: the shipped English character LM is missing from this install; {how}")

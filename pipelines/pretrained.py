@@ -1,7 +1,8 @@
 """What a tagger takes from pretraining: word vectors (`embeddings`) and a character LM (`char_lm`).
 
 Both are settings of TaggerConfig, a file or folder made by its own pipeline step (`postag embeddings
-train`, `postag charlm train`), or "en" for the English ones shipped in the package (tagger/pretrained/).
+train`, `postag charlm train`), or "en" for the English ones: shipped in the package (tagger/pretrained/)
+when an install has them, else made once into the pretraining cache (NAMED_VECTORS says by what command).
 Here they are read and turned into what training needs: the vocabulary (extended with the vectors' most
 frequent words, holding the LM's characters), the initial word embedding and the LM's weights. The trained
 model keeps its own copy of everything it took, so tagging never reads these files.
@@ -10,6 +11,7 @@ model keeps its own copy of everything it took, so tagging never reads these fil
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,24 +19,56 @@ import numpy as np
 
 from .errors import PipelineError
 
-SHIPPED_VECTORS = {"en": "en_vectors/vectors.txt.gz"}  # name -> file under tagger/pretrained/
+
+@dataclass(frozen=True)
+class NamedVectors:
+    """Vectors known by a name (`en`): shipped in the package when an install has them, else made once by
+    `postag embeddings train SOURCES` into the pretraining cache (as `postag models build` does)."""
+
+    shipped: str  # file under tagger/pretrained/
+    sources: tuple[str, ...]
+    cached: str  # file under pretraining_dir()
+
+    def command(self) -> str:
+        return f"postag embeddings train {' '.join(self.sources)} --output {pretraining_dir() / self.cached}"
+
+
+# The English vectors are the shipped en_ewt model's (pipelines/shipped.py trains them into the same cache file):
+# sources whose licences allow shipping what is derived from them.
+ENGLISH_VECTOR_SOURCES = ("ud:en_ewt", "nltk:movie_reviews", "nltk:state_union", "nltk:inaugural")
+NAMED_VECTORS = {"en": NamedVectors("en_vectors/vectors.txt.gz", ENGLISH_VECTOR_SOURCES, "en_ewt-vectors.txt")}
+
+
+def pretraining_dir() -> Path:
+    """Where pretraining outputs are cached: $XDG_CACHE_HOME/postag/pretraining (~/.cache/postag/...)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "postag" / "pretraining"
+
+
+def named_vectors_file(name: str) -> Path | None:
+    """The file of vectors known by `name`: shipped, else cached; None when this machine has neither."""
+    from tagger.pretrained import PRETRAINED_DIR
+
+    named = NAMED_VECTORS[name]
+    for path in (PRETRAINED_DIR / named.shipped, pretraining_dir() / named.cached):
+        if path.is_file():
+            return path
+    return None
 
 
 def resolve_vectors(name_or_path: str | Path) -> Path:
-    """A vectors file: a path, or a shipped name (`en`)."""
-    from tagger.pretrained import PRETRAINED_DIR
-
+    """A vectors file: a path, or a name (`en`) for vectors shipped or made once into the pretraining cache."""
     path = Path(name_or_path).expanduser()
     if path.is_file():
         return path
-    shipped = SHIPPED_VECTORS.get(str(name_or_path))
-    if shipped is not None:
-        if (PRETRAINED_DIR / shipped).is_file():
-            return PRETRAINED_DIR / shipped
-        raise PipelineError(f"the shipped vectors {str(name_or_path)!r} are not in this install "
-                            f"({PRETRAINED_DIR / shipped}); train some with `postag embeddings train`")
+    if str(name_or_path) in NAMED_VECTORS:
+        found = named_vectors_file(str(name_or_path))
+        if found is not None:
+            return found
+        raise PipelineError(f"the {str(name_or_path)!r} vectors are neither in this install nor in the pretraining "
+                            f"cache; make them once (about 2 minutes): {NAMED_VECTORS[str(name_or_path)].command()}")
     raise PipelineError(f"embeddings={str(name_or_path)[:80]!r}: no such vectors file (train one with `postag "
-                        f"embeddings train SOURCES --output FILE`; shipped: {', '.join(SHIPPED_VECTORS)})")
+                        f"embeddings train SOURCES --output FILE`; named: {', '.join(NAMED_VECTORS)})")
 
 
 def settle_config(config):

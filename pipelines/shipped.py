@@ -15,7 +15,6 @@ rebuild when the recipe improves, not otherwise.
 from __future__ import annotations
 
 import datetime
-import os
 import platform
 import shutil
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 from corpora import corpus_entry
 
 from .errors import PipelineError
+from .pretrained import ENGLISH_VECTOR_SOURCES, pretraining_dir
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "tagger" / "pretrained"
 
@@ -59,16 +59,11 @@ RECIPES = {
                     "from one BiLSTM with two CRF output heads",
         # Sources whose licences allow shipping what is derived from them: EWT's train split (CC BY-SA 4.0),
         # movie_reviews (CC BY 4.0), US government and public-domain addresses. Brown (non-commercial in
-        # NLTK's index), abc and webtext (licence not stated) are left out.
-        vectors_sources=("ud:en_ewt", "nltk:movie_reviews", "nltk:state_union", "nltk:inaugural"),
+        # NLTK's index), abc and webtext (licence not stated) are left out. The same file is the `en` vectors
+        # of --preset accurate.
+        vectors_sources=ENGLISH_VECTOR_SOURCES,
     ),
 }
-
-
-def pretraining_dir() -> Path:
-    """Where builds keep their pretraining outputs: $XDG_CACHE_HOME/postag/pretraining (~/.cache/...)."""
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "postag" / "pretraining"
 
 
 def recipe_config(chosen: Recipe, vectors: Path | None = None, max_seconds: float = 0.0):

@@ -161,13 +161,25 @@ def test_presets_fast_is_the_default_and_accurate_uses_english_pieces_only_for_e
     assert not files.config.embeddings and "not known" in files.notes[0]
     with pytest.raises(PipelineError, match="unknown preset"):
         apply_preset("fastest", TaggerConfig())
-    # Where the shipped pieces are missing, the preset says so and trains without them.
+    # Where the English vectors are neither shipped nor cached, the preset says how to make them (one
+    # command, into the cache) and trains without them; once they are cached, it uses them.
     import tagger.pretrained
+    from pipelines.pretrained import resolve_vectors
 
     monkeypatch.setattr(tagger.pretrained, "PRETRAINED_DIR", tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     english = apply_preset("accurate", TaggerConfig(), "ud:en_ewt")
-    assert not english.config.embeddings and any("missing" in note for note in english.notes)
+    cached = tmp_path / "cache" / "postag" / "pretraining" / "en_ewt-vectors.txt"
+    command = f"postag embeddings train ud:en_ewt nltk:movie_reviews nltk:state_union nltk:inaugural --output {cached}"
+    assert not english.config.embeddings and any(command in note for note in english.notes), english.notes
     assert english.config.max_seconds == presets.PRESETS["accurate"].settings["max_seconds"]
+    with pytest.raises(PipelineError, match="make them once"):
+        resolve_vectors("en")
+    cached.parent.mkdir(parents=True)
+    cached.write_text("1 2\nthe 0.1 0.2\n")
+    english = apply_preset("accurate", TaggerConfig(), "ud:en_ewt")
+    assert english.config.embeddings == "en" and english.config.extend_vocab == 20000 and not english.notes
+    assert resolve_vectors("en") == cached
 
 
 def test_trimmed_vectors_keep_the_most_frequent_words_and_read_back(tmp_path):
