@@ -1,0 +1,92 @@
+"""What an ensemble of trained taggers buys: each model alone, then all of them averaging their tag probabilities.
+
+    python benchmarks/ensemble.py MODEL_DIR MODEL_DIR ... [--corpus ud:en_ewt] [--tagset upos] [--name ensemble]
+
+Every model tags the test split (gold tokens) through the runtime; `tag_sents_scored` gives each word's
+probability for every tag (a CRF model's are its marginals), the ensemble averages them and takes the most
+probable tag. Accuracy overall and on words unseen in training (lower-cased form absent from the train split).
+An ensemble costs one tagging pass per model; this measures whether distilling one into a single model (the
+next step) has anything to distil. Writes benchmarks/results/<name>.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from saving import save_results  # noqa: E402
+
+
+def probabilities(tagger, sentences: list[list[str]], tags: list[str], tagset: str | None) -> list[np.ndarray]:
+    """[words, tags] probabilities of every sentence, columns in the order of `tags`."""
+    column = {tag: i for i, tag in enumerate(tags)}
+    rows = []
+    for scored in tagger.tag_sents_scored(sentences, top_k=len(tags), tagset=tagset):
+        table = np.zeros((len(scored), len(tags)))
+        for position, pairs in enumerate(scored):
+            for tag, probability in pairs:
+                table[position, column[tag]] = probability
+        rows.append(table)
+    return rows
+
+
+def accuracy(predicted: list[list[str]], gold: list[tuple[str, ...]], unseen: list[list[bool]]) -> tuple[float, float]:
+    pairs = [(p == g, u) for ps, gs, us in zip(predicted, gold, unseen) for p, g, u in zip(ps, gs, us)]
+    unseen_pairs = [right for right, is_unseen in pairs if is_unseen]
+    return sum(right for right, _ in pairs) / len(pairs), sum(unseen_pairs) / max(len(unseen_pairs), 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("models", nargs="+")
+    parser.add_argument("--corpus", default="ud:en_ewt")
+    parser.add_argument("--tagset", default="upos")
+    parser.add_argument("--name", default="ensemble")
+    args = parser.parse_args()
+
+    from pipelines.data import load_training_corpus
+    from tagger import Tagger
+
+    corpus = load_training_corpus(args.corpus, tagset=args.tagset)
+    sentences = [list(s.words) for s in corpus.test]
+    gold = [s.tags for s in corpus.test]
+    known = {word.lower() for s in corpus.train for word in s.words}
+    unseen = [[word.lower() not in known for word in words] for words in sentences]
+    taggers = [Tagger.load(model) for model in args.models]
+    tags = sorted({tag for tagger in taggers for tag in tagger.tags_of(args.tagset)})
+    rows, summed = [], None
+    for model, tagger in zip(args.models, taggers):
+        tables = probabilities(tagger, sentences, tags, args.tagset)
+        summed = tables if summed is None else [a + b for a, b in zip(summed, tables)]
+        predicted = [[tags[i] for i in table.argmax(axis=1)] for table in tables]
+        overall, on_unseen = accuracy(predicted, gold, unseen)
+        rows.append({"model": model, "accuracy": overall, "unseen_accuracy": on_unseen})
+    predicted = [[tags[i] for i in table.argmax(axis=1)] for table in summed]
+    overall, on_unseen = accuracy(predicted, gold, unseen)
+    ensemble = {"model": f"ensemble of {len(taggers)} (mean probabilities)", "accuracy": overall,
+                "unseen_accuracy": on_unseen}
+    report = {"command": "python benchmarks/ensemble.py " + " ".join(sys.argv[1:]), "corpus": args.corpus,
+              "tagset": args.tagset, "test_tokens": sum(map(len, sentences)),
+              "machine": {"platform": platform.machine(), "cpus": os.cpu_count()}, "rows": [*rows, ensemble]}
+    mean = float(np.mean([row["accuracy"] for row in rows]))
+    lines = [
+        f"# Ensemble: {args.corpus} test ({args.tagset}), gold tokens", "",
+        f"Command: `{report['command']}`", "",
+        "| model | test accuracy | unseen words |", "|---|---:|---:|",
+        *[f"| {row['model']} | {row['accuracy']:.2%} | {row['unseen_accuracy']:.2%} |" for row in report["rows"]],
+        "", f"Mean of the single models {mean:.2%}; the ensemble {overall - mean:+.2%} above it "
+        f"({report['test_tokens']:,} test tokens).",
+    ]
+    save_results(args.name, report, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
