@@ -100,8 +100,8 @@ def main() -> None:
              f"Command: `{command}` (runs `postag compare --configs {args.configs} --seeds {args.seeds}`; "
              f"{wall / 60:.0f} min wall). 1-minute load average: {loads[0]:.1f} when the comparison started, "
              f"{loads[1]:.1f} when it ended ({os.cpu_count()} cores shared with other work: training seconds "
-             f"are pessimistic and noisy). Tagging speed: EWT test through `tagger.load(dir).tag_sents`, fastest "
-             f"of {args.passes} round-robin passes in one process (load {speed_loads[0]:.1f} → "
+             f"are pessimistic and noisy). Tagging speed: {args.corpus} test through `tagger.load(dir).tag_sents`, "
+             f"fastest of {args.passes} round-robin passes in one process (load {speed_loads[0]:.1f} → "
              f"{speed_loads[1]:.1f}); *ratio* to `rnn` measured in the same run, ⚠ below 0.8.", "",
              "| variant | settings added to rnn | test acc | unseen acc | McNemar p vs rnn | train s | best epoch "
              "| tokens/s | ratio |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
