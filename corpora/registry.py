@@ -19,13 +19,18 @@ from .ud import SPLITS, UD_TREEBANKS, UDTreebank, ud_treebank  # noqa: F401  (re
 NAME_PREFIXES = ("ud:", "nltk:")
 
 
+def user_cache_dir() -> Path:
+    """postag's folder in the user's cache: $XDG_CACHE_HOME/postag, else ~/.cache/postag."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "postag"
+
+
 def data_dir() -> Path:
-    """$POSTAG_DATA_DIR, else the user cache dir ($XDG_CACHE_HOME/postag or ~/.cache/postag)."""
+    """$POSTAG_DATA_DIR, else the user cache dir (user_cache_dir())."""
     configured = os.environ.get("POSTAG_DATA_DIR")
     if configured:
         return Path(configured).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "postag"
+    return user_cache_dir()
 
 
 def is_corpus_name(source: str | Path) -> bool:

@@ -11,7 +11,6 @@ model keeps its own copy of everything it took, so tagging never reads these fil
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,8 +40,9 @@ NAMED_VECTORS = {"en": NamedVectors("en_vectors/vectors.txt.gz", ENGLISH_VECTOR_
 
 def pretraining_dir() -> Path:
     """Where pretraining outputs are cached: $XDG_CACHE_HOME/postag/pretraining (~/.cache/postag/...)."""
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "postag" / "pretraining"
+    from corpora.registry import user_cache_dir
+
+    return user_cache_dir() / "pretraining"
 
 
 def named_vectors_file(name: str) -> Path | None:
