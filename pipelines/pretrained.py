@@ -27,15 +27,29 @@ class NamedVectors:
     shipped: str  # file under tagger/pretrained/
     sources: tuple[str, ...]
     cached: str  # file under pretraining_dir()
+    settings: dict = field(default_factory=dict)  # of `postag embeddings train`, beyond its defaults
 
     def command(self) -> str:
-        return f"postag embeddings train {' '.join(self.sources)} --output {pretraining_dir() / self.cached}"
+        options = "".join(f" --{key.replace('_', '-')} {value}" for key, value in self.settings.items())
+        return f"postag embeddings train {' '.join(self.sources)} --output {pretraining_dir() / self.cached}{options}"
+
+    def make(self, progress=None) -> Path:
+        """Train them into the pretraining cache (`command()`), or reuse what an earlier run left there."""
+        from .embeddings import train_embeddings
+
+        output = pretraining_dir() / self.cached
+        output.parent.mkdir(parents=True, exist_ok=True)
+        return train_embeddings(list(self.sources), output, progress=progress, **self.settings).output
 
 
-# The English vectors are the shipped en_ewt model's (pipelines/shipped.py trains them into the same cache file):
-# sources whose licences allow shipping what is derived from them.
-ENGLISH_VECTOR_SOURCES = ("ud:en_ewt", "nltk:movie_reviews", "nltk:state_union", "nltk:inaugural")
-NAMED_VECTORS = {"en": NamedVectors("en_vectors/vectors.txt.gz", ENGLISH_VECTOR_SOURCES, "en_ewt-vectors.txt")}
+NAMED_VECTORS = {
+    # The English vectors, which the shipped en_ewt model is built with (pipelines/shipped.py): sources whose
+    # licences allow shipping what is derived from them. EWT's train split (CC BY-SA 4.0), movie_reviews
+    # (CC BY 4.0), US government and public-domain addresses; Brown (non-commercial in NLTK's index), abc and
+    # webtext (licence not stated) are left out.
+    "en": NamedVectors("en_vectors/vectors.txt.gz",
+                       ("ud:en_ewt", "nltk:movie_reviews", "nltk:state_union", "nltk:inaugural"), "en_ewt-vectors.txt"),
+}
 
 
 def pretraining_dir() -> Path:

@@ -22,10 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpora import corpus_entry
+from corpora import CorpusError, corpus_entry
 
 from .errors import PipelineError
-from .pretrained import ENGLISH_VECTOR_SOURCES, pretraining_dir
+from .pretrained import NAMED_VECTORS, named_vectors_file
 
 PRETRAINED = Path(__file__).resolve().parent.parent / "tagger" / "pretrained"
 
@@ -41,10 +41,9 @@ class Recipe:
     # The trained tokenizer it carries (TokenizerConfig fields), trained on the same corpus; None: none.
     tokenizer: dict | None = None
     description: str = ""
-    # Word vectors to initialise the word embedding with: their sources (each one's licence allows shipping
-    # what is derived from it) and `postag embeddings train` settings; () for none.
-    vectors_sources: tuple[str, ...] = ()
-    vectors_settings: dict = field(default_factory=dict)
+    # Word vectors to initialise the word embedding with: a name of pipelines.pretrained.NAMED_VECTORS (their
+    # sources, each one's licence allowing to ship what is derived from it); "" for none.
+    vectors: str = ""
 
 
 RECIPES = {
@@ -57,38 +56,21 @@ RECIPES = {
         tokenizer={"ema": 0.0, "patience": 6, "max_seconds": 2100.0},
         description="English (UD English EWT v2.16): universal POS tags (UPOS) and Penn Treebank tags (XPOS) "
                     "from one BiLSTM with two CRF output heads",
-        # Sources whose licences allow shipping what is derived from them: EWT's train split (CC BY-SA 4.0),
-        # movie_reviews (CC BY 4.0), US government and public-domain addresses. Brown (non-commercial in
-        # NLTK's index), abc and webtext (licence not stated) are left out. The same file is the `en` vectors
-        # of --preset accurate.
-        vectors_sources=ENGLISH_VECTOR_SOURCES,
+        vectors="en",  # the same vectors as --preset accurate's on English corpora
     ),
 }
 
 
-def recipe_config(chosen: Recipe, vectors: Path | None = None, max_seconds: float = 0.0):
-    """The TaggerConfig a recipe trains with; `vectors`: its vectors file, once pretraining has made it."""
+def recipe_config(chosen: Recipe, max_seconds: float = 0.0):
+    """The TaggerConfig a recipe trains with (its vectors by name: training finds the file)."""
     from tagger import TaggerConfig
 
     settings = {**chosen.settings, "seed": chosen.seed}
-    if chosen.vectors_sources:  # the file's path until it is known: the recipe's name for them
-        settings["embeddings"] = str(vectors) if vectors else f"{chosen.name}-vectors"
+    if chosen.vectors:
+        settings["embeddings"] = chosen.vectors
     if max_seconds:
         settings["max_seconds"] = max_seconds
     return TaggerConfig().replace(**settings)
-
-
-def recipe_vectors(chosen: Recipe, progress: Callable | None = None) -> Path | None:
-    """The recipe's word vectors, trained by `postag embeddings train` into the pretraining cache, or reused
-    from there when that cache holds vectors of the same sources and settings; None without any."""
-    if not chosen.vectors_sources:
-        return None
-    from .embeddings import train_embeddings
-
-    output = pretraining_dir() / f"{chosen.name}-vectors.txt"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    return train_embeddings(list(chosen.vectors_sources), output, progress=progress,
-                            **chosen.vectors_settings).output
 
 
 @dataclass
@@ -136,7 +118,9 @@ def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
     corpus = load_training_corpus(chosen.corpus, tagset=chosen.tagset)
     with tempfile.TemporaryDirectory(prefix="postag-build-") as folder:
         if trained is None:
-            config = recipe_config(chosen, recipe_vectors(chosen, progress), max_seconds)
+            if chosen.vectors and named_vectors_file(chosen.vectors) is None:
+                NAMED_VECTORS[chosen.vectors].make(progress)  # the pretraining step, once: then cached
+            config = recipe_config(chosen, max_seconds)
             trained = Path(folder) / "trained"
             train(corpus, config, output=trained, progress=progress)
         else:
@@ -230,8 +214,8 @@ def _check_trained(directory: Path, chosen: Recipe, config) -> None:
     # Through TaggerConfig: settings added since that directory was saved read as their defaults.
     theirs_config = TaggerConfig.from_json(recorded["tagger"])
     theirs = {k: v for k, v in theirs_config.to_json().items() if k not in ("max_seconds", "embeddings")}
-    if bool(chosen.vectors_sources) != bool(theirs_config.embeddings):
-        ours["vectors"], theirs["vectors"] = bool(chosen.vectors_sources), bool(theirs_config.embeddings)
+    if bool(chosen.vectors) != bool(theirs_config.embeddings):
+        ours["vectors"], theirs["vectors"] = bool(chosen.vectors), bool(theirs_config.embeddings)
     if (recorded.get("corpus"), recorded.get("tagset")) != (chosen.corpus, chosen.tagset) or ours != theirs:
         differing = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
         raise PipelineError(f"{directory / CONFIG_FILE} was not trained by recipe {chosen.name} (corpus "
@@ -268,20 +252,21 @@ def source_licence(name: str) -> str:
         return raw_corpus(name).license
     try:
         return corpus_entry(name).license
-    except Exception:  # a file or a corpus this postag does not describe
+    except CorpusError:  # a file or a corpus this postag does not describe
         return "see the source"
 
 
 def _vectors_card(chosen: Recipe, config: dict) -> list[str]:
-    if not chosen.vectors_sources:
+    if not chosen.vectors:
         return []
-    sources = ", ".join(f"`{name}` ({source_licence(name)})" for name in chosen.vectors_sources)
+    named = NAMED_VECTORS[chosen.vectors]
+    sources = ", ".join(f"`{name}` ({source_licence(name)})" for name in named.sources)
     used = config.get("embeddings") or {}
     figures = (f": {used['vectors_in_file']:,} vectors of {used['dim']}, {used['extended']:,} words added to the "
                f"training vocabulary, {used['token_coverage']:.1%} of training tokens covered"
                if {"vectors_in_file", "dim", "extended", "token_coverage"} <= set(used) else "")
     return [f"Its word embedding starts from skip-gram vectors (`postag embeddings train "
-            f"{' '.join(chosen.vectors_sources)}`) trained on {sources}{figures}.", ""]
+            f"{' '.join(named.sources)}`) trained on {sources}{figures}.", ""]
 
 
 def model_card(chosen: Recipe, entry, config: dict, metrics: dict, seconds: float) -> str:

@@ -53,8 +53,12 @@ def test_a_recipe_with_vectors_trains_them_once_and_names_them_in_the_card(tmp_p
     corpus = Corpus("ud:tiny", "upos", train=sentences, dev=sentences[:4], test=sentences[4:])
     text = tmp_path / "raw.txt"
     text.write_text("The cat sat on the mat. The dog sat on the cat.\n" * 20)
+    from pipelines.pretrained import NAMED_VECTORS, NamedVectors
+
+    monkeypatch.setitem(NAMED_VECTORS, "tiny", NamedVectors("tiny_vectors/none.txt", (str(text),), "tiny-vectors.txt",
+                                                            {"dim": 8, "epochs": 1, "min_count": 1}))
     recipe = shipped.Recipe("tiny", "ud:tiny", "upos", {**TINY, "extend_vocab": 5}, description="A tiny test model",
-                            vectors_sources=(str(text),), vectors_settings={"dim": 8, "epochs": 1, "min_count": 1})
+                            vectors="tiny")
     monkeypatch.setitem(shipped.RECIPES, "tiny", recipe)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr("pipelines.data.load_training_corpus", lambda *args, **kwargs: corpus)
@@ -63,7 +67,8 @@ def test_a_recipe_with_vectors_trains_them_once_and_names_them_in_the_card(tmp_p
     shipped.build("tiny", tmp_path / "first")
     vectors = tmp_path / "cache" / "postag" / "pretraining" / "tiny-vectors.txt"
     config = json.loads((tmp_path / "first" / "config.json").read_text())
-    assert config["tagger"]["embeddings"] == str(vectors) and config["tagger"]["word_dim"] == 8
+    assert config["tagger"]["embeddings"] == "tiny" and config["tagger"]["word_dim"] == 8
+    assert config["embeddings"]["file"] == str(vectors)
     assert config["embeddings"]["dim"] == 8 and config["embeddings"]["exact"] > 0
     card = (tmp_path / "first" / "README.md").read_text()
     assert f"skip-gram vectors (`postag embeddings train {text}`)" in card and "(CC BY-SA 4.0)" in card, card
