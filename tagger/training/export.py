@@ -342,20 +342,20 @@ def quantize_tables(model: onnx.ModelProto, names: tuple[str, ...] = QUANTIZED_T
     multiplied by the gathered rows' scales (symmetric, one scale per row). The rows a lookup gives are the
     same at every run, so rows the runtime keeps stay what the graph would compute again."""
     tables = {t.name: t for t in model.graph.initializer if t.name in names and t.data_type == TensorProto.FLOAT}
-    nodes = list(model.graph.node)
+    for name, tensor in tables.items():  # each table once, however many lookups read it
+        table = numpy_helper.to_array(tensor).astype(np.float32)
+        scales = np.abs(table).max(axis=1, keepdims=True) / 127.0
+        scales[scales == 0] = 1.0
+        codes = np.clip(np.rint(table / scales), -127, 127).astype(np.int8)
+        model.graph.initializer.remove(tensor)
+        model.graph.initializer.extend([numpy_helper.from_array(codes, f"{name}_int8"),
+                                        numpy_helper.from_array(scales.astype(np.float32), f"{name}_scale")])
     rebuilt = []
-    for node in nodes:
+    for node in list(model.graph.node):
         if node.op_type != "Gather" or node.input[0] not in tables:
             rebuilt.append(node)
             continue
         name, indices, output = node.input[0], node.input[1], node.output[0]
-        table = numpy_helper.to_array(tables[name]).astype(np.float32)
-        scales = np.abs(table).max(axis=1, keepdims=True) / 127.0
-        scales[scales == 0] = 1.0
-        codes = np.clip(np.rint(table / scales), -127, 127).astype(np.int8)
-        model.graph.initializer.remove(tables.pop(name))
-        model.graph.initializer.extend([numpy_helper.from_array(codes, f"{name}_int8"),
-                                        numpy_helper.from_array(scales.astype(np.float32), f"{name}_scale")])
         rebuilt += [
             helper.make_node("Gather", [f"{name}_int8", indices], [f"{output}_int8"], name=f"{node.name}_int8"),
             helper.make_node("Cast", [f"{output}_int8"], [f"{output}_codes"], name=f"{node.name}_cast",
