@@ -46,7 +46,6 @@ def viterbi(logits: np.ndarray, lengths, crf: Transitions) -> np.ndarray:
     emissions = _emissions(logits)
     batch, steps, tags = emissions.shape
     mask = np.arange(steps)[None, :] < np.asarray(lengths)[:, None]
-    shortest = int(np.min(lengths)) if batch else 0
     identity = np.broadcast_to(np.arange(tags), (batch, tags))
     score = crf.start + emissions[:, 0]
     backpointers = np.empty((max(steps - 1, 0), batch, tags), dtype=np.int64)
@@ -54,9 +53,6 @@ def viterbi(logits: np.ndarray, lengths, crf: Transitions) -> np.ndarray:
         candidates = score[:, :, None] + crf.matrix[None]
         best_previous = candidates.argmax(axis=1)
         moved = np.take_along_axis(candidates, best_previous[:, None, :], axis=1)[:, 0] + emissions[:, t]
-        if t < shortest:  # every sentence goes on (most steps: batches hold sentences of similar lengths)
-            score, backpointers[t - 1] = moved, best_previous
-            continue
         real = mask[:, t, None]
         score = np.where(real, moved, score)
         backpointers[t - 1] = np.where(real, best_previous, identity)
