@@ -31,7 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from saving import save_results  # noqa: E402
 
-END, INSIDE = "E", "O"
+from tagger.segmentation import SENTENCE_END, TOKEN_END  # noqa: E402
+
+END_TAG, OTHER_TAG = "E", "O"
 WEIGHTS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0)
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
@@ -44,7 +46,7 @@ def paragraphs(gold, longest: int | None):
     starts = set(gold.paragraph_starts) | set(gold.document_starts) | {0}
     runs: list[list[tuple[str, str]]] = []
     for index, sentence in enumerate(gold.sentences):
-        tags = [INSIDE] * (len(sentence.words) - 1) + [END]
+        tags = [OTHER_TAG] * (len(sentence.words) - 1) + [END_TAG]
         if index in starts or not runs or (longest and len(runs[-1]) + len(sentence.words) > longest):
             runs.append([])
         runs[-1].extend(zip(sentence.words, tags))
@@ -52,63 +54,60 @@ def paragraphs(gold, longest: int | None):
 
 
 class Segmented:
-    """The tokenizer's tokens of one text, with both models' probabilities that each ends a sentence."""
+    """The tokenizer's tokens of one text, with both models' probabilities that each ends a sentence.
+
+    Sentences are always cut by the tokenizer's own decoding (tagger.tokenizer.sentences_from_labels: tokens,
+    blank lines, multiword splits, spans); only the sentence-end logit at each token's last character is set
+    from the decision being scored.
+    """
 
     def __init__(self, tokenizer, words_model, gold):
-        from tagger.segmentation import LINE_BREAK, segment
-
-        self.gold, text = gold, gold.text
-        ids, classes = tokenizer.encoder.encode(text)
-        logits = tokenizer.logits(ids, classes)
-        started = time.perf_counter()
-        self.starts, self.ends, stops = segment(logits, classes)
-        last = logits[self.ends - 1, 3:5]  # token end, sentence end: at each token's last character
-        exp = np.exp(last - last.max(axis=1, keepdims=True))
+        self.gold, self.splitter = gold, tokenizer.splitter
+        self.ids_classes = tokenizer.encoder.encode(gold.text)
+        self.logits = tokenizer.logits(*self.ids_classes)
+        # With no sentence end anywhere, the decoding leaves the same tokens cut only at blank lines: the
+        # paragraphs the words model reads.
+        paragraphs = self._decode(np.zeros(0, np.int64))
+        self.last_chars = np.array([span[1] - 1 for sentence in paragraphs for span in _token_spans(sentence)])
+        ends = self.logits[self.last_chars][:, [TOKEN_END, SENTENCE_END]]
+        exp = np.exp(ends - ends.max(axis=1, keepdims=True))
         self.p_chars = exp[:, 1] / exp.sum(axis=1)
-        line_ends = np.concatenate([[0], np.cumsum(classes == LINE_BREAK)])
-        count = len(self.starts)
-        self.blank = np.zeros(count, bool)
-        self.blank[:-1] = (line_ends[self.starts[1:]] - line_ends[self.ends[:-1]]) >= 2
-        self.blank[-1] = True
-        self.chars_only = np.zeros(count, bool)
-        self.chars_only[stops - 1] = True
-        forms = [text[a:b] for a, b in zip(self.starts.tolist(), self.ends.tolist())]
-        self.words = [tokenizer.splitter.split(form) for form in forms]
-        blocks, current = [], []
-        for index in range(count):
-            current.append(index)
-            if self.blank[index]:
-                blocks.append(current)
-                current = []
-        self.p_words = np.zeros(count)
-        scored = words_model.tag_sents_scored([[w for i in block for w in self.words[i]] for block in blocks],
-                                              top_k=2)
-        for block, word_scores in zip(blocks, scored):
-            position = 0
-            for index in block:
-                position += len(self.words[index])
-                self.p_words[index] = dict(word_scores[position - 1]).get(END, 0.0)
+        self.chars_only = self.p_chars > 0.5  # the tokenizer's own decision: at a token's end, the larger logit
+        started = time.perf_counter()
+        scored = words_model.tag_sents_scored([list(sentence.words) for sentence in paragraphs], top_k=2)
         self.words_seconds = time.perf_counter() - started
+        # A token's probability is its last word's (the words of a multiword token share its span).
+        self.p_words = np.array([dict(word_scores[i]).get(END_TAG, 0.0)
+                                 for sentence, word_scores in zip(paragraphs, scored)
+                                 for i, span in enumerate(sentence.spans)
+                                 if i + 1 == len(sentence.spans) or sentence.spans[i + 1] != span])
+
+    def _decode(self, sentence_ends: np.ndarray):
+        """The tokenizer's sentences when exactly the characters `sentence_ends` end one (and blank lines)."""
+        from tagger.tokenizer import sentences_from_labels
+
+        logits = self.logits.copy()
+        logits[:, TOKEN_END] = logits[:, [TOKEN_END, SENTENCE_END]].max(axis=1)  # the same token boundaries
+        logits[:, SENTENCE_END] = logits[:, TOKEN_END] - 1.0
+        logits[sentence_ends, SENTENCE_END] = logits[sentence_ends, TOKEN_END] + 1.0
+        return sentences_from_labels(self.gold.text, self.ids_classes[1], logits, self.splitter)
 
     def sentences_f1(self, ends: np.ndarray) -> float:
         from corpora import Sentence
         from corpora.ud_text import TokenizedText
         from pipelines.raw_eval import score_raw
 
-        ends = ends | self.blank
-        sentences, first = [], 0
-        for last in np.flatnonzero(ends).tolist():
-            words, spans = [], []
-            for index in range(first, last + 1):
-                span = (int(self.starts[index]), int(self.ends[index]))
-                words += self.words[index]
-                spans += [span] * len(self.words[index])
-            sentences.append(Sentence(tuple(words), spans=tuple(spans)))
-            first = last + 1
-        return score_raw(self.gold, TokenizedText(self.gold.text, tuple(sentences))).sentences.f1
+        decoded = self._decode(self.last_chars[ends])
+        sentences = tuple(Sentence(tuple(s.words), spans=tuple(s.spans)) for s in decoded)
+        return score_raw(self.gold, TokenizedText(self.gold.text, sentences)).sentences.f1
 
     def mixed(self, weight: float, threshold: float) -> np.ndarray:
         return weight * self.p_words + (1 - weight) * self.p_chars > threshold
+
+
+def _token_spans(sentence) -> list[tuple[int, int]]:
+    """A tokenized sentence's token spans, once each (the words of a multiword token share one)."""
+    return [span for i, span in enumerate(sentence.spans) if i == 0 or sentence.spans[i - 1] != span]
 
 
 def main() -> None:
@@ -148,7 +147,7 @@ def main() -> None:
                            lambda s: s.mixed(best_weight, best_threshold))):
         rows.append({"decision": label, "dev": segmented["dev"].sentences_f1(choose(segmented["dev"])),
                      "test": segmented["test"].sentences_f1(choose(segmented["test"]))})
-    tokens = len(segmented["test"].starts)
+    tokens = len(segmented["test"].p_chars)
     report = {
         "command": "python benchmarks/sentence_boundaries.py " + " ".join(sys.argv[1:]),
         "machine": {"platform": platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version(),
