@@ -1,8 +1,9 @@
 """The `postag` command line: parse options, call one pipeline, render the result with Rich.
 
 The top-level commands live here; the command groups (corpora, models, vocab, embeddings, charlm, tokenizer,
-sanity), the shared options, the progress display and the tables live in `commands/`. TensorFlow is imported
-only inside the commands that train, so `postag --help`, `postag tag` and `postag corpora list` stay fast.
+sanity), `silver`, the shared options, the progress display and the tables live in `commands/`. TensorFlow is
+imported only inside the commands that train, so `postag --help`, `postag tag` and `postag corpora list` stay
+fast.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from commands import corpora, models, render, sanity, tokenizer, words
+from commands import corpora, models, render, sanity, silver, tokenizer, words
 from commands import options as opt
 from commands.options import given, option, parse_settings
 from commands.progress import CompareReader, ProgressDisplay, TrainingReader, tag_reader
@@ -35,6 +36,7 @@ app.add_typer(words.embeddings_app, name="embeddings")
 app.add_typer(words.charlm_app, name="charlm")
 app.add_typer(tokenizer.app, name="tokenizer")
 app.add_typer(sanity.app, name="sanity")
+app.command("silver")(silver.silver)
 
 
 # ---- train ----------------------------------------------------------------------------------------------------

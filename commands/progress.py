@@ -188,3 +188,9 @@ def mnist_reader(event) -> list[Bar]:
 def reading_status(source, index: int, count: int) -> None:
     """'reading SOURCE (i/n)' on stderr while the vocabulary pipeline reads its sources."""
     err_console.print(text(f"reading {source.describe()} ({index + 1}/{count})"))
+
+
+def silver_reader(event) -> list[Bar | str]:
+    """pipelines.silver: words kept of the words asked for, with how many sentences were tagged."""
+    return [Bar("silver", "silver", event.tokens, event.max_tokens,
+                f"{event.kept:,} of {event.read:,} sentences agreed")]

@@ -271,12 +271,14 @@ def check_splits(corpus: Corpus, source: DataSource) -> None:
 
 def vocabulary_group(config) -> str:
     """Variants that agree on these settings share one vocabulary built once from the training split (and
-    extended from the same vectors, holding the same character LM's characters)."""
+    extended from the same vectors, holding the same character LM's characters, with the same silver sentences)."""
     key = f"min_count-{config.min_count}_{'lowercase' if config.lowercase else 'cased'}"
     if config.embeddings and config.extend_vocab:
         key += f"_extend-{config.extend_vocab}-{_short_hash(config.embeddings)}"
     if config.char_lm:
         key += f"_charlm-{_short_hash(config.char_lm)}"
+    if config.silver:
+        key += f"_silver-{_short_hash(config.silver)}"
     return key
 
 
@@ -418,7 +420,7 @@ def _compare_into(output, corpus, source, fingerprint, manifest, variants, seeds
 
 def write_vocabularies(corpus: Corpus, variants: list[Variant], output: Path) -> dict[str, VocabularyGroup]:
     """Build each vocabulary once from the training split; every variant of a group reads the same file."""
-    from .data import build_vocabularies
+    from .data import build_vocabularies, with_silver
     from .pretrained import pretrained_vocabularies
 
     groups: dict[str, VocabularyGroup] = {}
@@ -429,7 +431,8 @@ def write_vocabularies(corpus: Corpus, variants: list[Variant], output: Path) ->
         if key in groups:
             groups[key].variants.append(variant.name)
             continue
-        vocabs = pretrained_vocabularies(build_vocabularies(corpus, variant.config), variant.config).to_json()
+        vocabs = pretrained_vocabularies(build_vocabularies(with_silver(corpus, variant.config), variant.config),
+                                         variant.config).to_json()
         path = write_atomically(folder / f"{key}.json", json.dumps(vocabs, ensure_ascii=False) + "\n")
         groups[key] = VocabularyGroup(
             file=str(path.relative_to(output)), fingerprint=vocabulary_fingerprint(vocabs),

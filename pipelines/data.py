@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -61,6 +62,16 @@ def check_corpus(corpus: Corpus) -> None:
     if any(len(s.more_tags) != layers for split in (corpus.train, corpus.dev, corpus.test) for s in split):
         raise PipelineError(f"corpus {corpus.name}: tagsets {corpus.tagset} need every sentence tagged in each "
                             "(several tagsets are read from CoNLL-U files only)")
+
+
+def with_silver(corpus: Corpus, config) -> Corpus:
+    """The corpus whose training split also holds the config's silver sentences (`config.silver`, written by
+    pipelines.silver); the corpus itself when the config names none. Dev and test stay gold."""
+    if not getattr(config, "silver", ""):
+        return corpus
+    from .silver import read_silver
+
+    return dataclasses.replace(corpus, train=[*corpus.train, *read_silver(config.silver, corpus.tagsets)])
 
 
 def build_vocabularies(corpus: Corpus, config):

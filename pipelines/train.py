@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from common.files import output_lock
 from corpora import Corpus, count_tokens
 
-from .data import build_vocabularies, check_corpus
+from .data import build_vocabularies, check_corpus, with_silver
 from .errors import PipelineError, TrainingDiverged
 from .evaluate import Evaluation, evaluate
 
@@ -376,6 +376,11 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
     from tagger.training.callbacks import NonFiniteLoss
 
     check_corpus(corpus)
+    gold_sentences = len(corpus.train)
+    # Silver sentences train, and count as seen in training, but scores stay on gold dev and test.
+    corpus = with_silver(corpus, config)
+    check_corpus(corpus)
+    silver = corpus.train[gold_sentences:]
     notify = progress or (lambda event: None)
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -387,6 +392,8 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
     metadata = {"corpus": corpus.name, "tagset": corpus.tagset, "seed": config.seed,
                 **({"license": license_text} if (license_text := corpus_license(corpus.name)) else {}),
                 **(metadata or {})}
+    if silver:
+        metadata["silver"] = {"file": config.silver, "sentences": len(silver), "tokens": count_tokens(silver)}
     if config.embeddings or config.char_lm:
         from .pretrained import pretrained_inputs
 
@@ -544,6 +551,10 @@ def model_card(tagger, corpus: Corpus, metrics: dict) -> str:
     license_text = tagger.metadata.get("license")
     if license_text:
         lines += [f"Training data license: {license_text}. Models trained on it may carry its terms.", ""]
+    silver = tagger.metadata.get("silver")
+    if silver:
+        lines += [f"Trained also on {silver['sentences']:,} silver sentences ({silver['tokens']:,} words of raw text "
+                  f"tagged by an ensemble, `{silver['file']}`); dev and test are gold.", ""]
     vectors, char_lm = tagger.metadata.get("embeddings"), tagger.metadata.get("char_lm")
     if vectors:
         lines += [f"Word embedding started from pretrained vectors `{vectors.get('file')}` ({vectors.get('dim')} "

@@ -137,6 +137,9 @@ class TaggerConfig(Settings):
     char_lm: str = ""
     char_lm_dim: int = 0  # units of each of the character LM's two LSTMs: taken from the LM, 0 without one
     char_lm_char_dim: int = 0  # its character embedding's size, likewise
+    # A CoNLL-U file of silver sentences (raw text tagged by an ensemble of taggers: `postag silver`) that
+    # join the training split, and its vocabulary, but never dev or test: distillation by data.
+    silver: str = ""
     # architecture body
     hidden_dim: int = 128  # dense units (fcn, window) or RNN units per direction (rnn)
     depth: int = 2  # dense layers (fcn, window) or stacked RNN layers (rnn)

@@ -3,8 +3,9 @@
 `Tagger.load(name_or_directory)` reads a model directory (checked: config ranges, vocabulary types, SHA-256
 of every file) and opens its graph, and its trained tokenizer (`Tagger.tokenizer`, from the directory's
 tokenizer/ sub-folder; None without one); `tag`, `tag_sents` and `accuracy` follow NLTK's TaggerI verbs, and
-`tag_sents_scored` adds each token's most probable tags with their probabilities. A model with a CRF output
-is decoded here with Viterbi in numpy (tagger.crf); its scored tags are marginal probabilities.
+`tag_sents_scored` adds each token's most probable tags with their probabilities (`tag_probabilities`: all of
+them, as arrays). A model with a CRF output is decoded here with Viterbi in numpy (tagger.crf); its scored
+tags are marginal probabilities.
 """
 
 from __future__ import annotations
@@ -149,21 +150,28 @@ class Tagger:
         """For every word, its `top_k` most probable tags with their probabilities, best first."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, not {top_k}")
+        tags = self.tags_of(tagset)
+        results = []
+        for probabilities in self.tag_probabilities(sentences, tagset):
+            best = np.argsort(-probabilities, axis=-1, kind="stable")[:, : min(top_k, len(tags))]
+            results.append([[(tags[t], float(p[t])) for t in token_ids] for token_ids, p in zip(best, probabilities)])
+        return results
+
+    def tag_probabilities(self, sentences: Sequence[Sequence[str]], tagset: str | None = None) -> list[np.ndarray]:
+        """A [words, tags] array of probabilities for every sentence, columns in the order of `tags_of(tagset)`.
+
+        A CRF model gives each tag's marginal probability at the position over all tag sequences, not the
+        emission's softmax; averaging these arrays over models is an ensemble (pipelines.silver).
+        """
         head = self.head(tagset)
-        items = self.vocabs.heads[head].items
-        results: list[list[list[tuple[str, float]]]] = [[] for _ in sentences]
+        results: list[np.ndarray] = [np.zeros((0, len(self.tags_of(tagset))), np.float32) for _ in sentences]
         for batch, logits, lengths in self._logits(sentences, head):
             if self.crfs:
-                # Each tag's probability at the position over all tag sequences, not the emission's softmax.
                 probabilities = marginals(logits, lengths, self.crfs[head])[..., PAD_ID + 1 :]
             else:
                 probabilities = _softmax(logits[..., PAD_ID + 1 :])
-            k = min(top_k, probabilities.shape[-1])
-            best = np.argsort(-probabilities, axis=-1, kind="stable")[..., :k]
             for row, index in enumerate(batch):
-                ids, probs = best[row, : lengths[row]], probabilities[row, : lengths[row]]
-                results[index] = [[(items[t + PAD_ID + 1], float(p[t])) for t in token_ids]
-                                  for token_ids, p in zip(ids, probs)]
+                results[index] = probabilities[row, : lengths[row]]
         return results
 
     def accuracy(self, gold: Sequence[tuple[Sequence[str], Sequence[str]]], tagset: str | None = None) -> float:

@@ -1,0 +1,168 @@
+"""Silver training data: raw text tagged by an ensemble of trained taggers, for a student to learn from.
+
+An ensemble of taggers (seeds of one recipe) tags better than any of its members but costs one tagging pass
+per member. Distillation moves that accuracy into one model: the ensemble tags sentences of raw text, and a
+student trains on the gold corpus plus these silver sentences, seeing far more words in context than the
+treebank holds. Each member's tag probabilities (a CRF's marginals) are averaged per word; a sentence is
+kept only when every member's own best tag agrees with the ensemble's on every word and every tagset (the
+agreement filter of tri-training), so the silver labels are the ensemble's surest.
+
+Sentences come from the raw-text corpora and files `postag embeddings train` reads (tokenized as tagging
+does), 3 to `max_length` words, each distinct sentence once, in a seeded shuffle, until `max_tokens` words
+are kept. The output is a CoNLL-U file (UPOS and/or XPOS columns, by the teachers' tagsets), written
+atomically, that `postag train --train` reads beside the gold data.
+
+Pipelines print nothing: progress goes through a callback, the result comes back as a dataclass.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from common.files import open_atomically
+from corpora.conllu import TAG_COLUMNS, conllu_sentence, read_conllu
+from corpora.types import CorpusError, Sentence
+
+from .errors import PipelineError
+from .outputs import check_output_file
+from .vocab import iter_sentences, parse_source
+
+CHUNK_SENTENCES = 2000  # sentences tagged per round: teachers batch well, the kept count is checked often
+
+
+@dataclass(frozen=True)
+class SilverProgress:
+    read: int  # sentences tagged so far
+    kept: int
+    tokens: int  # words in the kept sentences
+    max_tokens: int
+
+
+@dataclass
+class SilverResult:
+    output: Path
+    teachers: list[str]
+    sources: list[str]
+    tagsets: list[str]
+    candidates: int  # distinct sentences of a usable length in the sources
+    tagged: int  # sentences the ensemble tagged before enough were kept
+    kept: int
+    tokens: int
+    seconds: float
+
+    @property
+    def agreement(self) -> float:
+        """Share of the tagged sentences on which every teacher agreed with the ensemble."""
+        return self.kept / max(self.tagged, 1)
+
+
+def silver_columns(tagsets: Sequence[str]) -> tuple[str, ...]:
+    """The CoNLL-U columns the teachers' tagsets go to: upos and xpos by name; a lone other tagset
+    (an NLTK corpus's native or universal tags) goes to UPOS, which `postag train --tagset upos` reads."""
+    if all(tagset in TAG_COLUMNS for tagset in tagsets) and len(set(tagsets)) == len(tagsets):
+        return tuple(tagsets)
+    if len(tagsets) == 1:
+        return ("upos",)
+    raise PipelineError(f"teachers tag with {', '.join(tagsets)}: several tagsets must be upos and xpos")
+
+
+def read_silver(path: str | Path, tagsets: Sequence[str]) -> list[Sentence]:
+    """The sentences of a silver file, tagged in the columns the corpus's tagsets are written to."""
+    path = Path(path)
+    if not path.is_file():
+        raise PipelineError(f"silver data {path}: no such file; make it with `postag silver TEACHER_MODEL ... "
+                            f"--source TEXT --output {path}`")
+    try:
+        sentences = read_conllu(path, ",".join(silver_columns(tagsets)))
+    except CorpusError as error:
+        raise PipelineError(f"silver data: {error}") from None
+    if not sentences or any(not s.tags for s in sentences):
+        raise PipelineError(f"silver data {path}: {'no sentences' if not sentences else 'untagged sentences'}; "
+                            "write it with `postag silver`")
+    return sentences
+
+
+def candidate_sentences(sources: list[str], max_length: int, seed: int) -> list[tuple[str, ...]]:
+    """Distinct sentences of 3 to `max_length` words from the sources, shuffled with `seed`."""
+    seen: set[tuple[str, ...]] = set()
+    sentences = []
+    for words in iter_sentences([parse_source(source) for source in sources]):
+        if 3 <= len(words) <= max_length and words not in seen:
+            seen.add(words)
+            sentences.append(words)
+    random.Random(seed).shuffle(sentences)
+    return sentences
+
+
+def ensemble_tags(teachers, sentences: list[tuple[str, ...]], tagset: str) -> tuple[list[list[str]], list[bool]]:
+    """(the ensemble's tags of every sentence, whether every teacher agreed with them on every word)."""
+    tags = teachers[0].tags_of(tagset)
+    summed: list[np.ndarray] | None = None
+    choices = []
+    for teacher in teachers:
+        tables = teacher.tag_probabilities(sentences, tagset)
+        choices.append([table.argmax(axis=1) for table in tables])
+        summed = tables if summed is None else [a + b for a, b in zip(summed, tables)]
+    best = [table.argmax(axis=1) for table in summed]
+    agreed = [all(np.array_equal(own[index], chosen) for own in choices) for index, chosen in enumerate(best)]
+    return [[tags[i] for i in chosen] for chosen in best], agreed
+
+
+def make_silver_corpus(teachers: list[str | Path], sources: list[str], output: str | Path,
+                       max_tokens: int = 200_000, max_length: int = 60, seed: int = 1,
+                       progress: Callable[[SilverProgress], None] | None = None) -> SilverResult:
+    """Tag the sources' sentences with the teachers' ensemble and write the agreed ones to `output`."""
+    from tagger import Tagger
+
+    if not teachers:
+        raise PipelineError("give at least one teacher model (several: an ensemble)")
+    if not sources:
+        raise PipelineError("give at least one raw-text source, e.g. nltk:movie_reviews or a text file")
+    if max_tokens < 1 or max_length < 3:
+        raise PipelineError("max_tokens must be at least 1 and max_length at least 3")
+    output = check_output_file(output, "silver.conllu")
+    started = time.perf_counter()
+    models = [Tagger.load(teacher) for teacher in teachers]
+    tagsets = list(models[0].tagsets)
+    for teacher, model in zip(teachers, models):
+        if list(model.tagsets) != tagsets or any(model.tags_of(t) != models[0].tags_of(t) for t in tagsets):
+            raise PipelineError(f"teacher {teacher} tags with other tagsets or tags than {teachers[0]}: the "
+                                "members of an ensemble must share them")
+    columns = silver_columns(tagsets)
+    candidates = candidate_sentences(sources, max_length, seed)
+    tagged = kept = tokens = 0
+    with open_atomically(output, "w", encoding="utf-8") as file:
+        for start in range(0, len(candidates), CHUNK_SENTENCES):
+            if tokens >= max_tokens:
+                break
+            chunk = candidates[start : start + CHUNK_SENTENCES]
+            layers, agreed = [], [True] * len(chunk)
+            for tagset in tagsets:
+                layer, layer_agreed = ensemble_tags(models, chunk, tagset)
+                layers.append(layer)
+                agreed = [a and b for a, b in zip(agreed, layer_agreed)]
+            for index, words in enumerate(chunk):
+                tagged += 1
+                if not agreed[index]:
+                    continue
+                sentence = Sentence(words, tuple(layers[0][index]),
+                                    more_tags=tuple(tuple(layer[index]) for layer in layers[1:]))
+                file.write(conllu_sentence(sentence, columns, f"silver-{kept + 1}", None))
+                kept += 1
+                tokens += len(words)
+                if tokens >= max_tokens:
+                    break
+            if progress:
+                progress(SilverProgress(tagged, kept, tokens, max_tokens))
+        if not kept:  # raised inside the block: no empty file is left behind
+            raise PipelineError(f"the teachers agreed on none of the {tagged:,} sentences tagged; give more text, "
+                                "or teachers trained longer")
+    return SilverResult(output=output, teachers=[str(t) for t in teachers], sources=list(sources), tagsets=tagsets,
+                        candidates=len(candidates), tagged=tagged, kept=kept, tokens=tokens,
+                        seconds=time.perf_counter() - started)

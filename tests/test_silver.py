@@ -1,0 +1,148 @@
+"""Silver data (pipelines.silver): raw text tagged by an ensemble, kept where every member agrees."""
+
+import numpy as np
+import pytest
+
+from corpora import Corpus, read_conllu
+from pipelines.errors import PipelineError
+from pipelines.silver import ensemble_tags, make_silver_corpus, silver_columns
+from pipelines.train import train
+from tagger import Tagger, TaggerConfig
+
+TINY = dict(word_dim=8, char_dim=4, char_filters=4, hidden_dim=8, depth=1, batch_size=4, min_count=1, epochs=2,
+            patience=0)
+
+
+class FixedTeacher:
+    """A stand-in teacher whose probabilities are given."""
+
+    tagsets = ("upos",)
+
+    def __init__(self, tables):
+        self.tables = [np.asarray(t, np.float32) for t in tables]
+
+    def tags_of(self, tagset):
+        return ["NOUN", "VERB"]
+
+    def tag_probabilities(self, sentences, tagset=None):
+        return self.tables[: len(sentences)]
+
+
+def test_the_ensemble_averages_probabilities_and_flags_any_member_that_disagrees():
+    confident = FixedTeacher([[[0.9, 0.1], [0.2, 0.8]], [[0.6, 0.4]]])
+    hesitant = FixedTeacher([[[0.7, 0.3], [0.45, 0.55]], [[0.3, 0.7]]])
+    tags, agreed = ensemble_tags([confident, hesitant], [("a", "b"), ("c",)], "upos")
+    # sentence 2: mean (0.45, 0.55) picks VERB, which the confident member did not choose
+    assert tags == [["NOUN", "VERB"], ["VERB"]]
+    assert agreed == [True, False]
+
+
+def test_silver_columns_follow_the_tagsets():
+    assert silver_columns(["upos", "xpos"]) == ("upos", "xpos")
+    assert silver_columns(["universal"]) == ("upos",)
+    with pytest.raises(PipelineError):
+        silver_columns(["universal", "native"])
+
+
+@pytest.fixture(scope="module")
+def teachers(tmp_path_factory, tiny_sentences):
+    """Two seeds that fit the tiny corpus (scored on it, no dropout), so they agree on much of its text."""
+    folder = tmp_path_factory.mktemp("teachers")
+    corpus = Corpus("tiny", "upos", train=tiny_sentences[:8], dev=tiny_sentences[:8])
+    fitting = dict(epochs=40, batch_size=2, learning_rate=0.02, dropout=0.0, word_dropout=0.0, ema=0.0)
+    for seed in (1, 2):
+        train(corpus, TaggerConfig(**{**TINY, **fitting, "seed": seed}), output=folder / f"seed{seed}")
+    return [folder / "seed1", folder / "seed2"]
+
+
+def test_silver_sentences_are_those_every_teacher_tags_alike(teachers, tmp_path):
+    text = tmp_path / "raw.txt"
+    text.write_text("The cat sat on the mat.\nA dog barked at the cat.\nShe reads books.\nHi.\n"
+                    "The cat sat on the mat.\nBirds sing in the morning and dogs run home.\n", encoding="utf-8")
+    result = make_silver_corpus(teachers, [str(text)], tmp_path / "silver.conllu", max_tokens=10_000)
+    # "Hi ." is too short, and the repeated sentence is taken once
+    assert result.candidates == 4 and result.tagged == 4
+    kept = read_conllu(tmp_path / "silver.conllu")
+    assert 1 <= len(kept) == result.kept and sum(len(s.words) for s in kept) == result.tokens
+    members = [Tagger.load(path) for path in teachers]
+    words = [list(s.words) for s in kept]
+    for member in members:  # softmax teachers: each member's best tags are the silver tags
+        assert member.tag_sents(words) == [list(s.tags) for s in kept]
+    left_out = {" ".join(s) for s in [("The", "cat", "sat", "on", "the", "mat", "."),
+                                       ("A", "dog", "barked", "at", "the", "cat", "."), ("She", "reads", "books", "."),
+                                       ("Birds", "sing", "in", "the", "morning", "and", "dogs", "run", "home", ".")]}
+    left_out -= {" ".join(w) for w in words}
+    for sentence in left_out:  # every sentence left out has a word the two teachers tag differently
+        first, second = (member.tag(sentence.split()) for member in members)
+        assert first != second
+
+
+def test_silver_stops_once_enough_words_are_kept(teachers, tmp_path):
+    text = tmp_path / "raw.txt"
+    text.write_text("".join(f"The cat number {i} sat on the mat.\n" for i in range(300)), encoding="utf-8")
+    result = make_silver_corpus(teachers[:1], [str(text)], tmp_path / "silver.conllu", max_tokens=50)
+    # one teacher always agrees with itself; sentences of 9 words until 50 are reached
+    assert result.kept == 6 and result.tokens == 54 and result.agreement == 1.0
+
+
+def test_tag_probabilities_are_distributions_in_the_tag_order(teachers):
+    tagger = Tagger.load(teachers[0])
+    sentences = [["The", "cat", "sat", "."], ["Dogs", "run"]]
+    tables = tagger.tag_probabilities(sentences)
+    assert [t.shape for t in tables] == [(4, len(tagger.tagset)), (2, len(tagger.tagset))]
+    np.testing.assert_allclose([t.sum(axis=1) for t in tables][0], 1.0, rtol=1e-5)
+    assert [[tagger.tagset[i] for i in t.argmax(axis=1)] for t in tables] == tagger.tag_sents(sentences)
+
+
+def test_silver_refuses_teachers_with_other_tags(teachers, tmp_path, tiny_conllu):
+    xpos = read_conllu(tiny_conllu, tagset="xpos")
+    train(Corpus("tiny", "xpos", train=xpos[:8], dev=xpos[8:10]), TaggerConfig(**TINY), output=tmp_path / "xpos")
+    text = tmp_path / "raw.txt"
+    text.write_text("The cat sat on the mat.\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match="share"):
+        make_silver_corpus([teachers[0], tmp_path / "xpos"], [str(text)], tmp_path / "silver.conllu")
+    assert not (tmp_path / "silver.conllu").exists()
+
+
+def test_a_student_trains_on_gold_and_silver_and_is_scored_on_gold(teachers, tiny_sentences, tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+    from pipelines.compare import vocabulary_group
+
+    text = tmp_path / "raw.txt"
+    text.write_text("The quokka sat on the mat.\nA dog barked at the quokka.\nShe reads books.\n", encoding="utf-8")
+    # one teacher: it agrees with itself, so every sentence is kept
+    made = CliRunner().invoke(app, ["silver", str(teachers[0]), "--source", str(text), "--output",
+                                    str(tmp_path / "silver.conllu")])
+    assert made.exit_code == 0, made.output
+    assert "silver=" in made.stdout and "teachers agreed" in made.stdout
+    kept = read_conllu(tmp_path / "silver.conllu")
+    corpus = Corpus("tiny", "upos", train=tiny_sentences[:8], dev=tiny_sentences[8:10], test=tiny_sentences[10:])
+    config = TaggerConfig(**{**TINY, "silver": str(tmp_path / "silver.conllu")})
+    result = train(corpus, config, output=tmp_path / "student")
+    silver_words = {w.lower() for s in kept for w in s.words} - {w.lower() for s in corpus.train for w in s.words}
+    assert silver_words and all(result.tagger.vocabs.words.id(w) > 1 for w in silver_words)
+    assert result.tagger.metadata["silver"]["sentences"] == len(kept)
+    assert result.metrics["train_sentences"] == 8 + len(kept)
+    assert result.test.tokens == sum(len(s.words) for s in corpus.test)  # scored on gold test only
+    assert "silver sentences" in (tmp_path / "student" / "README.md").read_text()
+    assert vocabulary_group(config) != vocabulary_group(TaggerConfig(**TINY))
+
+
+def test_no_agreement_is_an_error_and_leaves_no_file(tmp_path, monkeypatch):
+    import tagger
+
+    text = tmp_path / "raw.txt"
+    text.write_text("The cat sat on the mat.\n", encoding="utf-8")  # 7 words
+    split = iter([FixedTeacher([[[0.9, 0.1]] * 7]), FixedTeacher([[[0.1, 0.9]] * 7])])
+    monkeypatch.setattr(tagger.Tagger, "load", staticmethod(lambda model: next(split)))
+    with pytest.raises(PipelineError, match="agreed on none"):
+        make_silver_corpus(["first", "second"], [str(text)], tmp_path / "silver.conllu")
+    assert not (tmp_path / "silver.conllu").exists()
+
+
+def test_missing_silver_data_says_how_to_make_it(tiny_sentences, tmp_path):
+    corpus = Corpus("tiny", "upos", train=tiny_sentences[:8], dev=tiny_sentences[8:10])
+    with pytest.raises(PipelineError, match="postag silver"):
+        train(corpus, TaggerConfig(**{**TINY, "silver": str(tmp_path / "absent.conllu")}))
