@@ -2,11 +2,12 @@
 
     python benchmarks/ensemble.py MODEL_DIR MODEL_DIR ... [--corpus ud:en_ewt] [--tagset upos] [--name ensemble]
 
-Every model tags the test split (gold tokens) through the runtime; `tag_sents_scored` gives each word's
+Every model tags the test split (gold tokens) through the runtime; `tag_probabilities` gives each word's
 probability for every tag (a CRF model's are its marginals), the ensemble averages them and takes the most
-probable tag. Accuracy overall and on words unseen in training (lower-cased form absent from the train split).
-An ensemble costs one tagging pass per model; this measures whether distilling one into a single model (the
-next step) has anything to distil. Writes benchmarks/results/<name>.json and .md.
+probable tag (as `postag silver` does). Accuracy overall and on words unseen in training (lower-cased form
+absent from the train split). An ensemble costs one tagging pass per model; this measures what distilling
+it into a single model (`postag silver`, then `--set silver=FILE`) could aim at.
+Writes benchmarks/results/<name>.json and .md.
 """
 
 from __future__ import annotations
@@ -23,19 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from saving import save_results  # noqa: E402
-
-
-def probabilities(tagger, sentences: list[list[str]], tags: list[str], tagset: str | None) -> list[np.ndarray]:
-    """[words, tags] probabilities of every sentence, columns in the order of `tags`."""
-    column = {tag: i for i, tag in enumerate(tags)}
-    rows = []
-    for scored in tagger.tag_sents_scored(sentences, top_k=len(tags), tagset=tagset):
-        table = np.zeros((len(scored), len(tags)))
-        for position, pairs in enumerate(scored):
-            for tag, probability in pairs:
-                table[position, column[tag]] = probability
-        rows.append(table)
-    return rows
 
 
 def accuracy(predicted: list[list[str]], gold: list[tuple[str, ...]], unseen: list[list[bool]]) -> tuple[float, float]:
@@ -61,10 +49,12 @@ def main() -> None:
     known = {word.lower() for s in corpus.train for word in s.words}
     unseen = [[word.lower() not in known for word in words] for words in sentences]
     taggers = [Tagger.load(model) for model in args.models]
-    tags = sorted({tag for tagger in taggers for tag in tagger.tags_of(args.tagset)})
+    tags = taggers[0].tags_of(args.tagset)
+    if any(tagger.tags_of(args.tagset) != tags for tagger in taggers):
+        sys.exit("the models tag with different tags: an ensemble averages the same columns")
     rows, summed = [], None
     for model, tagger in zip(args.models, taggers):
-        tables = probabilities(tagger, sentences, tags, args.tagset)
+        tables = tagger.tag_probabilities(sentences, args.tagset)
         summed = tables if summed is None else [a + b for a, b in zip(summed, tables)]
         predicted = [[tags[i] for i in table.argmax(axis=1)] for table in tables]
         overall, on_unseen = accuracy(predicted, gold, unseen)
