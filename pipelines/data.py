@@ -67,7 +67,7 @@ def check_corpus(corpus: Corpus) -> None:
 def with_silver(corpus: Corpus, config) -> Corpus:
     """The corpus whose training split also holds the config's silver sentences (`config.silver`, written by
     pipelines.silver); the corpus itself when the config names none. Dev and test stay gold."""
-    if not getattr(config, "silver", ""):
+    if not config.silver:
         return corpus
     from .silver import read_silver
 

@@ -436,7 +436,7 @@ def prepare_word_inputs(corpus, config, vocab_path: str | Path | None = None, ve
     `explicit`: the configuration keys the user set by hand (--set); a vectors file then may not silently
     change word_dim, nor a vocabulary file lowercase.
     """
-    from .data import build_vocabularies, check_corpus
+    from .data import build_vocabularies, check_corpus, with_silver
 
     if freeze and not vectors_path:
         raise PipelineError("--freeze-embeddings keeps pretrained vectors fixed: give them with --embeddings FILE")
@@ -459,7 +459,7 @@ def prepare_word_inputs(corpus, config, vocab_path: str | Path | None = None, ve
                                   "training_token_coverage": round(vocab_coverage, 4)}
     word_vectors, report = None, None
     if vectors_path:
-        vocabs = vocabs or build_vocabularies(corpus, config)
+        vocabs = vocabs or build_vocabularies(with_silver(corpus, config), config)  # silver words too, as train's
         # With keep_vectors the file's dimension is the kept table's, and word_dim the learned one's.
         asked_dim = config.word_dim if "word_dim" in explicit and not config.keep_vectors else None
         pretrained = pretrained_embeddings(vectors_path, vocabs, asked_dim, extend, config.seed)

@@ -146,3 +146,16 @@ def test_missing_silver_data_says_how_to_make_it(tiny_sentences, tmp_path):
     corpus = Corpus("tiny", "upos", train=tiny_sentences[:8], dev=tiny_sentences[8:10])
     with pytest.raises(PipelineError, match="postag silver"):
         train(corpus, TaggerConfig(**{**TINY, "silver": str(tmp_path / "absent.conllu")}))
+
+
+def test_silver_words_join_the_vocabulary_a_vectors_file_starts_from(tiny_sentences, tmp_path):
+    from pipelines.embeddings import prepare_word_inputs
+
+    silver = tmp_path / "silver.conllu"
+    silver.write_text("# sent_id = silver-1\n1\tQuokkas\t_\tNOUN\t_\t_\t_\t_\t_\t_\n2\thop\t_\tVERB\t_\t_\t_\t_\t_\t_\n"
+                      "3\t.\t_\tPUNCT\t_\t_\t_\t_\t_\t_\n\n", encoding="utf-8")
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("2 3\nthe 0.1 0.2 0.3\ncat 0.3 0.2 0.1\n", encoding="utf-8")
+    corpus = Corpus("tiny", "upos", train=tiny_sentences[:8], dev=tiny_sentences[8:10])
+    inputs = prepare_word_inputs(corpus, TaggerConfig(**{**TINY, "silver": str(silver)}), vectors_path=vectors)
+    assert "quokkas" in inputs.vocabs.words and "hop" in inputs.vocabs.words
