@@ -1,16 +1,19 @@
 """Silver training data: raw text tagged by an ensemble of trained taggers, for a student to learn from.
 
 An ensemble of taggers (seeds of one recipe) tags better than any of its members but costs one tagging pass
-per member. Distillation moves that accuracy into one model: the ensemble tags sentences of raw text, and a
+per member. Distillation would move that accuracy into one model: the ensemble tags sentences of raw text, and a
 student trains on the gold corpus plus these silver sentences, seeing far more words in context than the
-treebank holds. Each member's tag probabilities (a CRF's marginals) are averaged per word; a sentence is
-kept only when every member's own best tag agrees with the ensemble's on every word and every tagset (the
-agreement filter of tri-training), so the silver labels are the ensemble's surest.
+treebank holds (measured on EWT and nltk:treebank over 3 seeds, it did not beat the teachers' recipe:
+benchmarks/results/ablation_*_silver.md). Each member's tag probabilities (a CRF's marginals) are
+averaged per word; a sentence is kept only when every member's own best tag agrees with the ensemble's on
+every word and every tagset (the agreement filter of tri-training), so the silver labels are the
+ensemble's surest.
 
 Sentences come from the raw-text corpora and files `postag embeddings train` reads (tokenized as tagging
 does), 3 to `max_length` words, each distinct sentence once, in a seeded shuffle, until `max_tokens` words
 are kept. The output is a CoNLL-U file (UPOS and/or XPOS columns, by the teachers' tagsets), written
-atomically, that `postag train --train` reads beside the gold data.
+atomically, that training adds to the gold training split with `--set silver=FILE`
+(pipelines.data.with_silver).
 
 Pipelines print nothing: progress goes through a callback, the result comes back as a dataclass.
 """
