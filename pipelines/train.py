@@ -378,8 +378,7 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
     check_corpus(corpus)
     gold_sentences = len(corpus.train)
     # Silver sentences train, and count as seen in training, but scores stay on gold dev and test.
-    corpus = with_silver(corpus, config)
-    check_corpus(corpus)
+    corpus = with_silver(corpus, config)  # read_silver checks its sentences' tags
     silver = corpus.train[gold_sentences:]
     notify = progress or (lambda event: None)
     keras.utils.set_random_seed(config.seed)

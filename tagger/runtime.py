@@ -164,7 +164,8 @@ class Tagger:
         emission's softmax; averaging these arrays over models is an ensemble (pipelines.silver).
         """
         head = self.head(tagset)
-        results: list[np.ndarray] = [np.zeros((0, len(self.tags_of(tagset))), np.float32) for _ in sentences]
+        empty = np.zeros((0, len(self.tags_of(tagset))), np.float32)
+        results: list[np.ndarray] = [empty] * len(sentences)  # empty sentences keep it; the others are replaced
         for batch, logits, lengths in self._logits(sentences, head):
             if self.crfs:
                 probabilities = marginals(logits, lengths, self.crfs[head])[..., PAD_ID + 1 :]
