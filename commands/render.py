@@ -46,6 +46,20 @@ def tokenizer_summary(result, output) -> None:
     _stopping(result)
 
 
+def tokenizer_memory(metrics: dict, output) -> None:
+    memory = metrics["memory"]
+    table = _table(text(f"tokenizer saved to {output}: {memory['joins']:,} joins, {memory['cuts']:,} cuts, "
+                        f"{len(memory['prefixes']):,} prefixes remembered from {memory['corpus']}"),
+                   ["split", "memory", "tokens F1", "sentences F1", "words F1"])
+    for split in ("dev", "test"):
+        for label, key in (("without", f"{split}_without_memory"), ("with", split)):
+            scores = metrics.get(key)
+            if scores:
+                table.add_row(split, label, f"{scores['tokens']:.2%}", f"{scores['sentences']:.2%}",
+                              f"{scores['words']:.2%}")
+    console.print(table)
+
+
 def _stopping(result) -> None:
     console.print(f"best epoch {result.best_epoch} ({result.stopped_because}); {result.train_seconds:.0f} s; "
                   f"{result.parameters:,} parameters", highlight=False)

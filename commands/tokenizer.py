@@ -1,4 +1,4 @@
-"""`postag tokenizer train|attach`: the trained tokenizer and sentence splitter."""
+"""`postag tokenizer train|attach|memory`: the trained tokenizer and sentence splitter."""
 
 from __future__ import annotations
 
@@ -67,3 +67,29 @@ def tokenizer_attach(
 
     attach_tokenizer(tokenizer, model)
     say(f"{model}: tokenizer/ is now {tokenizer}; raw text given to this model is split by it")
+
+
+@app.command("memory")
+@user_errors
+def tokenizer_memory(
+    tokenizer: Annotated[Path, typer.Argument(help="A tokenizer directory with its weights (from `postag tokenizer "
+                                              "train`).")],
+    corpus: Annotated[str | None, typer.Option("--corpus", "-c", help="The UD treebank it was trained on, e.g. "
+                                               "ud:en_ewt.")] = None,
+    train_file: Annotated[Path | None, typer.Option("--train", help="Or its training file (CoNLL-U).")] = None,
+    dev_file: Annotated[Path | None, typer.Option("--dev", help="Development CoNLL-U file, scored.")] = None,
+    test_file: Annotated[Path | None, typer.Option("--test", help="Test CoNLL-U file, scored.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the tokenizer (default: "
+                                                "in place; replaced atomically).")] = None,
+) -> None:
+    """Learn a trained tokenizer's token memory again from its training tokens, its network unchanged.
+
+    The memory lays the boundaries the training tokens settle over the network's (`Inc` `.` joined into
+    `Inc.`, `alot` cut into `a` `lot`); `postag tokenizer train` learns it, and this gives it to a tokenizer
+    trained before it existed. Dev and test are scored with and without it.
+    """
+    from pipelines.tokenizer_train import load_tokenizer_data, relearn_memory
+
+    data = load_tokenizer_data(corpus, train_file, dev_file, test_file)
+    metrics = relearn_memory(tokenizer, data, output)
+    render.tokenizer_memory(metrics, output or tokenizer)

@@ -11,6 +11,7 @@ stopping, time limit). `train_tokenizer()` prints nothing: progress goes to a ca
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -106,6 +107,20 @@ def token_words(document: TokenizedText) -> Iterator[tuple[str, tuple[str, ...]]
             yield document.text[start:end], sentence.words[first:stop]
 
 
+def token_spans(document: TokenizedText) -> list[tuple[int, int]]:
+    """The [start, end) span of every token of the document, in order: what the token memory learns from."""
+    return [sentence.spans[first] for sentence in document.sentences for first, _ in token_ranges(sentence)]
+
+
+def learn_memory(document: TokenizedText, config):
+    """The token boundaries a tokenizer remembers from its training text (empty when memory_min_count is 0)."""
+    from tagger.segmentation import TokenMemory
+
+    if not config.memory_min_count:
+        return TokenMemory()
+    return TokenMemory.learn(document.text, token_spans(document), config.memory_min_count)
+
+
 def character_labels_of(document: TokenizedText) -> np.ndarray:
     from tagger.segmentation import character_labels
 
@@ -150,9 +165,11 @@ def _train_tokenizer(data, config, output, progress, metadata) -> TokenizerTrain
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
 
-    # 1. data: characters with their ids and classes, labels from the gold spans; the multiword table
+    # 1. data: characters with their ids and classes, labels from the gold spans; the multiword table and
+    # the token memory
     encoder = CharEncoder.build([data.train.text], config.min_char_count)
     splitter = MultiwordSplitter.learn(token_words(data.train), config.multiword_min_share, config.multiword_min_count)
+    memory = learn_memory(data.train, config)
     ids, classes = encoder.encode(data.train.text)
     dataset, batches = training_dataset(ids, classes, character_labels_of(data.train), config.train_window,
                                         config.batch_size, rng)
@@ -161,7 +178,7 @@ def _train_tokenizer(data, config, output, progress, metadata) -> TokenizerTrain
     # 2. model, 3. loss (masked: padding beyond the text's ends counts for nothing), 4. updater
     weight_average = uses_weight_average(config, batches)
     metadata["weight_average"] = weight_average
-    tokenizer = KerasTokenizer(config, encoder, splitter, metadata=metadata)
+    tokenizer = KerasTokenizer(config, encoder, splitter, metadata=metadata, memory=memory)
     options = {"use_ema": True, "ema_momentum": config.ema} if weight_average else {}
     tokenizer.network.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate,
                                                               clipnorm=config.clipnorm or None, **options),
@@ -180,7 +197,7 @@ def _train_tokenizer(data, config, output, progress, metadata) -> TokenizerTrain
 
     def save_checkpoint(epoch: int) -> None:
         metrics = _metrics(data, _epochs(history, scores), epoch, time.perf_counter() - started, parameters,
-                           splitter, stopped_because="training in progress; the best epoch so far")
+                           tokenizer, stopped_because="training in progress; the best epoch so far")
         tokenizer.save(output, metrics, tokenizer_card(tokenizer, data, metrics))
 
     learning = learning_callbacks(config, batches, notify, history, weight_average,
@@ -206,7 +223,7 @@ def _train_tokenizer(data, config, output, progress, metadata) -> TokenizerTrain
         return result
     result.dev = score_tokenizer(tokenizer, data.dev) if data.dev else None
     result.test = score_tokenizer(tokenizer, data.test) if data.test else None
-    result.metrics = _metrics(data, epochs, learning.best_epoch, train_seconds, parameters, splitter, result.dev,
+    result.metrics = _metrics(data, epochs, learning.best_epoch, train_seconds, parameters, tokenizer, result.dev,
                               result.test, complete=True, stopped_because=stopped_because)
     if output:
         tokenizer.save(output, result.metrics, tokenizer_card(tokenizer, data, result.metrics))
@@ -230,8 +247,9 @@ def _scores(evaluation: RawEvaluation | None) -> dict | None:
         "details": {name: getattr(evaluation, name).to_json() for name in ("tokens", "sentences", "words")}}
 
 
-def _metrics(data: TokenizerData, history, best_epoch, seconds, parameters, splitter, dev=None, test=None,
+def _metrics(data: TokenizerData, history, best_epoch, seconds, parameters, tokenizer, dev=None, test=None,
              complete=False, stopped_because="") -> dict:
+    splitter = tokenizer.splitter
     return {
         "complete": complete,
         "corpus": data.name,
@@ -243,10 +261,57 @@ def _metrics(data: TokenizerData, history, best_epoch, seconds, parameters, spli
         "train_seconds": round(seconds, 2),
         "parameters": parameters,
         "multiword": {"forms": len(splitter.words), "suffix_rules": list(splitter.suffixes)},
+        "memory": _memory_counts(tokenizer.memory),
         "history": [asdict(r) for r in history],
         "dev": _scores(dev),
         "test": _scores(test),
     }
+
+
+def _memory_counts(memory) -> dict:
+    return {"joins": len(memory.joins), "cuts": len(memory.cuts), "prefixes": sorted(memory.prefixes)}
+
+
+def relearn_memory(directory: str | Path, data: TokenizerData, output: str | Path | None = None) -> dict:
+    """A trained tokenizer given the token memory of data.train (its network unchanged), scored again on
+    data.dev and data.test, and saved to `output` (default: in place, atomically). Its metrics.json keeps the
+    scores without the memory as `dev_without_memory` / `test_without_memory`. Returns the new metrics."""
+    from tagger.segmentation import TokenMemory
+    from tagger.training.tokenizer_model import KerasTokenizer
+
+
+    directory = Path(directory)
+    output = Path(output) if output else directory
+    with output_lock(output):
+        tokenizer = KerasTokenizer.load(directory)
+        metrics_path = directory / "metrics.json"
+        try:
+            metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise PipelineError(f"{metrics_path}: cannot be read ({error}); is {directory} a tokenizer "
+                                 f"directory?") from None
+        tokenizer.memory = TokenMemory()
+        before = {split: score_tokenizer(tokenizer, gold) for split, gold in (("dev", data.dev), ("test", data.test))
+                  if gold is not None}
+        tokenizer.memory = learn_memory(data.train, tokenizer.config)
+        for split, gold in (("dev", data.dev), ("test", data.test)):
+            if gold is not None:
+                metrics[f"{split}_without_memory"] = _scores(before[split])
+                metrics[split] = _scores(score_tokenizer(tokenizer, gold))
+        metrics["memory"] = _memory_counts(tokenizer.memory) | {"corpus": data.name}
+        tokenizer.save(output, metrics, tokenizer_card(tokenizer, data, metrics))
+    return metrics
+
+
+def _memory_sentence(metrics: dict) -> str:
+    memory = metrics.get("memory")
+    if not memory or not (memory["joins"] or memory["cuts"] or memory["prefixes"]):
+        return ""
+    prefixes = ", ".join(f"{p}-" for p in memory["prefixes"][:12]) or "none"
+    return (f" Token boundaries the training tokens settle are laid over the network's: {memory['joins']:,} "
+            f"strings joined when the network cuts them, {memory['cuts']:,} cut when it keeps them whole, and "
+            f"hyphenated words with the prefixes {prefixes}{' ...' if len(memory['prefixes']) > 12 else ''} kept "
+            f"whole.")
 
 
 def tokenizer_card(tokenizer, data: TokenizerData, metrics: dict) -> str:
@@ -260,7 +325,7 @@ def tokenizer_card(tokenizer, data: TokenizerData, metrics: dict) -> str:
         f"a direction; {metrics['parameters']:,} parameters) labels every character: outside a token, inside, "
         f"a token's last, a sentence's last. Multiword tokens are split by a table learned from the training "
         f"tokens ({metrics['multiword']['forms']:,} forms) and suffix rules "
-        f"({', '.join(metrics['multiword']['suffix_rules']) or 'none'}).",
+        f"({', '.join(metrics['multiword']['suffix_rules']) or 'none'}).{_memory_sentence(metrics)}",
         "",
         f"Trained on the raw text of `{data.name}`: {metrics['train_characters']:,} characters, "
         f"{metrics['train_tokens']:,} tokens, {metrics['train_sentences']:,} sentences; best epoch "

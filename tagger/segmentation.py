@@ -352,3 +352,152 @@ def _carry_case(form: str, lower_split: tuple[str, ...]) -> tuple[str, ...]:
     if form[:1].isupper():
         return (lower_split[0][:1].upper() + lower_split[0][1:], *lower_split[1:])
     return lower_split
+
+
+# ---- token boundaries remembered from training ----------------------------------------------------------
+
+@dataclass
+class TokenMemory:
+    """Token boundaries the training data settles, laid over the network's where they differ.
+
+    A small network misses boundaries that the training tokens show plainly (EWT: `Inc` `.`, `anti-` `gay`,
+    `alot` for `a` `lot`, `?"` for `?` `"`). Learned from the gold tokens of the training text:
+
+    - `joins`: strings kept as one token at least `min_count` times, and more often than written as several
+      tokens; cut up by the network (its tokens touching, no whitespace between), they are joined again.
+      Only strings with a character other than a letter or digit: the network does not cut inside words.
+    - `cuts`: strings written as several touching tokens at least `min_count` times, more often than as one;
+      kept whole by the network, they are cut where the training tokens were most often cut.
+    - `prefixes`: the part before the hyphen of words that training keeps whole (`anti-gay`, `re-start`),
+      lower-cased, where that happens at least `min_count` times and more often than `anti` `-` `X`: any
+      word with such a prefix that the network cuts at the hyphen is joined again (`anti-Shiite`).
+
+    A form seen in training as often whole as cut, or less than `min_count` times, is left to the network.
+    """
+
+    joins: frozenset[str] = frozenset()
+    cuts: dict[str, tuple[int, ...]] = field(default_factory=dict)  # string -> offsets of the cuts inside it
+    prefixes: frozenset[str] = frozenset()
+
+    @classmethod
+    def learn(cls, text: str, tokens: Sequence[tuple[int, int]], min_count: int = 2) -> TokenMemory:
+        """From the [start, end) spans of every gold token of `text`, in order."""
+        whole: Counter[str] = Counter()
+        written_cut: Counter[str] = Counter()
+        cut_at: dict[str, Counter[tuple[int, ...]]] = defaultdict(Counter)
+        prefix_whole: Counter[str] = Counter()
+        prefix_cut: Counter[str] = Counter()
+        forms = [text[start:end] for start, end in tokens]
+        for form in forms:
+            whole[form] += 1
+            prefix = _hyphen_prefix(form)
+            if prefix:
+                prefix_whole[prefix] += 1
+        touching = [tokens[i][1] == tokens[i + 1][0] for i in range(len(tokens) - 1)]
+        for i, touches in enumerate(touching):
+            if not touches:
+                continue
+            first = forms[i]
+            written_cut[first + forms[i + 1]] += 1
+            cut_at[first + forms[i + 1]][(len(first),)] += 1
+            if i + 1 < len(touching) and touching[i + 1]:
+                joined = first + forms[i + 1] + forms[i + 2]
+                written_cut[joined] += 1
+                cut_at[joined][(len(first), len(first) + len(forms[i + 1]))] += 1
+                if forms[i + 1] == "-" and first.isalpha() and forms[i + 2][:1].isalpha():
+                    prefix_cut[first.lower()] += 1
+        joins = frozenset(form for form, n in whole.items()
+                          if n >= min_count and n > written_cut[form] and not form.isalnum() and len(form) > 1)
+        cuts = {form: min(counter.items(), key=lambda item: (-item[1], item[0]))[0]
+                for form, counter in cut_at.items()
+                if written_cut[form] >= min_count and written_cut[form] > whole[form]}
+        prefixes = frozenset(prefix for prefix, n in prefix_whole.items() if n >= min_count and n > prefix_cut[prefix])
+        return cls(joins, cuts, prefixes)
+
+    def __bool__(self) -> bool:
+        return bool(self.joins or self.cuts or self.prefixes)
+
+    def apply(self, text: str, starts: np.ndarray, ends: np.ndarray, stops: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The network's tokens (span arrays) and sentences (`stops`: the index after each sentence's last
+        token) with the remembered boundaries; a joined group ends a sentence where any of its tokens did."""
+        if not self or len(starts) == 0:
+            return starts, ends, stops
+        count = len(starts)
+        sentence_end = np.zeros(count, dtype=bool)
+        sentence_end[stops - 1] = True
+        starts_list = starts.tolist()
+        ends_list = ends.tolist()
+        forms = [text[start:end] for start, end in zip(starts_list, ends_list)]
+        # pieces[k]: the tokens network token k becomes: 0 inside a joined group (after its first token), 1
+        # unchanged or first of a group, 1 + cuts when cut.
+        pieces = np.ones(count, dtype=np.int64)
+        new_ends = ends.copy()
+        # Joins: only a token touching the next one (no whitespace between) can start a group.
+        touching = np.flatnonzero(ends[:-1] == starts[1:]).tolist()
+        touching_set = set(touching)
+        joins, prefixes = self.joins, self.prefixes
+        joined_until = -1
+        for i in touching:
+            if i <= joined_until:
+                continue
+            pair = forms[i] + forms[i + 1]
+            if i + 1 in touching_set and (
+                    pair + forms[i + 2] in joins
+                    or (forms[i + 1] == "-" and forms[i].lower() in prefixes and forms[i + 2][:1].isalpha())):
+                joined_until = i + 2
+            elif pair in joins:
+                joined_until = i + 1
+            else:
+                continue
+            new_ends[i] = ends_list[joined_until]
+            sentence_end[i] = sentence_end[i : joined_until + 1].any()
+            sentence_end[i + 1 : joined_until + 1] = False
+            pieces[i + 1 : joined_until + 1] = 0
+        # Cuts: a token not in a joined group, looked up by its string; its sentence end goes to its last piece.
+        cuts = self.cuts
+        hits = [(k, cuts[form]) for k, form in enumerate(forms)
+                if form in cuts and pieces[k] == 1 and new_ends[k] == ends_list[k]]
+        for k, offsets in hits:
+            pieces[k] += len(offsets)
+        last_piece = np.cumsum(pieces) - 1
+        kept = pieces > 0
+        first_piece = (last_piece - pieces + 1)[kept]
+        new_starts = np.empty(int(last_piece[-1]) + 1, dtype=np.int64)
+        result_ends = np.empty_like(new_starts)
+        new_starts[first_piece] = starts[kept]
+        result_ends[last_piece[kept]] = new_ends[kept]
+        for k, offsets in hits:
+            start, first = starts_list[k], int(last_piece[k] - pieces[k] + 1)
+            for n, offset in enumerate(offsets):
+                result_ends[first + n] = new_starts[first + n + 1] = start + offset
+        new_sentence_end = np.zeros(len(new_starts), dtype=bool)
+        new_sentence_end[last_piece[sentence_end]] = True
+        return new_starts, result_ends, np.flatnonzero(new_sentence_end) + 1
+
+    def to_json(self) -> dict:
+        return {"joins": sorted(self.joins), "cuts": {k: list(v) for k, v in sorted(self.cuts.items())},
+                "prefixes": sorted(self.prefixes)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> TokenMemory:
+        """Type-checked: a damaged file is a ValueError (a cut must fall strictly inside its string)."""
+        if not isinstance(data, dict):
+            raise ValueError("malformed token memory: expected a JSON object")
+        joins, prefixes, cuts = data.get("joins", []), data.get("prefixes", []), data.get("cuts", {})
+        for name, value in (("joins", joins), ("prefixes", prefixes)):
+            if not isinstance(value, list) or not all(isinstance(s, str) and s for s in value):
+                raise ValueError(f"malformed token memory: {name!r} must be a list of strings")
+        if not isinstance(cuts, dict) or not all(
+                isinstance(offsets, list) and offsets and all(type(o) is int for o in offsets)
+                and all(a < b for a, b in zip([0, *offsets], [*offsets, len(form)]))
+                for form, offsets in cuts.items()):
+            raise ValueError("malformed token memory: 'cuts' must map strings to increasing offsets inside them")
+        return cls(frozenset(joins), {k: tuple(v) for k, v in cuts.items()}, frozenset(prefixes))
+
+
+def _hyphen_prefix(form: str) -> str:
+    """The lower-cased letters before the first hyphen of a word made of letters around it ('anti-gay' ->
+    'anti'), else ''."""
+    prefix, hyphen, rest = form.partition("-")
+    return prefix.lower() if hyphen and prefix.isalpha() and rest[:1].isalpha() else ""

@@ -29,7 +29,16 @@ from .modeldir import (
     save_directory,
 )
 from .pretrained import resolve_model
-from .segmentation import LABEL_NAMES, CharEncoder, MultiwordSplitter, merge_windows, segment, window_size, windows
+from .segmentation import (
+    LABEL_NAMES,
+    CharEncoder,
+    MultiwordSplitter,
+    TokenMemory,
+    merge_windows,
+    segment,
+    window_size,
+    windows,
+)
 from .tokenizer_config import TokenizerConfig
 
 TOKENIZER_SECTION = "tokenizer"  # the key of config.json that holds a TokenizerConfig
@@ -44,10 +53,13 @@ class TokenizedSentence(NamedTuple):
     spans: tuple[tuple[int, int], ...]  # [start, end) of each word's token in the text
 
 
-def sentences_from_labels(text: str, classes: np.ndarray, logits: np.ndarray,
-                          splitter: MultiwordSplitter) -> list[TokenizedSentence]:
-    """The sentences of `text` from its characters' label logits: tokens, then each token's words."""
+def sentences_from_labels(text: str, classes: np.ndarray, logits: np.ndarray, splitter: MultiwordSplitter,
+                          memory: TokenMemory | None = None) -> list[TokenizedSentence]:
+    """The sentences of `text` from its characters' label logits: tokens (the network's, with the boundaries
+    `memory` remembers from training), then each token's words."""
     starts, ends, stops = segment(logits, classes)
+    if memory:
+        starts, ends, stops = memory.apply(text, starts, ends, stops)
     starts, ends = starts.tolist(), ends.tolist()
     spans = list(zip(starts, ends))
     forms = [text[start:end] for start, end in zip(starts, ends)]
@@ -92,20 +104,23 @@ def window_logits(ids: np.ndarray, classes: np.ndarray, config: TokenizerConfig,
     return merge_windows(np.concatenate(list(outputs)), length, config.context)
 
 
-def read_tokenizer_files(directory: Path) -> tuple[dict, TokenizerConfig, CharEncoder, MultiwordSplitter]:
-    """(config.json, config, character encoder, multiword splitter) of a checked tokenizer directory."""
+def read_tokenizer_files(directory: Path) -> tuple[dict, TokenizerConfig, CharEncoder, MultiwordSplitter,
+                                                   TokenMemory]:
+    """(config.json, config, character encoder, multiword splitter, token memory) of a checked tokenizer
+    directory; one written before the token memory existed has an empty one."""
     config_data = check_model_directory(directory, section=TOKENIZER_SECTION)
     try:
         config = TokenizerConfig.from_json(config_data[TOKENIZER_SECTION])
         vocab = read_json(directory / VOCAB_FILE)
         encoder = CharEncoder(_string_list(vocab.get("chars")))
         splitter = MultiwordSplitter.from_json(vocab.get("multiword", {}))
+        memory = TokenMemory.from_json(vocab.get("memory", {}))
     except (ConfigError, ValueError) as error:
         raise ModelError(f"{directory}: incompatible or damaged tokenizer: {error}") from None
     if config_data.get("sizes") != {"chars": len(encoder), "labels": len(LABEL_NAMES)}:
         raise ModelError(f"{directory / 'config.json'}: its sizes {str(config_data.get('sizes'))[:80]} do not "
                          f"match vocab.json ({len(encoder)} characters); the tokenizer directory is damaged")
-    return config_data, config, encoder, splitter
+    return config_data, config, encoder, splitter, memory
 
 
 def _string_list(value) -> list[str]:
@@ -118,11 +133,12 @@ class Tokenizer:
     """Raw text to sentences of words with character offsets: `tokenize(text)`."""
 
     def __init__(self, directory: Path, config: TokenizerConfig, encoder: CharEncoder, splitter: MultiwordSplitter,
-                 metadata: dict, graph: bytes, threads: int | None = None):
+                 metadata: dict, graph: bytes, threads: int | None = None, memory: TokenMemory | None = None):
         self.directory = directory
         self.config = config
         self.encoder = encoder
         self.splitter = splitter
+        self.memory = memory or TokenMemory()
         self.metadata = metadata
         # One thread per graph run, several runs side by side on batches of windows: a recurrent operator
         # split over threads meets them at every character step, separate runs never wait for each other.
@@ -135,19 +151,19 @@ class Tokenizer:
         """A tokenizer directory (what `postag tokenizer train` writes); `threads`: graph runs side by side
         (default: one per core)."""
         directory = Path(directory)
-        config_data, config, encoder, splitter = read_tokenizer_files(directory)
+        config_data, config, encoder, splitter, memory = read_tokenizer_files(directory)
         graph_path = directory / GRAPH_FILE
         try:
             graph = graph_path.read_bytes()
         except OSError as error:
             raise ModelError(f"{graph_path}: cannot be read ({error.strerror}); the tokenizer is incomplete") from None
         metadata = {k: v for k, v in config_data.items() if k not in (TOKENIZER_SECTION, "sizes")}
-        return cls(directory, config, encoder, splitter, metadata, graph, threads)
+        return cls(directory, config, encoder, splitter, metadata, graph, threads, memory)
 
     def tokenize(self, text: str) -> list[TokenizedSentence]:
         """The sentences of `text`; every span indexes `text` itself."""
         ids, classes = self.encoder.encode(text)
-        return sentences_from_labels(text, classes, self.logits(ids, classes), self.splitter)
+        return sentences_from_labels(text, classes, self.logits(ids, classes), self.splitter, self.memory)
 
     def logits(self, ids: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """Label logits [n, labels] of encoded characters."""

@@ -308,3 +308,28 @@ def test_tokenizing_imports_no_tensorflow(trained):
     done = subprocess.run([sys.executable, "-c", code, str(trained[0])], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "TokenizedSentence" in done.stdout
+
+
+def test_a_trained_tokenizer_learns_its_memory_again(trained, gold, tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+    from tagger.segmentation import TokenMemory
+
+    copy = shutil.copytree(trained[0], tmp_path / "copy")
+    vocab = json.loads((copy / "vocab.json").read_text())
+    assert TokenMemory.from_json(vocab["memory"]) == Tokenizer.load(copy).memory  # training wrote it
+    fixture = str(FIXTURES / "ud_text.conllu")
+    result = CliRunner().invoke(app, ["tokenizer", "memory", str(copy), "--train", fixture, "--dev", fixture,
+                                      "--output", str(tmp_path / "again")])
+    assert result.exit_code == 0, result.output
+    again = Tokenizer.load(tmp_path / "again")
+    spans = [s.spans[first] for s in gold.sentences for first, _ in token_ranges(s)]
+    assert again.memory == TokenMemory.learn(gold.text, spans)
+    metrics = json.loads((tmp_path / "again" / "metrics.json").read_text())
+    assert metrics["dev"]["tokens"] == 1.0 and metrics["dev_without_memory"]["tokens"] == 1.0
+    assert metrics["memory"]["corpus"] == "ud_text.conllu" and "dev" in result.output
+    assert again.tokenize(gold.text) == Tokenizer.load(copy).tokenize(gold.text)
+    # A folder that is no tokenizer: one clear error, nothing written.
+    result = CliRunner().invoke(app, ["tokenizer", "memory", str(tmp_path / "absent"), "--train", fixture])
+    assert result.exit_code != 0 and "Traceback" not in result.output and not (tmp_path / "absent").exists()
