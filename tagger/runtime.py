@@ -2,7 +2,8 @@
 
 `Tagger.load(name_or_directory)` reads a model directory (checked: config ranges, vocabulary types, SHA-256
 of every file) and opens its graph, and its trained tokenizer (`Tagger.tokenizer`, from the directory's
-tokenizer/ sub-folder; None without one); `tag`, `tag_sents` and `accuracy` follow NLTK's TaggerI verbs, and
+tokenizer/ sub-folder; None without one); `tag`, `tag_sents` and `accuracy` follow NLTK's TaggerI verbs,
+`tag_text` tags raw text through the tokenizer, and
 `tag_sents_scored` adds each token's most probable tags with their probabilities (`tag_probabilities`: all of
 them, as arrays). A model with a CRF output is decoded here with Viterbi in numpy (tagger.crf); its scored
 tags are marginal probabilities.
@@ -16,6 +17,7 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,6 +47,13 @@ BATCH_SENTENCES, BATCH_POSITIONS, MAX_PADDING = 1024, 8192, 0.1
 # Encoder rows kept between batches, by spelling: the frequent words of a text come back in every batch. Rows
 # are 128 to 360 floats, so 50,000 of them take 25 to 72 MB, whatever the input's size.
 FEATURE_ROWS = 50_000
+
+
+class TaggedWord(NamedTuple):
+    word: str
+    tag: str
+    start: int  # [start, end): its token's characters in the text
+    end: int
 
 
 class Tagger:
@@ -139,6 +148,20 @@ class Tagger:
     def tag(self, words: Sequence[str], tagset: str | None = None) -> list[str]:
         return self.tag_sents([words], tagset)[0]
 
+    def tag_text(self, text: str, tagset: str | None = None) -> list[list[TaggedWord]]:
+        """Raw text to sentences of tagged words, split by the model's trained tokenizer; each word carries the
+        character span of its token in `text` (the words of a multiword token, `do` `n't`, share one)."""
+        if not isinstance(text, str):
+            raise TypeError(f"tag_text() takes a string, not {type(text).__name__}: tag lists of words with "
+                            f"tag() or tag_sents()")
+        if self.tokenizer is None:
+            raise ModelError(f"{self.directory}: this model has no tokenizer to split raw text; tag lists of words "
+                             f"with tag_sents(), or give it one with `postag tokenizer attach TOKENIZER_DIR MODEL_DIR`")
+        sentences = self.tokenizer.tokenize(text)
+        tags = self.tag_sents([sentence.words for sentence in sentences], tagset)
+        return [[TaggedWord(word, tag, start, end) for word, tag, (start, end) in zip(s.words, sentence_tags, s.spans)]
+                for s, sentence_tags in zip(sentences, tags)]
+
     def tag_sents(self, sentences: Sequence[Sequence[str]], tagset: str | None = None) -> list[list[str]]:
         """The best tag of every word of every sentence, in `tagset` (default: the model's first)."""
         head = self.head(tagset)
@@ -200,6 +223,10 @@ class Tagger:
         2 cores that is faster than one batch at a time with two threads inside each operator, because the
         recurrent layers' per-step products are too small to split well.
         """
+        if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
+            # NLTK's taggers refuse a string too: tagged as it is, it would be one tag per character.
+            raise TypeError("tag() takes a list of words and tag_sents() a list of such lists, not a string: "
+                            "split the text first, or tag raw text with tag_text(text)")
         sentences = [list(s) for s in sentences]
         lengths = [len(s) for s in sentences]
         batches = [[i for i in batch if lengths[i]] for batch in

@@ -441,12 +441,14 @@ class TokenMemory:
         for i in touching:
             if i <= joined_until:
                 continue
-            pair = forms[i] + forms[i + 1]
+            first, second = forms[i], forms[i + 1]
+            pair = first + second
             if i + 1 in touching_set and (
                     pair + forms[i + 2] in joins
-                    or (forms[i + 1] == "-" and forms[i].lower() in prefixes and forms[i + 2][:1].isalpha())):
+                    or (second == "-" and first.lower() in prefixes and forms[i + 2][:1].isalpha())):
                 joined_until = i + 2
-            elif pair in joins:
+            elif pair in joins or (prefixes and _hyphen_prefix(pair) in prefixes
+                                   and (first.endswith("-") or second.startswith("-"))):
                 joined_until = i + 1
             else:
                 continue
@@ -455,9 +457,13 @@ class TokenMemory:
             sentence_end[i + 1 : joined_until + 1] = False
             pieces[i + 1 : joined_until + 1] = 0
         # Cuts: a token not in a joined group, looked up by its string; its sentence end goes to its last piece.
+        # Looked up as it is, else by its lower case (`Alot` as `alot`); most tokens are in neither.
         cuts = self.cuts
-        hits = [(k, cuts[form]) for k, form in enumerate(forms)
-                if form in cuts and pieces[k] == 1 and new_ends[k] == ends_list[k]]
+        found = [(k, cuts[form]) for k, form in enumerate(forms) if form in cuts]
+        found += [(k, cuts[form.lower()]) for k, form in enumerate(forms)
+                  if not form.islower() and form not in cuts and form.lower() in cuts
+                  and len(form.lower()) == len(form)]
+        hits = sorted((k, offsets) for k, offsets in found if pieces[k] == 1 and new_ends[k] == ends_list[k])
         for k, offsets in hits:
             pieces[k] += len(offsets)
         last_piece = np.cumsum(pieces) - 1

@@ -44,7 +44,7 @@ def test_the_shipped_tokenizers_memory_lifts_ewt_test(requires_ewt):
     with_memory = score_tokenizer(tokenizer, gold)
     tokenizer.memory = TokenMemory()
     without = score_tokenizer(tokenizer, gold)
-    # 99.04 -> 99.23 tokens F1, 98.85 -> 99.04 words F1; sentences unchanged (87.33)
-    assert round(100 * without.tokens.f1, 2) == 99.04 and round(100 * with_memory.tokens.f1, 2) == 99.23
+    # 99.04 -> 99.24 tokens F1, 98.85 -> 99.04 words F1; sentences unchanged (87.33)
+    assert round(100 * without.tokens.f1, 2) == 99.04 and round(100 * with_memory.tokens.f1, 2) == 99.24
     assert with_memory.words.f1 - without.words.f1 > 0.001
     assert with_memory.sentences.f1 == without.sentences.f1

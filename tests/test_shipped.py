@@ -120,6 +120,30 @@ def test_the_shipped_model_has_both_tagsets_a_card_and_a_licence():
 
 
 @needs_shipped
+def test_raw_text_from_python_is_split_by_the_models_tokenizer():
+    from tagger import ModelError, TaggedWord, load
+
+    tagger = load("en_ewt")
+    text = "Acme Inc. isn't anti-war.\n\nWhy?\" they   say."
+    sentences = tagger.tag_text(text)
+    assert [[word.word for word in s] for s in sentences] == [
+        ["Acme", "Inc.", "is", "n't", "anti-war", "."], ["Why", "?", '"', "they", "say", "."]]
+    first = sentences[0]
+    assert first[1] == TaggedWord("Inc.", "PROPN", 5, 9) and first[2].start == first[3].start == 10  # isn't
+    assert all(text[w.start:w.end] in (w.word, "isn't") for s in sentences for w in s)
+    assert [w.tag for w in tagger.tag_text("I saw her.", tagset="xpos")[0]] == ["PRP", "VBD", "PRP", "."]
+    assert tagger.tag_text("") == [] and tagger.tag_text(" \n\t ") == []
+    # A string where words are expected is refused, as NLTK's taggers refuse it, not tagged letter by letter.
+    for call in (lambda: tagger.tag("I saw her"), lambda: tagger.tag_sents("I saw her"),
+                 lambda: tagger.tag_sents(["I saw her"]), lambda: tagger.tag_text(["I", "saw"])):
+        with pytest.raises(TypeError, match="tag_text|string"):
+            call()
+    tagger.tokenizer = None
+    with pytest.raises(ModelError, match="no tokenizer"):
+        tagger.tag_text(text)
+
+
+@needs_shipped
 @pytest.mark.slow
 def test_the_shipped_model_reaches_its_recorded_accuracy(requires_ewt):
     from corpora import load_named_corpus

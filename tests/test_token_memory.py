@@ -113,3 +113,8 @@ def test_the_memory_keeps_every_character_and_the_order(memory, pieces, data):
     assert covered == "".join(tokens)  # the same characters, in order, none lost or doubled
     assert stops[-1] == len(new_starts) and (np.diff(stops) > 0).all()
     assert len(stops) <= len(ends_at)
+
+
+def test_a_prefix_cut_either_side_of_its_hyphen_and_a_capitalised_cut(memory):
+    assert apply(memory, ["anti-", "gay", " ", "anti", "-Muslim", " ", "Alot", " ", "ALOT", " ", "re-", "do"], [8]) == [
+        ["anti-gay", "anti-Muslim", "A", "lot", "A", "LOT", "re-", "do"]]
