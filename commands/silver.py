@@ -24,14 +24,16 @@ def silver(
     = 200_000,
     max_length: Annotated[int, option("--max-length", "Leave out sentences longer than this many words.")] = 60,
     seed: Annotated[int, option("--seed", "Seed of the order in which sentences are taken.")] = 1,
+    keep_all: Annotated[bool, option("--keep-all", "Keep every sentence tagged, agreed or not (for a student "
+                                     "that also learns the teachers' probabilities: --set distill=...).")] = False,
 ) -> None:
     """Tag raw text with an ensemble; keep the sentences every member tags alike (silver training data)."""
     from pipelines.silver import make_silver_corpus
 
     with ProgressDisplay(silver_reader, counts="percent", transient=True) as display:
         result = make_silver_corpus(teachers, list(sources), output, max_tokens=max_words, max_length=max_length,
-                                    seed=seed, progress=display.update)
+                                    seed=seed, progress=display.update, keep_all=keep_all)
+    kept = "every sentence kept" if keep_all else f"kept where all {len(result.teachers)} teachers agreed"
     say(f"{result.output}: {result.kept:,} sentences, {result.tokens:,} words ({', '.join(result.tagsets)}), "
-        f"kept where all {len(result.teachers)} teachers agreed: {result.agreement:.1%} of the {result.tagged:,} "
-        f"sentences tagged (of {result.candidates:,} candidates); {result.seconds:.0f} s. Train on it with "
-        f"`postag train ... --set silver={result.output}`")
+        f"{kept}: {result.agreement:.1%} of the {result.tagged:,} sentences tagged (of {result.candidates:,} "
+        f"candidates); {result.seconds:.0f} s. Train on it with `postag train ... --set silver={result.output}`")

@@ -58,11 +58,12 @@ class SilverResult:
     kept: int
     tokens: int
     seconds: float
+    agreed: int = 0  # tagged sentences on which every teacher agreed with the ensemble
 
     @property
     def agreement(self) -> float:
         """Share of the tagged sentences on which every teacher agreed with the ensemble."""
-        return self.kept / max(self.tagged, 1)
+        return self.agreed / max(self.tagged, 1)
 
 
 def silver_columns(tagsets: Sequence[str]) -> tuple[str, ...]:
@@ -119,8 +120,10 @@ def ensemble_tags(teachers, sentences: list[tuple[str, ...]], tagset: str) -> tu
 
 def make_silver_corpus(teachers: list[str | Path], sources: list[str], output: str | Path,
                        max_tokens: int = 200_000, max_length: int = 60, seed: int = 1,
-                       progress: Callable[[SilverProgress], None] | None = None) -> SilverResult:
-    """Tag the sources' sentences with the teachers' ensemble and write the agreed ones to `output`."""
+                       progress: Callable[[SilverProgress], None] | None = None,
+                       keep_all: bool = False) -> SilverResult:
+    """Tag the sources' sentences with the teachers' ensemble and write the agreed ones (`keep_all`: all of
+    them) to `output`."""
     from tagger import Tagger
 
     if not teachers:
@@ -139,7 +142,7 @@ def make_silver_corpus(teachers: list[str | Path], sources: list[str], output: s
                                 "members of an ensemble must share them")
     columns = silver_columns(tagsets)
     candidates = candidate_sentences(sources, max_length, seed)
-    tagged = kept = tokens = 0
+    tagged = kept = tokens = agreed_count = 0
     with open_atomically(output, "w", encoding="utf-8") as file:
         for start in range(0, len(candidates), CHUNK_SENTENCES):
             if tokens >= max_tokens:
@@ -152,7 +155,8 @@ def make_silver_corpus(teachers: list[str | Path], sources: list[str], output: s
                 agreed = [a and b for a, b in zip(agreed, layer_agreed)]
             for index, words in enumerate(chunk):
                 tagged += 1
-                if not agreed[index]:
+                agreed_count += agreed[index]
+                if not agreed[index] and not keep_all:
                     continue
                 sentence = Sentence(words, tuple(layers[0][index]),
                                     more_tags=tuple(tuple(layer[index]) for layer in layers[1:]))
@@ -168,4 +172,33 @@ def make_silver_corpus(teachers: list[str | Path], sources: list[str], output: s
                                 "or teachers trained longer")
     return SilverResult(output=output, teachers=[str(t) for t in teachers], sources=list(sources), tagsets=tagsets,
                         candidates=len(candidates), tagged=tagged, kept=kept, tokens=tokens,
-                        seconds=time.perf_counter() - started)
+                        seconds=time.perf_counter() - started, agreed=agreed_count)
+
+
+def teacher_probabilities(teachers: Sequence[str | Path], sentences: Sequence[Sequence[str]], tagset: str,
+                          tags: Sequence[str]) -> list[np.ndarray]:
+    """The teachers' mean probability of every tag for every word (`--set distill=DIR,DIR`): one float32 array
+    [words, len(tags)] a sentence, its columns in the order of `tags` (a student's tag list, with its padding
+    tag, which gets 0). A teacher with a tag the student lacks, or without the tagset, is refused."""
+    from tagger import ModelError, Tagger
+
+    if not teachers:
+        raise PipelineError("distill names no teacher: give model directories, comma-separated")
+    column_of = {tag: index for index, tag in enumerate(tags)}
+    sums = [np.zeros((len(words), len(tags)), np.float32) for words in sentences]
+    for teacher in teachers:
+        try:
+            model = Tagger.load(teacher)
+        except ModelError as error:
+            raise PipelineError(f"distill teacher {teacher}: {error}") from None
+        if tagset not in model.tagsets:
+            raise PipelineError(f"distill teacher {teacher} tags {', '.join(model.tagsets)}, not {tagset}")
+        own = model.tags_of(tagset)
+        missing = [tag for tag in own if tag not in column_of]
+        if missing:
+            raise PipelineError(f"distill teacher {teacher} has tags the training data lacks: "
+                                f"{', '.join(missing[:5])}")
+        columns = np.array([column_of[tag] for tag in own], dtype=np.int64)
+        for total, table in zip(sums, model.tag_probabilities(sentences, tagset)):
+            total[:, columns] += table
+    return [total / len(teachers) for total in sums]

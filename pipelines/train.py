@@ -118,8 +118,11 @@ def head_sentences(sentences, head: int):
     return [Sentence(s.words, s.more_tags[head - 1], s.spans) for s in sentences]
 
 
-def training_batches(encoder, sentences, batch_size: int, rng: np.random.Generator):
-    """A tf.data pipeline of length-bucketed, padded batches, reshuffled every epoch."""
+def training_batches(encoder, sentences, batch_size: int, rng: np.random.Generator,
+                     soft_targets: list[np.ndarray] | None = None):
+    """A tf.data pipeline of length-bucketed, padded batches, reshuffled every epoch. With `soft_targets`
+    (a [words, tags] array per sentence: teachers' probabilities), the first head's targets are [B, T, 1 + tags]:
+    the gold tag id, then those probabilities (tagger.training.loss.summed_distilled_loss)."""
     import tensorflow as tf
 
     lengths = [len(s) for s in sentences]
@@ -127,11 +130,15 @@ def training_batches(encoder, sentences, batch_size: int, rng: np.random.Generat
 
     def generate():
         for batch in _epoch_batches(lengths, batch_size, rng):
-            yield _encode_batch(encoder, [sentences[i] for i in batch], heads)
+            inputs, tags = _encode_batch(encoder, [sentences[i] for i in batch], heads)
+            if soft_targets is not None:
+                tags = _with_soft_targets(tags, [soft_targets[i] for i in batch], heads)
+            yield inputs, tags
 
     batches = len(_epoch_batches(lengths, batch_size, None))
     char_lm = encoder.vocabs.lm_chars is not None
-    dataset = tf.data.Dataset.from_generator(generate, output_signature=_batch_signature(heads, char_lm))
+    soft_width = soft_targets[0].shape[1] if soft_targets else 0
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=_batch_signature(heads, char_lm, soft_width))
     # A known length lets Keras end the epoch cleanly instead of warning that the data ran out.
     return dataset.apply(tf.data.experimental.assert_cardinality(batches)).prefetch(4)
 
@@ -180,13 +187,26 @@ def _encode_batch(encoder, chosen, heads: int):
                             for i in range(heads - 1)))
 
 
-def _batch_signature(heads: int, char_lm: bool = False):
+def _with_soft_targets(tags, soft: list[np.ndarray], heads: int):
+    """The batch's tags with the first head's as [B, T, 1 + tags]: the gold id, then the soft targets."""
+    import numpy as np
+
+    first = tags if heads == 1 else tags[0]
+    combined = np.zeros((*first.shape, 1 + soft[0].shape[1]), np.float32)
+    combined[..., 0] = first
+    for row, table in enumerate(soft):
+        combined[row, : len(table), 1:] = table
+    return combined if heads == 1 else (combined, *tags[1:])
+
+
+def _batch_signature(heads: int, char_lm: bool = False, soft_width: int = 0):
     import tensorflow as tf
 
     from tagger.training.keras_tagger import input_signature
 
     tag_spec = tf.TensorSpec([None, None], tf.int32)
-    return input_signature(char_lm), tag_spec if heads == 1 else tuple(tag_spec for _ in range(heads))
+    first = tf.TensorSpec([None, None, 1 + soft_width], tf.float32) if soft_width else tag_spec
+    return input_signature(char_lm), first if heads == 1 else (first, *(tag_spec for _ in range(heads - 1)))
 
 
 def _epoch_batches(lengths, batch_size, rng):
@@ -393,6 +413,11 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
                 **(metadata or {})}
     if silver:
         metadata["silver"] = {"file": config.silver, "sentences": len(silver), "tokens": count_tokens(silver)}
+    if config.distill:
+        if strategy is not None:
+            raise PipelineError("distillation (distill=...) trains on one machine: leave out the distribution "
+                                "strategy")
+        metadata["distill"] = {"teachers": _teachers(config), "weight": config.distill_weight}
     if config.embeddings or config.char_lm:
         from .pretrained import pretrained_inputs
 
@@ -418,7 +443,8 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
             tagger.model.optimizer.build(tagger.model.trainable_variables)
     parameters = count_parameters(tagger.model)
     if strategy is None:
-        dataset = training_batches(tagger.encoder, corpus.train, config.batch_size, rng)
+        soft_targets = _soft_targets(config, corpus, vocabs) if config.distill else None
+        dataset = training_batches(tagger.encoder, corpus.train, config.batch_size, rng, soft_targets)
         distribution = None
         score_dev = (lambda: evaluate(tagger, corpus.dev).accuracy) if corpus.dev else None
     else:
@@ -486,6 +512,18 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
     if output:
         tagger.save(output, result.metrics, model_card(tagger, corpus, result.metrics))
     return result
+
+
+def _teachers(config) -> list[str]:
+    return [teacher.strip() for teacher in config.distill.split(",") if teacher.strip()]
+
+
+def _soft_targets(config, corpus: Corpus, vocabs) -> list[np.ndarray]:
+    """The teachers' mean tag probabilities for every training word, in the first head's tag order."""
+    from .silver import teacher_probabilities
+
+    return teacher_probabilities(_teachers(config), [s.words for s in corpus.train], corpus.tagsets[0],
+                                 vocabs.heads[0].items)
 
 
 def _replica_data(strategy, tagger, corpus: Corpus, config, rng):

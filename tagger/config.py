@@ -30,7 +30,7 @@ TAGGER_RANGES: dict[str, tuple[float, float]] = {
     "patience": (0, 10_000), "max_seconds": (0.0, 1e9), "seed": (0, 2**32 - 1),
     "dropout": (0.0, 1.0), "word_dropout": (0.0, 1.0), "ema": (0.0, 1.0), "lr_decay": (0.0, 1.0),
     "char_lstm_dim": (1, 1024), "label_smoothing": (0.0, 1.0), "extend_vocab": (0, 10_000_000),
-    "char_lm_dim": (0, 4096), "char_lm_char_dim": (0, 512), "vectors_dim": (0, 2048),
+    "distill_weight": (0.0, 1.0), "char_lm_dim": (0, 4096), "char_lm_char_dim": (0, 512), "vectors_dim": (0, 2048),
 }
 
 
@@ -150,6 +150,11 @@ class TaggerConfig(Settings):
     # output layer and objective
     crf: bool = False  # a linear-chain CRF over each head's logits, decoded with Viterbi
     label_smoothing: float = 0.0  # softmax heads only: the gold tag gets 1 - s, the others share s
+    # Distillation: trained taggers (model directories, comma-separated: an ensemble) whose mean tag
+    # probabilities for every training word (a CRF's marginals) the first head also learns, by cross-entropy
+    # to its softmax (a CRF's emissions), weighted `distill_weight` against the usual loss on the tags.
+    distill: str = ""
+    distill_weight: float = 0.5
     # updater and iterative learning
     optimizer: str = "adam"
     learning_rate: float = 0.002

@@ -159,3 +159,67 @@ def test_silver_words_join_the_vocabulary_a_vectors_file_starts_from(tiny_senten
     corpus = Corpus("tiny", "upos", train=tiny_sentences[:8], dev=tiny_sentences[8:10])
     inputs = prepare_word_inputs(corpus, TaggerConfig(**{**TINY, "silver": str(silver)}), vectors_path=vectors)
     assert "quokkas" in inputs.vocabs.words and "hop" in inputs.vocabs.words
+
+
+def test_keep_all_writes_every_sentence_and_still_counts_agreement(teachers, tmp_path):
+    text = tmp_path / "raw.txt"
+    text.write_text("The cat sat on the mat.\nA dog barked at the cat.\nShe reads books.\n"
+                    "Birds sing in the morning and dogs run home.\n", encoding="utf-8")
+    agreed = make_silver_corpus(teachers, [str(text)], tmp_path / "agreed.conllu")
+    every = make_silver_corpus(teachers, [str(text)], tmp_path / "all.conllu", keep_all=True)
+    assert every.kept == every.tagged == 4 and len(read_conllu(tmp_path / "all.conllu")) == 4
+    assert every.agreed == agreed.kept and every.agreement == agreed.agreement
+
+
+def test_teacher_probabilities_are_the_mean_in_the_students_tag_order(teachers, tiny_sentences):
+    from pipelines.silver import teacher_probabilities
+
+    words = [list(s.words) for s in tiny_sentences[:3]]
+    members = [Tagger.load(path) for path in teachers]
+    own = members[0].tags_of("upos")
+    student_tags = ["<pad>", *reversed(own)]
+    tables = teacher_probabilities(teachers, words, "upos", student_tags)
+    expected = [(a + b) / 2 for a, b in zip(*(m.tag_probabilities(words) for m in members))]
+    for table, mean, sentence in zip(tables, expected, words):
+        assert table.shape == (len(sentence), len(student_tags)) and table.dtype == np.float32
+        assert np.allclose(table[:, 0], 0.0) and np.allclose(table.sum(axis=1), 1.0, atol=1e-5)
+        np.testing.assert_allclose(table[:, 1:], mean[:, ::-1], atol=1e-6)
+    with pytest.raises(PipelineError, match="lacks"):
+        teacher_probabilities(teachers, words, "upos", ["<pad>", own[0]])
+    with pytest.raises(PipelineError, match="not xpos"):
+        teacher_probabilities(teachers, words, "xpos", student_tags)
+
+
+def test_the_distilled_loss_mixes_the_gold_loss_and_the_teachers_cross_entropy():
+    from keras import ops
+
+    from tagger.training.loss import summed_distilled_loss, summed_sequence_loss
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(2, 3, 4)).astype(np.float32)
+    gold = np.array([[1, 2, 3], [2, 0, 0]])  # sentence 2 has one word, then padding
+    soft = rng.dirichlet(np.ones(3), size=(2, 3)).astype(np.float32)
+    targets = np.zeros((2, 3, 5), np.float32)
+    targets[..., 0] = gold
+    targets[..., 2:] = soft  # teachers never give the padding tag (column 1 of the targets) any probability
+    targets[1, 1:, 1:] = 0.0
+    base_total, tokens = (float(x) for x in summed_sequence_loss(gold, logits))
+    log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    mask = gold != 0
+    soft_total = float(-(targets[..., 1:] * log_p).sum(-1)[mask].sum())
+    for weight in (0.0, 0.3, 1.0):
+        total, count = summed_distilled_loss(summed_sequence_loss, weight)(targets, ops.convert_to_tensor(logits))
+        assert float(count) == tokens == 4
+        assert float(total) == pytest.approx((1 - weight) * base_total + weight * soft_total, rel=1e-5)
+
+
+def test_a_student_learns_from_its_teachers_probabilities(teachers, tiny_sentences, tmp_path):
+    corpus = Corpus("tiny", "upos", train=tiny_sentences[:8], dev=tiny_sentences[:8])
+    distill = ",".join(str(t) for t in teachers)
+    result = train(corpus, TaggerConfig(**{**TINY, "crf": True, "distill": distill, "distill_weight": 0.7}),
+                   output=tmp_path / "student")
+    metadata = Tagger.load(tmp_path / "student").metadata
+    assert metadata["distill"] == {"teachers": [str(t) for t in teachers], "weight": 0.7}
+    assert result.history[-1].train_loss < result.history[0].train_loss
+    with pytest.raises(PipelineError, match="distill teacher"):
+        train(corpus, TaggerConfig(**{**TINY, "distill": str(tmp_path / "absent")}))

@@ -67,3 +67,23 @@ def mean_over_tokens(summed_loss):
 def predict_tags(logits):
     """Best tag id per token, never the padding id."""
     return ops.argmax(logits[..., PAD_ID + 1 :], axis=-1) + PAD_ID + 1
+
+
+def summed_distilled_loss(summed_loss, weight: float):
+    """A head's summed loss that also learns a teacher's tag probabilities: targets [B, T, 1 + tags] hold the
+    gold tag id in channel 0 and the teacher's probability of every tag after it (padding rows all zero).
+
+    (1 - weight) * the head's own loss on the gold tags + weight * the cross-entropy from the teacher's
+    probabilities to the softmax of the logits (a CRF head's emissions: its marginals are not at hand in a
+    training step), both summed over real tokens.
+    """
+
+    def loss(targets, logits):
+        targets = ops.cast(targets, "float32")
+        tag_ids = ops.cast(targets[..., 0], "int32")
+        total, tokens = summed_loss(tag_ids, logits)
+        log_probabilities = ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
+        soft = -ops.sum(targets[..., 1:] * log_probabilities, axis=-1)
+        return (1.0 - weight) * total + weight * ops.sum(soft * token_mask(tag_ids)), tokens
+
+    return loss

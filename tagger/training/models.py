@@ -23,7 +23,7 @@ from ..vocab import PAD_ID, UNK_ID, Vocabularies
 from .charlm import CharLanguageModel
 from .crf import CRF
 from .layers import DenseStack, dense, lecun_normal, lstm_outputs
-from .loss import mean_over_tokens, predict_tags, summed_smoothed_sequence_loss
+from .loss import mean_over_tokens, predict_tags, summed_distilled_loss, summed_smoothed_sequence_loss
 
 AFFIX_COUNT = len(AFFIX_KINDS)
 
@@ -271,9 +271,12 @@ class SequenceTagger(keras.Model):
         loss (label-smoothed or not), or its CRF's sequence likelihood. A replica's step divides the sums by
         the global batch's tokens (tagger.training.distributed)."""
         if self.crfs:
-            return [crf.summed_negative_log_likelihood for crf in self.crfs]
-        smoothing = self.config.label_smoothing
-        return [summed_smoothed_sequence_loss(smoothing) for _ in self.output_layers]
+            losses = [crf.summed_negative_log_likelihood for crf in self.crfs]
+        else:
+            losses = [summed_smoothed_sequence_loss(self.config.label_smoothing) for _ in self.output_layers]
+        if self.config.distill:  # the first head also learns the teachers' probabilities
+            losses[0] = summed_distilled_loss(losses[0], self.config.distill_weight)
+        return losses
 
     def predict_ids(self, inputs) -> tuple:
         """The best tag ids [B, T] of every head (never the padding id)."""
