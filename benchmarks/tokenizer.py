@@ -6,8 +6,9 @@
 For each language: tokens, sentences and words F1 of each tokenizer (CoNLL 2018 metrics on the text UD's
 conllu_to_text.pl lays out), UPOS and XPOS F1 end to end with the tagger, and each tokenizer's speed
 (tokens/s, the fastest of --repeats runs over the whole text, tokens as that tokenizer counts them), with
-the trained tokenizer's size and training time from its directory. Writes benchmarks/results/tokenizer.json
-and .md.
+the trained tokenizer's size and training time from its directory; a tokenizer with a token memory is also
+measured without it (the same network alone). Speeds are taken in turn, round by round. Writes
+benchmarks/results/tokenizer.json and .md.
 """
 
 from __future__ import annotations
@@ -26,17 +27,33 @@ from saving import save_results  # noqa: E402
 
 
 def measure(data: str, tokenizer_dir: str, tagger_dir: str, repeats: int, threads: int | None) -> dict:
-    from pipelines.evaluate_raw import RuleTokenizer, evaluate_raw, read_gold, tokenizer_speed
+    import time
+
+    from pipelines.evaluate_raw import RuleTokenizer, evaluate_raw, read_gold
     from tagger import Tagger, Tokenizer
+    from tagger.segmentation import TokenMemory
 
     description, gold = read_gold(data, "test")
     tagger = Tagger.load(tagger_dir)
     trained = Tokenizer.load(tokenizer_dir, threads)
-    rows = {}
-    for name, tokenizer in (("rules", RuleTokenizer()), ("trained", trained)):
-        result = evaluate_raw(gold, tokenizer, tagger, description)
-        seconds = tokenizer_speed(tokenizer.tokenize, gold.text, repeats)
-        scores = result.evaluation
+    tokenizers = {"rules": RuleTokenizer(), "trained": trained}
+    if trained.memory:  # the same network without the boundaries remembered from training
+        bare = Tokenizer.load(tokenizer_dir, threads)
+        bare.memory = TokenMemory()
+        tokenizers["trained, no memory"] = bare
+    rows, results = {}, {}
+    for name, tokenizer in tokenizers.items():
+        results[name] = evaluate_raw(gold, tokenizer, tagger, description)
+    # Speed: the tokenizers in turn, `repeats` rounds, the fastest run of each: a busy spell of the machine
+    # slows all of them alike rather than one.
+    best = dict.fromkeys(tokenizers, float("inf"))
+    for _ in range(repeats):
+        for name, tokenizer in tokenizers.items():
+            started = time.perf_counter()
+            tokenizer.tokenize(gold.text)
+            best[name] = min(best[name], time.perf_counter() - started)
+    for name, result in results.items():
+        scores, seconds = result.evaluation, best[name]
         rows[name] = {
             "tokens_f1": scores.tokens.f1, "sentences_f1": scores.sentences.f1, "words_f1": scores.words.f1,
             "upos_f1": scores.upos.f1 if scores.upos else None, "xpos_f1": scores.xpos.f1 if scores.xpos else None,

@@ -9,7 +9,7 @@ words, UPOS and XPOS with `pipelines.raw_eval.score_raw`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,16 +142,6 @@ def evaluate_raw(gold: TokenizedText, tokenizer, tagger=None, data: str = "") ->
     directory = getattr(tagger, "directory", None)
     return RawResult(data, tokenizer_name(tokenizer), None if tagger is None else str(directory),
                      score_raw(gold, system), len(gold.text), tokens, tokenize_seconds, tag_seconds)
-
-
-def tokenizer_speed(tokenize: Callable[[str], object], text: str, repeats: int = 3) -> float:
-    """The fastest of `repeats` runs over `text`, in seconds."""
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        tokenize(text)
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def evaluate_model_raw(model: str, data: str, split: str = "test", tokenizer_kind: str | None = None) -> RawResult:
