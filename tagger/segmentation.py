@@ -4,9 +4,10 @@
   last character of a token, or the last character of a token that ends a sentence;
 - the network reads a character's id and its class (`CharEncoder`), over windows of characters that
   overlap so that every kept label saw `context` characters on either side (`windows`, `merge_windows`);
-- `decode` turns label scores back into sentences of token spans, and `MultiwordSplitter` splits a token
-  into its words (`don't` = `do` + `n't`, `zum` = `zu` + `dem`) from a dictionary and suffix rules learned
-  from training tokens.
+- `decode` turns label scores back into sentences of token spans, `TokenMemory` lays the boundaries the
+  training tokens settle over the network's, and `MultiwordSplitter` splits a token into its words
+  (`don't` = `do` + `n't`, `zum` = `zu` + `dem`) from a dictionary and suffix rules learned from training
+  tokens.
 """
 
 from __future__ import annotations
@@ -360,8 +361,8 @@ def _carry_case(form: str, lower_split: tuple[str, ...]) -> tuple[str, ...]:
 class TokenMemory:
     """Token boundaries the training data settles, laid over the network's where they differ.
 
-    A small network misses boundaries that the training tokens show plainly (EWT: `Inc` `.`, `anti-` `gay`,
-    `alot` for `a` `lot`, `?"` for `?` `"`). Learned from the gold tokens of the training text:
+    A small network misses boundaries that the training tokens show plainly (EWT: `Inc` `.` for `Inc.`,
+    `anti-` `gay` for `anti-gay`, `?"` for `?` `"`). Learned from the gold tokens of the training text:
 
     - `joins`: strings kept as one token at least `min_count` times, and more often than written as several
       tokens; cut up by the network (its tokens touching, no whitespace between), they are joined again.
