@@ -46,13 +46,15 @@ def tokenizer_summary(result, output) -> None:
     _stopping(result)
 
 
-def tokenizer_memory(metrics: dict, output) -> None:
-    memory = metrics["memory"]
-    table = _table(text(f"tokenizer saved to {output}: {memory['joins']:,} joins, {memory['cuts']:,} cuts, "
-                        f"{len(memory['prefixes']):,} prefixes remembered from {memory['corpus']}"),
-                   ["split", "memory", "tokens F1", "sentences F1", "words F1"])
+def tokenizer_relearned(metrics: dict, output) -> None:
+    memory, classifier = metrics["memory"], metrics["sentence_classifier"]
+    table = _table(text(f"tokenizer saved to {output}: learned from {memory['corpus']}, a token memory of "
+                        f"{memory['joins']:,} joins, {memory['cuts']:,} cuts and {len(memory['prefixes']):,} "
+                        f"prefixes, and a sentence classifier of {classifier['features']:,} features"),
+                   ["split", "boundaries", "tokens F1", "sentences F1", "words F1"])
     for split in ("dev", "test"):
-        for label, key in (("without", f"{split}_without_memory"), ("with", split)):
+        for label, key in (("network alone", f"{split}_network_alone"), ("+ token memory", f"{split}_with_memory"),
+                           ("+ sentence classifier", split)):
             scores = metrics.get(key)
             if scores:
                 table.add_row(split, label, f"{scores['tokens']:.2%}", f"{scores['sentences']:.2%}",

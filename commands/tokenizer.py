@@ -1,4 +1,4 @@
-"""`postag tokenizer train|attach|memory`: the trained tokenizer and sentence splitter."""
+"""`postag tokenizer train|attach|relearn`: the trained tokenizer and sentence splitter."""
 
 from __future__ import annotations
 
@@ -69,9 +69,9 @@ def tokenizer_attach(
     say(f"{model}: tokenizer/ is now {tokenizer}; raw text given to this model is split by it")
 
 
-@app.command("memory")
+@app.command("relearn")
 @user_errors
-def tokenizer_memory(
+def tokenizer_relearn(
     tokenizer: Annotated[Path, typer.Argument(help="A tokenizer directory with its weights (from `postag tokenizer "
                                               "train`).")],
     corpus: Annotated[str | None, typer.Option("--corpus", "-c", help="The UD treebank it was trained on, e.g. "
@@ -82,14 +82,15 @@ def tokenizer_memory(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the tokenizer (default: "
                                                 "in place; replaced atomically).")] = None,
 ) -> None:
-    """Learn a trained tokenizer's token memory again from its training tokens, its network unchanged.
+    """Learn a trained tokenizer's token memory and sentence classifier again, its network unchanged.
 
     The memory lays the boundaries the training tokens settle over the network's (`Inc` `.` joined into
-    `Inc.`, `alot` cut into `a` `lot`); `postag tokenizer train` learns it, and this gives it to a tokenizer
-    trained before it existed. Dev and test are scored with and without it.
+    `Inc.`, `?"` cut into `?` `"`); the sentence classifier decides the sentence ends the network is unsure of
+    from the words around them. `postag tokenizer train` learns both; this gives them to a tokenizer trained
+    before they existed. Dev and test are scored with the network alone, with the memory, and with both.
     """
-    from pipelines.tokenizer_train import load_tokenizer_data, relearn_memory
+    from pipelines.tokenizer_train import load_tokenizer_data, relearn_tables
 
     data = load_tokenizer_data(corpus, train_file, dev_file, test_file)
-    metrics = relearn_memory(tokenizer, data, output)
-    render.tokenizer_memory(metrics, output or tokenizer)
+    metrics = relearn_tables(tokenizer, data, output)
+    render.tokenizer_relearned(metrics, output or tokenizer)

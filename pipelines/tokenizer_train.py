@@ -121,6 +121,24 @@ def learn_memory(document: TokenizedText, config):
     return TokenMemory.learn(document.text, token_spans(document), config.memory_min_count)
 
 
+def learn_sentence_classifier(tokenizer, document: TokenizedText, config):
+    """The sentence classifier of a trained tokenizer network (and its token memory), learned from its own
+    tokenization of `document` against the gold sentence ends (empty when sentence_epochs is 0)."""
+    from tagger.segmentation import SentenceClassifier, segment, token_end_probabilities
+
+    if not config.sentence_epochs:
+        return SentenceClassifier()
+    ids, classes = tokenizer.encoder.encode(document.text)
+    logits = tokenizer.logits(ids, classes)
+    starts, ends, stops = segment(logits, classes)
+    if tokenizer.memory:
+        starts, ends, stops = tokenizer.memory.apply(document.text, starts, ends, stops)
+    gold_ends = {sentence.spans[-1][1] for sentence in document.sentences if sentence.spans}
+    return SentenceClassifier.learn(document.text, starts.tolist(), ends.tolist(),
+                                    token_end_probabilities(logits, ends), gold_ends, epochs=config.sentence_epochs,
+                                    seed=config.seed)
+
+
 def character_labels_of(document: TokenizedText) -> np.ndarray:
     from tagger.segmentation import character_labels
 
@@ -221,6 +239,7 @@ def _train_tokenizer(data, config, output, progress, metadata) -> TokenizerTrain
                                   interrupted=interrupted, stopped_because=stopped_because, output=output)
     if interrupted:
         return result
+    tokenizer.sentence_classifier = learn_sentence_classifier(tokenizer, data.train, config)
     result.dev = score_tokenizer(tokenizer, data.dev) if data.dev else None
     result.test = score_tokenizer(tokenizer, data.test) if data.test else None
     result.metrics = _metrics(data, epochs, learning.best_epoch, train_seconds, parameters, tokenizer, result.dev,
@@ -262,6 +281,7 @@ def _metrics(data: TokenizerData, history, best_epoch, seconds, parameters, toke
         "parameters": parameters,
         "multiword": {"forms": len(splitter.words), "suffix_rules": list(splitter.suffixes)},
         "memory": _memory_counts(tokenizer.memory),
+        "sentence_classifier": {"features": len(tokenizer.sentence_classifier.weights)},
         "history": [asdict(r) for r in history],
         "dev": _scores(dev),
         "test": _scores(test),
@@ -272,13 +292,13 @@ def _memory_counts(memory) -> dict:
     return {"joins": len(memory.joins), "cuts": len(memory.cuts), "prefixes": sorted(memory.prefixes)}
 
 
-def relearn_memory(directory: str | Path, data: TokenizerData, output: str | Path | None = None) -> dict:
-    """A trained tokenizer given the token memory of data.train (its network unchanged), scored again on
-    data.dev and data.test, and saved to `output` (default: in place, atomically). Its metrics.json keeps the
-    scores without the memory as `dev_without_memory` / `test_without_memory`. Returns the new metrics."""
-    from tagger.segmentation import TokenMemory
+def relearn_tables(directory: str | Path, data: TokenizerData, output: str | Path | None = None) -> dict:
+    """A trained tokenizer given the token memory and the sentence classifier of data.train (its network
+    unchanged), scored again on data.dev and data.test, and saved to `output` (default: in place,
+    atomically). Its metrics.json keeps the scores of the network alone (`dev_network_alone`, ...) and with
+    the memory only (`dev_with_memory`, ...) beside the final ones. Returns the new metrics."""
+    from tagger.segmentation import SentenceClassifier, TokenMemory
     from tagger.training.tokenizer_model import KerasTokenizer
-
 
     directory = Path(directory)
     output = Path(output) if output else directory
@@ -289,16 +309,20 @@ def relearn_memory(directory: str | Path, data: TokenizerData, output: str | Pat
             metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise PipelineError(f"{metrics_path}: cannot be read ({error}); is {directory} a tokenizer "
-                                 f"directory?") from None
-        tokenizer.memory = TokenMemory()
-        before = {split: score_tokenizer(tokenizer, gold) for split, gold in (("dev", data.dev), ("test", data.test))
-                  if gold is not None}
+                                f"directory?") from None
+        splits = [(split, gold) for split, gold in (("dev", data.dev), ("test", data.test)) if gold is not None]
+        tokenizer.memory, tokenizer.sentence_classifier = TokenMemory(), SentenceClassifier()
+        for split, gold in splits:
+            metrics[f"{split}_network_alone"] = _scores(score_tokenizer(tokenizer, gold))
         tokenizer.memory = learn_memory(data.train, tokenizer.config)
-        for split, gold in (("dev", data.dev), ("test", data.test)):
-            if gold is not None:
-                metrics[f"{split}_without_memory"] = _scores(before[split])
-                metrics[split] = _scores(score_tokenizer(tokenizer, gold))
+        for split, gold in splits:
+            metrics[f"{split}_with_memory"] = _scores(score_tokenizer(tokenizer, gold))
+        tokenizer.sentence_classifier = learn_sentence_classifier(tokenizer, data.train, tokenizer.config)
+        for split, gold in splits:
+            metrics[split] = _scores(score_tokenizer(tokenizer, gold))
         metrics["memory"] = _memory_counts(tokenizer.memory) | {"corpus": data.name}
+        metrics["sentence_classifier"] = {"features": len(tokenizer.sentence_classifier.weights),
+                                          "corpus": data.name}
         tokenizer.save(output, metrics, tokenizer_card(tokenizer, data, metrics))
     return metrics
 
@@ -314,6 +338,14 @@ def _memory_sentence(metrics: dict) -> str:
             f"whole.")
 
 
+def _classifier_sentence(metrics: dict) -> str:
+    classifier = metrics.get("sentence_classifier")
+    if not classifier or not classifier.get("features"):
+        return ""
+    return (f" Sentence ends the network is unsure of are decided again by a logistic regression over the words "
+            f"around them ({classifier['features']:,} features).")
+
+
 def tokenizer_card(tokenizer, data: TokenizerData, metrics: dict) -> str:
     """README.md of a tokenizer directory: what it is, what trained it, how good it is, how to rebuild it."""
     config = tokenizer.config
@@ -325,7 +357,8 @@ def tokenizer_card(tokenizer, data: TokenizerData, metrics: dict) -> str:
         f"a direction; {metrics['parameters']:,} parameters) labels every character: outside a token, inside, "
         f"a token's last, a sentence's last. Multiword tokens are split by a table learned from the training "
         f"tokens ({metrics['multiword']['forms']:,} forms) and suffix rules "
-        f"({', '.join(metrics['multiword']['suffix_rules']) or 'none'}).{_memory_sentence(metrics)}",
+        f"({', '.join(metrics['multiword']['suffix_rules']) or 'none'}).{_memory_sentence(metrics)}"
+        f"{_classifier_sentence(metrics)}",
         "",
         f"Trained on the raw text of `{data.name}`: {metrics['train_characters']:,} characters, "
         f"{metrics['train_tokens']:,} tokens, {metrics['train_sentences']:,} sentences; best epoch "

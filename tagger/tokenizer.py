@@ -33,9 +33,11 @@ from .segmentation import (
     LABEL_NAMES,
     CharEncoder,
     MultiwordSplitter,
+    SentenceClassifier,
     TokenMemory,
     merge_windows,
     segment,
+    token_end_probabilities,
     window_size,
     windows,
 )
@@ -54,15 +56,20 @@ class TokenizedSentence(NamedTuple):
 
 
 def sentences_from_labels(text: str, classes: np.ndarray, logits: np.ndarray, splitter: MultiwordSplitter,
-                          memory: TokenMemory | None = None) -> list[TokenizedSentence]:
+                          memory: TokenMemory | None = None,
+                          sentence_classifier: SentenceClassifier | None = None) -> list[TokenizedSentence]:
     """The sentences of `text` from its characters' label logits: tokens (the network's, with the boundaries
-    `memory` remembers from training), then each token's words."""
+    `memory` remembers from training), sentences (the network's, its unsure ends decided again by
+    `sentence_classifier`), then each token's words."""
     starts, ends, stops = segment(logits, classes)
     if memory:
         starts, ends, stops = memory.apply(text, starts, ends, stops)
+    probabilities = token_end_probabilities(logits, ends) if sentence_classifier else None
     starts, ends = starts.tolist(), ends.tolist()
     spans = list(zip(starts, ends))
     forms = [text[start:end] for start, end in zip(starts, ends)]
+    if sentence_classifier:
+        stops = sentence_classifier.decide(text, starts, ends, forms, stops, probabilities)
     words = list(map(splitter.split, forms))
     multiword = np.array([i for i, parts in enumerate(words) if len(parts) > 1], dtype=np.int64)
     # Multiword tokens before each sentence's first token and after its last: a sentence without any
@@ -105,9 +112,9 @@ def window_logits(ids: np.ndarray, classes: np.ndarray, config: TokenizerConfig,
 
 
 def read_tokenizer_files(directory: Path) -> tuple[dict, TokenizerConfig, CharEncoder, MultiwordSplitter,
-                                                   TokenMemory]:
-    """(config.json, config, character encoder, multiword splitter, token memory) of a checked tokenizer
-    directory; one written before the token memory existed has an empty one."""
+                                                   TokenMemory, SentenceClassifier]:
+    """(config.json, config, character encoder, multiword splitter, token memory, sentence classifier) of a
+    checked tokenizer directory; one written before the last two existed has empty ones."""
     config_data = check_model_directory(directory, section=TOKENIZER_SECTION)
     try:
         config = TokenizerConfig.from_json(config_data[TOKENIZER_SECTION])
@@ -115,12 +122,13 @@ def read_tokenizer_files(directory: Path) -> tuple[dict, TokenizerConfig, CharEn
         encoder = CharEncoder(_string_list(vocab.get("chars")))
         splitter = MultiwordSplitter.from_json(vocab.get("multiword", {}))
         memory = TokenMemory.from_json(vocab.get("memory", {}))
+        sentence_classifier = SentenceClassifier.from_json(vocab.get("sentences", {}))
     except (ConfigError, ValueError) as error:
         raise ModelError(f"{directory}: incompatible or damaged tokenizer: {error}") from None
     if config_data.get("sizes") != {"chars": len(encoder), "labels": len(LABEL_NAMES)}:
         raise ModelError(f"{directory / 'config.json'}: its sizes {str(config_data.get('sizes'))[:80]} do not "
                          f"match vocab.json ({len(encoder)} characters); the tokenizer directory is damaged")
-    return config_data, config, encoder, splitter, memory
+    return config_data, config, encoder, splitter, memory, sentence_classifier
 
 
 def _string_list(value) -> list[str]:
@@ -133,12 +141,14 @@ class Tokenizer:
     """Raw text to sentences of words with character offsets: `tokenize(text)`."""
 
     def __init__(self, directory: Path, config: TokenizerConfig, encoder: CharEncoder, splitter: MultiwordSplitter,
-                 metadata: dict, graph: bytes, threads: int | None = None, memory: TokenMemory | None = None):
+                 metadata: dict, graph: bytes, threads: int | None = None, memory: TokenMemory | None = None,
+                 sentence_classifier: SentenceClassifier | None = None):
         self.directory = directory
         self.config = config
         self.encoder = encoder
         self.splitter = splitter
         self.memory = memory or TokenMemory()
+        self.sentence_classifier = sentence_classifier or SentenceClassifier()
         self.metadata = metadata
         # One thread per graph run, several runs side by side on batches of windows: a recurrent operator
         # split over threads meets them at every character step, separate runs never wait for each other.
@@ -151,19 +161,20 @@ class Tokenizer:
         """A tokenizer directory (what `postag tokenizer train` writes); `threads`: graph runs side by side
         (default: one per core)."""
         directory = Path(directory)
-        config_data, config, encoder, splitter, memory = read_tokenizer_files(directory)
+        config_data, config, encoder, splitter, memory, sentence_classifier = read_tokenizer_files(directory)
         graph_path = directory / GRAPH_FILE
         try:
             graph = graph_path.read_bytes()
         except OSError as error:
             raise ModelError(f"{graph_path}: cannot be read ({error.strerror}); the tokenizer is incomplete") from None
         metadata = {k: v for k, v in config_data.items() if k not in (TOKENIZER_SECTION, "sizes")}
-        return cls(directory, config, encoder, splitter, metadata, graph, threads, memory)
+        return cls(directory, config, encoder, splitter, metadata, graph, threads, memory, sentence_classifier)
 
     def tokenize(self, text: str) -> list[TokenizedSentence]:
         """The sentences of `text`; every span indexes `text` itself."""
         ids, classes = self.encoder.encode(text)
-        return sentences_from_labels(text, classes, self.logits(ids, classes), self.splitter, self.memory)
+        return sentences_from_labels(text, classes, self.logits(ids, classes), self.splitter, self.memory,
+                                     self.sentence_classifier)
 
     def logits(self, ids: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """Label logits [n, labels] of encoded characters."""

@@ -17,7 +17,7 @@ TOKENIZER_RANGES: dict[str, tuple[float, float]] = {
     "learning_rate": (0.0, 10.0), "lr_decay": (0.0, 1.0), "ema": (0.0, 1.0), "clipnorm": (0.0, 1e6),
     "epochs": (1, 10_000), "patience": (0, 10_000), "max_seconds": (0.0, 1e9), "seed": (0, 2**32 - 1),
     "multiword_min_share": (0.0, 1.0), "multiword_min_count": (1, 1_000_000_000),
-    "memory_min_count": (0, 1_000_000_000),
+    "memory_min_count": (0, 1_000_000_000), "sentence_epochs": (0, 1000),
 }
 
 
@@ -64,6 +64,10 @@ class TokenizerConfig(Settings):
     # needs this many training tokens behind it (0 = none). On EWT the memory lifts test tokens F1 from
     # 99.04 to 99.23 with the same network.
     memory_min_count: int = 2
+    # the sentence classifier (segmentation.SentenceClassifier) that decides the network's unsure sentence
+    # ends again from the words around them: epochs of its training, on the network's own tokenization of
+    # the training text once the network is trained (0 = none)
+    sentence_epochs: int = 15
 
     SUBJECT = "tokenizer"
     CHOICES = {"cell": CELLS}

@@ -11,10 +11,10 @@ from tagger.segmentation import TokenMemory
 
 
 def spans_of(pieces: list[str]) -> tuple[str, list[tuple[int, int]]]:
-    """Text and token spans from pieces: a token, or " " for a space between tokens."""
+    """Text and token spans from pieces: a token, or whitespace between tokens."""
     text, spans, position = "", [], 0
     for piece in pieces:
-        if piece != " ":
+        if not piece.isspace():
             spans.append((position, position + len(piece)))
         text += piece
         position += len(piece)
@@ -118,3 +118,56 @@ def test_the_memory_keeps_every_character_and_the_order(memory, pieces, data):
 def test_a_prefix_cut_either_side_of_its_hyphen_and_a_capitalised_cut(memory):
     assert apply(memory, ["anti-", "gay", " ", "anti", "-Muslim", " ", "Alot", " ", "ALOT", " ", "re-", "do"], [8]) == [
         ["anti-gay", "anti-Muslim", "A", "lot", "A", "LOT", "re-", "do"]]
+
+
+# ---- the sentence classifier ------------------------------------------------------------------------------
+
+def classifier_text(repeats: int):
+    """A text where "Thanks" after a lower-case word starts a sentence that no punctuation shows, and "and"
+    never does; the network's probability (0.3 everywhere in between) cannot tell them apart."""
+    pieces = ["we", " ", "met", " ", "Thanks", " ", "for", " ", "all", " ", "and", " ", "more", ".", "\n\n"] * repeats
+    text, spans = spans_of(pieces)
+    starts, ends = [a for a, _ in spans], [b for _, b in spans]
+    forms = [text[a:b] for a, b in spans]
+    probabilities = np.array([0.99 if form == "." else 0.3 if i + 1 < len(forms) else 1.0
+                              for i, form in enumerate(forms)])
+    gold_ends = {ends[i] for i, form in enumerate(forms) if form in ("met", ".")}
+    return text, starts, ends, forms, probabilities, gold_ends
+
+
+def test_the_sentence_classifier_learns_ends_the_words_show():
+    from tagger.segmentation import SentenceClassifier
+
+    text, starts, ends, forms, probabilities, gold_ends = classifier_text(30)
+    classifier = SentenceClassifier.learn(text, starts, ends, probabilities, gold_ends, epochs=10, min_weight=0.0)
+    assert classifier and classifier.weights["a=thanks"] > 0
+    network_stops = np.array([i + 1 for i, form in enumerate(forms) if form == "."])  # the network's ends
+    stops = classifier.decide(text, starts, ends, forms, network_stops, probabilities)
+    decided_ends = {ends[k - 1] for k in stops.tolist()}
+    assert decided_ends == gold_ends
+    # Outside [low, high) the network decides: sure ends (0.99) stay, whatever the words
+    sure = SentenceClassifier(classifier.weights, classifier.logit_weight, low=0.5, high=0.98)
+    assert sure.decide(text, starts, ends, forms, network_stops, probabilities).tolist() == network_stops.tolist()
+    assert SentenceClassifier.from_json(json.loads(json.dumps(classifier.to_json()))) == classifier
+
+
+def test_a_blank_line_ends_a_sentence_whatever_the_classifier_says():
+    from tagger.segmentation import SentenceClassifier
+
+    text, spans = spans_of(["one", " ", "two", "\n\n", "three"])
+    starts, ends = [a for a, _ in spans], [b for _, b in spans]
+    forms = [text[a:b] for a, b in spans]
+    never = SentenceClassifier({"bias": -100.0}, 0.0, low=0.0, high=1.0)
+    stops = never.decide(text, starts, ends, forms, np.array([2, 3]), np.array([0.5, 0.5, 1.0]))
+    assert stops.tolist() == [2, 3]  # "one two" | "three": only the blank line and the text's end
+
+
+@pytest.mark.parametrize("data", [
+    [], {"weights": []}, {"weights": {"a=x": "1"}}, {"weights": {"a=x": float("nan")}}, {"logit_weight": "1"},
+    {"low": 0.5, "high": 0.2}, {"high": 1.5},
+])
+def test_a_damaged_sentence_classifier_is_a_value_error(data):
+    from tagger.segmentation import SentenceClassifier
+
+    with pytest.raises(ValueError, match="malformed sentence classifier"):
+        SentenceClassifier.from_json(data)

@@ -310,7 +310,7 @@ def test_tokenizing_imports_no_tensorflow(trained):
     assert "TokenizedSentence" in done.stdout
 
 
-def test_a_trained_tokenizer_learns_its_memory_again(trained, gold, tmp_path):
+def test_a_trained_tokenizer_learns_its_memory_and_sentence_classifier_again(trained, gold, tmp_path):
     from typer.testing import CliRunner
 
     from cli import app
@@ -320,16 +320,17 @@ def test_a_trained_tokenizer_learns_its_memory_again(trained, gold, tmp_path):
     vocab = json.loads((copy / "vocab.json").read_text())
     assert TokenMemory.from_json(vocab["memory"]) == Tokenizer.load(copy).memory  # training wrote it
     fixture = str(FIXTURES / "ud_text.conllu")
-    result = CliRunner().invoke(app, ["tokenizer", "memory", str(copy), "--train", fixture, "--dev", fixture,
+    result = CliRunner().invoke(app, ["tokenizer", "relearn", str(copy), "--train", fixture, "--dev", fixture,
                                       "--output", str(tmp_path / "again")])
     assert result.exit_code == 0, result.output
     again = Tokenizer.load(tmp_path / "again")
     spans = [s.spans[first] for s in gold.sentences for first, _ in token_ranges(s)]
     assert again.memory == TokenMemory.learn(gold.text, spans)
     metrics = json.loads((tmp_path / "again" / "metrics.json").read_text())
-    assert metrics["dev"]["tokens"] == 1.0 and metrics["dev_without_memory"]["tokens"] == 1.0
-    assert metrics["memory"]["corpus"] == "ud_text.conllu" and "dev" in result.output
+    assert metrics["dev"]["tokens"] == metrics["dev_with_memory"]["tokens"] == metrics["dev_network_alone"]["tokens"]
+    assert metrics["memory"]["corpus"] == metrics["sentence_classifier"]["corpus"] == "ud_text.conllu"
+    assert "network alone" in result.output and "sentence classifier" in result.output
     assert again.tokenize(gold.text) == Tokenizer.load(copy).tokenize(gold.text)
     # A folder that is no tokenizer: one clear error, nothing written.
-    result = CliRunner().invoke(app, ["tokenizer", "memory", str(tmp_path / "absent"), "--train", fixture])
+    result = CliRunner().invoke(app, ["tokenizer", "relearn", str(tmp_path / "absent"), "--train", fixture])
     assert result.exit_code != 0 and "Traceback" not in result.output and not (tmp_path / "absent").exists()
