@@ -6,9 +6,9 @@
 For each language: tokens, sentences and words F1 of each tokenizer (CoNLL 2018 metrics on the text UD's
 conllu_to_text.pl lays out), UPOS and XPOS F1 end to end with the tagger, and each tokenizer's speed
 (tokens/s, the fastest of --repeats runs over the whole text, tokens as that tokenizer counts them), with
-the trained tokenizer's size and training time from its directory; a tokenizer with a token memory is also
-measured without it (the same network alone). Speeds are taken in turn, round by round. Writes
-benchmarks/results/tokenizer.json and .md.
+the trained tokenizer's size and training time from its directory; a tokenizer with a token memory or a
+sentence classifier is also measured without them (the same network alone). Speeds are taken in turn,
+round by round. Writes benchmarks/results/tokenizer.json and .md.
 """
 
 from __future__ import annotations
@@ -31,16 +31,16 @@ def measure(data: str, tokenizer_dir: str, tagger_dir: str, repeats: int, thread
 
     from pipelines.evaluate_raw import RuleTokenizer, evaluate_raw, read_gold
     from tagger import Tagger, Tokenizer
-    from tagger.segmentation import TokenMemory
+    from tagger.segmentation import SentenceClassifier, TokenMemory
 
     description, gold = read_gold(data, "test")
     tagger = Tagger.load(tagger_dir)
     trained = Tokenizer.load(tokenizer_dir, threads)
     tokenizers = {"rules": RuleTokenizer(), "trained": trained}
-    if trained.memory:  # the same network without the boundaries remembered from training
+    if trained.memory or trained.sentence_classifier:  # the same network without what it learned beside
         bare = Tokenizer.load(tokenizer_dir, threads)
-        bare.memory = TokenMemory()
-        tokenizers["trained, no memory"] = bare
+        bare.memory, bare.sentence_classifier = TokenMemory(), SentenceClassifier()
+        tokenizers["trained, network alone"] = bare
     rows, results = {}, {}
     for name, tokenizer in tokenizers.items():
         results[name] = evaluate_raw(gold, tokenizer, tagger, description)

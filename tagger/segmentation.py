@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 
 import numpy as np
 
@@ -529,7 +530,7 @@ class SentenceClassifier:
 
     weights: dict[str, float] = field(default_factory=dict)
     logit_weight: float = 0.0
-    low: float = 0.003
+    low: float = 0.01
     high: float = 0.98
 
     def __bool__(self) -> bool:
@@ -537,18 +538,22 @@ class SentenceClassifier:
 
     @classmethod
     def learn(cls, text: str, starts: Sequence[int], ends: Sequence[int], probabilities: np.ndarray,
-              gold_ends: set[int], epochs: int = 15, seed: int = 1, low: float = 0.003, high: float = 0.98,
-              learning_rate: float = 0.1, l2: float = 1e-4, min_weight: float = 0.05) -> SentenceClassifier:
+              gold_ends: set[int], epochs: int = 15, seed: int = 1, low: float = 0.01, high: float = 0.98,
+              learning_rate: float = 0.1, l2: float = 1e-4, min_weight: float = 0.05,
+              train_low: float = 0.003) -> SentenceClassifier:
         """From a tokenization of the training text (token spans, each token's probability of ending a
         sentence) and the character offsets where gold sentences end. Stochastic gradient descent on the
         log loss, L2-regularised, the rate decaying by 0.8 an epoch. Features whose weight stays below
-        `min_weight` are dropped: on EWT that keeps a quarter of them, at the same dev F1."""
+        `min_weight` are dropped: on EWT that keeps a quarter of them, at the same dev F1. It learns from the
+        token ends down to `train_low` but decides only those down to `low`: on EWT dev, learning from the
+        wider band scored 89.70 against 89.30, while deciding it too changed nothing on dev or test and cost
+        twice the time."""
         import random
 
         forms = [text[start:end] for start, end in zip(starts, ends)]
-        examples = [(_sentence_features(text, forms, starts, ends, k, probabilities[k]),
-                     _log_odds(probabilities[k]), ends[k] in gold_ends)
-                    for k in _candidates(text, starts, ends, probabilities, low, high)]
+        examples = [(_sentence_features(text, forms, starts, ends, k, float(probabilities[k])),
+                     _log_odds(float(probabilities[k])), ends[k] in gold_ends)
+                    for k in _candidates(text, starts, ends, probabilities, train_low, high)]
         weights: dict[str, float] = defaultdict(float)
         logit_weight = 0.0
         order = random.Random(seed)
@@ -569,13 +574,17 @@ class SentenceClassifier:
         """The sentence stops (index after each sentence's last token) with the unsure ends decided again."""
         if not self or len(forms) < 2:
             return stops
+        candidates = _candidates(text, starts, ends, probabilities, self.low, self.high)
+        if not candidates:
+            return stops
+        weights, logit_weight, zeros = self.weights, self.logit_weight, repeat(0.0)
+        chances = probabilities[candidates].tolist()
+        decisions = [logit_weight * _log_odds(chance)
+                     + sum(map(weights.get, _sentence_features(text, forms, starts, ends, k, chance), zeros)) > 0.0
+                     for k, chance in zip(candidates, chances)]
         sentence_end = np.zeros(len(forms), dtype=bool)
         sentence_end[stops - 1] = True
-        weights = self.weights
-        for k in _candidates(text, starts, ends, probabilities, self.low, self.high):
-            score = self.logit_weight * _log_odds(probabilities[k]) + sum(
-                weights.get(f, 0.0) for f in _sentence_features(text, forms, starts, ends, k, probabilities[k]))
-            sentence_end[k] = score > 0.0
+        sentence_end[candidates] = decisions
         return np.flatnonzero(sentence_end) + 1
 
     def to_json(self) -> dict:
@@ -588,7 +597,7 @@ class SentenceClassifier:
         if not isinstance(data, dict):
             raise ValueError("malformed sentence classifier: expected a JSON object")
         weights = data.get("weights", {})
-        numbers = [data.get("logit_weight", 0.0), data.get("low", 0.003), data.get("high", 0.98)]
+        numbers = [data.get("logit_weight", 0.0), data.get("low", 0.01), data.get("high", 0.98)]
         if not isinstance(weights, dict) or not all(
                 isinstance(k, str) and type(v) in (int, float) and np.isfinite(v) for k, v in weights.items()):
             raise ValueError("malformed sentence classifier: 'weights' must map feature strings to numbers")
@@ -624,13 +633,14 @@ def _sentence_features(text: str, forms: Sequence[str], starts: Sequence[int], e
     second = forms[k + 2].lower() if k + 1 < last else "<end>"
     shapes = [_shape(forms[i]) if 0 <= i <= last else "<none>" for i in (k - 1, k, k + 1, k + 2)]
     gap = text[ends[k]:starts[k + 1]] if k < last else ""
-    odds_bin = min(int(-math.log10(max(float(probability), 1e-6)) * 2), 12)
+    odds_bin = min(int(-2 * math.log10(probability if probability > 1e-6 else 1e-6)), 12)
     return ["bias", f"bin={odds_bin}", f"t={token}", f"a={after}", f"b={before}", f"a2={second}",
             f"ts={shapes[1]}", f"as={shapes[2]}", f"bs={shapes[0]}", f"a2s={shapes[3]}",
             f"t|a={token}|{after}", f"b|t={before}|{token}", f"ts|as={shapes[1]}|{shapes[2]}",
             f"lines={min(gap.count(chr(10)), 2)}", f"gap={'none' if not gap else 'space' if gap == ' ' else 'other'}"]
 
 
+@lru_cache(maxsize=65536)  # the words of a text come back: most shapes are looked up, not made
 def _shape(form: str) -> str:
     """Upper X, lower x, digit d, other characters as they are; runs collapsed; the first 6 characters."""
     out: list[str] = []
@@ -642,7 +652,7 @@ def _shape(form: str) -> str:
 
 
 def _log_odds(probability: float) -> float:
-    probability = min(max(float(probability), 1e-6), 1 - 1e-6)
+    probability = min(max(probability, 1e-6), 1 - 1e-6)
     return math.log(probability / (1 - probability))
 
 
