@@ -124,15 +124,13 @@ def learn_memory(document: TokenizedText, config):
 def learn_sentence_classifier(tokenizer, document: TokenizedText, config):
     """The sentence classifier of a trained tokenizer network (and its token memory), learned from its own
     tokenization of `document` against the gold sentence ends (empty when sentence_epochs is 0)."""
-    from tagger.segmentation import SentenceClassifier, segment, token_end_probabilities
+    from tagger.segmentation import SentenceClassifier, token_end_probabilities
+    from tagger.tokenizer import token_boundaries
 
     if not config.sentence_epochs:
         return SentenceClassifier()
-    ids, classes = tokenizer.encoder.encode(document.text)
-    logits = tokenizer.logits(ids, classes)
-    starts, ends, stops = segment(logits, classes)
-    if tokenizer.memory:
-        starts, ends, stops = tokenizer.memory.apply(document.text, starts, ends, stops)
+    classes, logits = _logits_of(tokenizer, document.text)
+    starts, ends, _ = token_boundaries(document.text, classes, logits, tokenizer.memory)
     gold_ends = {sentence.spans[-1][1] for sentence in document.sentences if sentence.spans}
     return SentenceClassifier.learn(document.text, starts.tolist(), ends.tolist(),
                                     token_end_probabilities(logits, ends), gold_ends, epochs=config.sentence_epochs,
@@ -288,6 +286,12 @@ def _metrics(data: TokenizerData, history, best_epoch, seconds, parameters, toke
     }
 
 
+def _logits_of(tokenizer, text: str):
+    """(character classes, label logits) of `text` by the tokenizer's network."""
+    ids, classes = tokenizer.encoder.encode(text)
+    return classes, tokenizer.logits(ids, classes)
+
+
 def _memory_counts(memory) -> dict:
     return {"joins": len(memory.joins), "cuts": len(memory.cuts), "prefixes": sorted(memory.prefixes)}
 
@@ -297,8 +301,10 @@ def relearn_tables(directory: str | Path, data: TokenizerData, output: str | Pat
     unchanged), scored again on data.dev and data.test, and saved to `output` (default: in place,
     atomically). Its metrics.json keeps the scores of the network alone (`dev_network_alone`, ...) and with
     the memory only (`dev_with_memory`, ...) beside the final ones. Returns the new metrics."""
-    from tagger.segmentation import SentenceClassifier, TokenMemory
+    from tagger.tokenizer import sentences_from_labels
     from tagger.training.tokenizer_model import KerasTokenizer
+
+    from .raw_eval import score_raw
 
     directory = Path(directory)
     output = Path(output) if output else directory
@@ -310,16 +316,18 @@ def relearn_tables(directory: str | Path, data: TokenizerData, output: str | Pat
         except (OSError, ValueError) as error:
             raise PipelineError(f"{metrics_path}: cannot be read ({error}); is {directory} a tokenizer "
                                 f"directory?") from None
-        splits = [(split, gold) for split, gold in (("dev", data.dev), ("test", data.test)) if gold is not None]
-        tokenizer.memory, tokenizer.sentence_classifier = TokenMemory(), SentenceClassifier()
-        for split, gold in splits:
-            metrics[f"{split}_network_alone"] = _scores(score_tokenizer(tokenizer, gold))
-        tokenizer.memory = learn_memory(data.train, tokenizer.config)
-        for split, gold in splits:
-            metrics[f"{split}_with_memory"] = _scores(score_tokenizer(tokenizer, gold))
-        tokenizer.sentence_classifier = learn_sentence_classifier(tokenizer, data.train, tokenizer.config)
-        for split, gold in splits:
-            metrics[split] = _scores(score_tokenizer(tokenizer, gold))
+        # The network's logits for dev and test do not change: computed once, scored three ways.
+        splits = {split: (gold, *_logits_of(tokenizer, gold.text))
+                  for split, gold in (("dev", data.dev), ("test", data.test)) if gold is not None}
+        memory = learn_memory(data.train, tokenizer.config)
+        tokenizer.memory = memory
+        classifier = learn_sentence_classifier(tokenizer, data.train, tokenizer.config)
+        for split, (gold, classes, logits) in splits.items():
+            for key, parts in ((f"{split}_network_alone", (None, None)), (f"{split}_with_memory", (memory, None)),
+                               (split, (memory, classifier))):
+                sentences = sentences_from_labels(gold.text, classes, logits, tokenizer.splitter, *parts)
+                metrics[key] = _scores(score_raw(gold, as_tokenized_text(gold.text, sentences)))
+        tokenizer.sentence_classifier = classifier
         metrics["memory"] = _memory_counts(tokenizer.memory) | {"corpus": data.name}
         metrics["sentence_classifier"] = {"features": len(tokenizer.sentence_classifier.weights),
                                           "corpus": data.name}

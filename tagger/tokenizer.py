@@ -55,15 +55,22 @@ class TokenizedSentence(NamedTuple):
     spans: tuple[tuple[int, int], ...]  # [start, end) of each word's token in the text
 
 
-def sentences_from_labels(text: str, classes: np.ndarray, logits: np.ndarray, splitter: MultiwordSplitter,
-                          memory: TokenMemory | None = None,
-                          sentence_classifier: SentenceClassifier | None = None) -> list[TokenizedSentence]:
-    """The sentences of `text` from its characters' label logits: tokens (the network's, with the boundaries
-    `memory` remembers from training), sentences (the network's, its unsure ends decided again by
-    `sentence_classifier`), then each token's words."""
+def token_boundaries(text: str, classes: np.ndarray, logits: np.ndarray,
+                     memory: TokenMemory | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(token starts, token ends, sentence stops) as `segment` gives them, with the boundaries `memory`
+    remembers from training laid over: what the sentence classifier decides on, and learns from."""
     starts, ends, stops = segment(logits, classes)
     if memory:
         starts, ends, stops = memory.apply(text, starts, ends, stops)
+    return starts, ends, stops
+
+
+def sentences_from_labels(text: str, classes: np.ndarray, logits: np.ndarray, splitter: MultiwordSplitter,
+                          memory: TokenMemory | None = None,
+                          sentence_classifier: SentenceClassifier | None = None) -> list[TokenizedSentence]:
+    """The sentences of `text` from its characters' label logits: tokens (`token_boundaries`), sentences (the
+    network's, its unsure ends decided again by `sentence_classifier`), then each token's words."""
+    starts, ends, stops = token_boundaries(text, classes, logits, memory)
     probabilities = token_end_probabilities(logits, ends) if sentence_classifier else None
     starts, ends = starts.tolist(), ends.tolist()
     spans = list(zip(starts, ends))
