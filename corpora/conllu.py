@@ -38,8 +38,13 @@ def conllu_fields(line: str) -> list[str] | None:
     return None
 
 
-def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "upos") -> Iterator[Sentence]:
-    """Sentences from numbered lines; `source` names the file in error messages."""
+def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "upos",
+                 untagged_ok: Collection[str] = ()) -> Iterator[Sentence]:
+    """Sentences from numbered lines; `source` names the file in error messages.
+
+    `untagged_ok`: further tagsets (not the first) a sentence may leave out entirely (every word `_`), read as an
+    empty layer of Sentence.more_tags; a sentence tagged in only some of its words is still an error.
+    """
     tagsets = tagset.split(",")  # "upos,xpos": both columns, the first as Sentence.tags
     for name in tagsets:
         if name not in TAG_COLUMNS:
@@ -48,11 +53,20 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
     strings: dict[str, str] = {}
     intern = strings.setdefault  # one string object per distinct word or tag: memory for big corpora
     words: list[str] = []
-    layers: list[list[str]] = [[] for _ in columns]
+    layers: list[list[str | None]] = [[] for _ in columns]  # None: a word untagged in an untagged_ok tagset
     id_lines: dict[str, int] = {}  # the sentence's word IDs so far -> their lines
 
+    def layer_tags(name: str, layer: list[str | None]) -> tuple[str, ...]:
+        if None not in layer:
+            return tuple(layer)
+        if any(tag is not None for tag in layer):
+            raise CorpusError(f"{source}:{number}: the sentence ending here has {name.upper()} tags for only some "
+                              "of its words; tag every word or none")
+        return ()
+
     def sentence() -> Sentence:
-        return Sentence(tuple(words), tuple(layers[0]), more_tags=tuple(tuple(layer) for layer in layers[1:]))
+        return Sentence(tuple(words), tuple(layers[0]),
+                        more_tags=tuple(layer_tags(name, layer) for name, layer in zip(tagsets[1:], layers[1:])))
 
     for number, raw_line in lines:
         line = raw_line.rstrip(" \t")
@@ -84,8 +98,11 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
         form = fields[1]
         if not form:
             raise CorpusError(f"{source}:{number}: empty FORM in CoNLL-U line")
-        for name, column, layer in zip(tagsets, columns, layers):
+        for index, (name, column, layer) in enumerate(zip(tagsets, columns, layers)):
             tag = fields[column]
+            if (not tag or tag == "_") and index and name in untagged_ok:
+                layer.append(None)
+                continue
             if not tag or tag == "_":
                 other = "upos" if name == "xpos" else "xpos"
                 raise CorpusError(
@@ -98,8 +115,8 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
         yield sentence()
 
 
-def read_conllu(path: str | Path, tagset: str = "upos") -> list[Sentence]:
-    return list(parse_conllu(read_lines(path), str(path), tagset))
+def read_conllu(path: str | Path, tagset: str = "upos", untagged_ok: Collection[str] = ()) -> list[Sentence]:
+    return list(parse_conllu(read_lines(path), str(path), tagset, untagged_ok))
 
 
 def format_conllu(

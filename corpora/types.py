@@ -21,13 +21,14 @@ class Sentence:
     tags: tuple[str, ...] = ()  # empty for untagged input
     spans: tuple[tuple[int, int], ...] = ()  # character offsets when tokenized from raw text
     # Tags of further tagsets, in the order of Corpus.tagsets[1:] (UPOS and XPOS read together for a tagger
-    # with two output heads); empty for a single tagset.
+    # with two output heads); empty for a single tagset. A layer may be empty where the sentence has no tags in
+    # that tagset (silver sentences tagged by UPOS teachers): training then leaves that head out for it.
     more_tags: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if self.tags and len(self.tags) != len(self.words):
             raise ValueError(f"{len(self.words)} words but {len(self.tags)} tags")
-        if any(len(tags) != len(self.words) for tags in self.more_tags):
+        if any(tags and len(tags) != len(self.words) for tags in self.more_tags):
             raise ValueError(f"{len(self.words)} words but a further tag layer of another length")
         if self.spans and len(self.spans) != len(self.words):
             raise ValueError(f"{len(self.words)} words but {len(self.spans)} spans")

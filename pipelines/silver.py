@@ -77,13 +77,16 @@ def silver_columns(tagsets: Sequence[str]) -> tuple[str, ...]:
 
 
 def read_silver(path: str | Path, tagsets: Sequence[str]) -> list[Sentence]:
-    """The sentences of a silver file, tagged in the columns the corpus's tagsets are written to."""
+    """The sentences of a silver file, tagged in the columns the corpus's tagsets are written to. A joint tagger's
+    silver data may lack its further tagsets (UPOS teachers leave XPOS out): those layers are then empty, and
+    training leaves the heads they feed out for those sentences."""
     path = Path(path)
     if not path.is_file():
         raise PipelineError(f"silver data {path}: no such file; make it with `postag silver TEACHER_MODEL ... "
                             f"--source TEXT --output {path}`")
     try:
-        sentences = read_conllu(path, ",".join(silver_columns(tagsets)))
+        columns = silver_columns(tagsets)
+        sentences = read_conllu(path, ",".join(columns), untagged_ok=columns[1:])
     except CorpusError as error:
         raise PipelineError(f"silver data: {error}") from None
     if not sentences or any(not s.tags for s in sentences):

@@ -62,6 +62,22 @@ def test_missing_tag_names_line_and_suggests_the_other_tagset(tmp_path):
         read_conllu(path, tagset="xpos")
 
 
+def test_a_further_tagset_may_be_left_out_of_a_whole_sentence_but_not_of_some_words(tmp_path):
+    untagged = "1\tHi\thi\tINTJ\t_\t_\t0\troot\t_\t_\n2\tyou\tyou\tPRON\t_\t_\t1\tvocative\t_\t_\n"
+    path = write(tmp_path, f"{LINE}\n{LINE2}\n\n{untagged}\n")
+    tagged, left_out = read_conllu(path, tagset="upos,xpos", untagged_ok=("xpos",))
+    assert tagged.more_tags == (("NNS", "VBP"),)
+    assert left_out.tags == ("INTJ", "PRON") and left_out.more_tags == ((),)
+    with pytest.raises(CorpusError, match="no XPOS tag"):
+        read_conllu(path, tagset="upos,xpos")
+    with pytest.raises(CorpusError, match="no UPOS tag"):  # never the first tagset: it is what training needs
+        read_conllu(write(tmp_path, "1\tHi\thi\t_\tUH\t_\t0\troot\t_\t_\n"), tagset="upos,xpos",
+                    untagged_ok=("upos", "xpos"))
+    mixed = write(tmp_path, f"{LINE}\n2\tbark\tbark\tVERB\t_\t_\t0\troot\t_\t_\n\n", "mixed.conllu")
+    with pytest.raises(CorpusError, match=rf"^{mixed}:3: .*XPOS tags for only some of its words"):
+        read_conllu(mixed, tagset="upos,xpos", untagged_ok=("xpos",))
+
+
 def test_byte_order_mark_is_dropped(tmp_path):
     path = write(tmp_path, b"\xef\xbb\xbf" + f"{LINE}\n{LINE2}\n".encode())
     assert read_conllu(path)[0].words == ("Dogs", "bark")

@@ -223,3 +223,24 @@ def test_a_student_learns_from_its_teachers_probabilities(teachers, tiny_sentenc
     assert result.history[-1].train_loss < result.history[0].train_loss
     with pytest.raises(PipelineError, match="distill teacher"):
         train(corpus, TaggerConfig(**{**TINY, "distill": str(tmp_path / "absent")}))
+
+
+def test_a_joint_student_learns_xpos_from_gold_only_when_its_silver_has_upos_alone(teachers, tiny_conllu, tmp_path):
+    from pipelines.data import with_silver
+
+    text = tmp_path / "raw.txt"
+    text.write_text("The quokka sat on the mat.\nA dog barked at the quokka.\n", encoding="utf-8")
+    make_silver_corpus([teachers[0]], [str(text)], tmp_path / "silver.conllu")  # UPOS teachers: XPOS is "_"
+    gold = read_conllu(tiny_conllu, "upos,xpos")
+    corpus = Corpus("tiny", "upos,xpos", train=gold[:8], dev=gold[8:10], test=gold[10:])
+    config = TaggerConfig(**{**TINY, "crf": True, "silver": str(tmp_path / "silver.conllu"),
+                             "distill": str(teachers[0])})
+    silver = with_silver(corpus, config).train[8:]
+    assert silver and all(s.tags and s.more_tags == ((),) for s in silver)
+    result = train(corpus, config, output=tmp_path / "student")
+    xpos = result.tagger.vocabs.more_tags[0]
+    assert set(xpos.items[1:]) == {tag for s in corpus.train for tag in s.more_tags[0]}  # no tag from silver
+    encoded = result.tagger.encoder.encode_tags([s.more_tags[0] for s in silver], head=1)
+    assert not encoded.any()  # every silver word is padding to the XPOS head: its loss never sees them
+    assert np.isfinite([epoch.train_loss for epoch in result.history]).all()
+    assert result.metrics["more_tagsets"]["xpos"]["test"]["tokens"] == sum(len(s) for s in corpus.test)
