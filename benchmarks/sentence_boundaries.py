@@ -62,7 +62,7 @@ class Segmented:
     """
 
     def __init__(self, tokenizer, words_model, gold):
-        self.gold, self.splitter = gold, tokenizer.splitter
+        self.gold, self.multiword = gold, tokenizer.tables.multiword
         self.ids_classes = tokenizer.encoder.encode(gold.text)
         self.logits = tokenizer.logits(*self.ids_classes)
         # With no sentence end anywhere, the decoding leaves the same tokens cut only at blank lines: the
@@ -84,13 +84,13 @@ class Segmented:
 
     def _decode(self, sentence_ends: np.ndarray):
         """The tokenizer's sentences when exactly the characters `sentence_ends` end one (and blank lines)."""
-        from tagger.tokenizer import sentences_from_labels
+        from tagger.tokenizer import TokenizerTables, sentences_from_labels
 
         logits = self.logits.copy()
         logits[:, TOKEN_END] = logits[:, [TOKEN_END, SENTENCE_END]].max(axis=1)  # the same token boundaries
         logits[:, SENTENCE_END] = logits[:, TOKEN_END] - 1.0
         logits[sentence_ends, SENTENCE_END] = logits[sentence_ends, TOKEN_END] + 1.0
-        return sentences_from_labels(self.gold.text, self.ids_classes[1], logits, self.splitter)
+        return sentences_from_labels(self.gold.text, self.ids_classes[1], logits, TokenizerTables(self.multiword))
 
     def sentences_f1(self, ends: np.ndarray) -> float:
         from corpora import Sentence

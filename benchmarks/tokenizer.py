@@ -31,15 +31,15 @@ def measure(data: str, tokenizer_dir: str, tagger_dir: str, repeats: int, thread
 
     from pipelines.evaluate_raw import RuleTokenizer, evaluate_raw, read_gold
     from tagger import Tagger, Tokenizer
-    from tagger.segmentation import SentenceClassifier, TokenMemory
+    from tagger.tokenizer import TokenizerTables
 
     description, gold = read_gold(data, "test")
     tagger = Tagger.load(tagger_dir)
     trained = Tokenizer.load(tokenizer_dir, threads)
     tokenizers = {"rules": RuleTokenizer(), "trained": trained}
-    if trained.memory or trained.sentence_classifier:  # the same network without what it learned beside
+    if trained.tables.memory or trained.tables.sentences:  # the same network without what it learned beside
         bare = Tokenizer.load(tokenizer_dir, threads)
-        bare.memory, bare.sentence_classifier = TokenMemory(), SentenceClassifier()
+        bare.tables = TokenizerTables(trained.tables.multiword)
         tokenizers["trained, network alone"] = bare
     rows, results = {}, {}
     for name, tokenizer in tokenizers.items():

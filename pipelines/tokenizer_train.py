@@ -130,7 +130,7 @@ def learn_sentence_classifier(tokenizer, document: TokenizedText, config):
     if not config.sentence_epochs:
         return SentenceClassifier()
     classes, logits = _logits_of(tokenizer, document.text)
-    starts, ends, _ = token_boundaries(document.text, classes, logits, tokenizer.memory)
+    starts, ends, _ = token_boundaries(document.text, classes, logits, tokenizer.tables.memory)
     gold_ends = {sentence.spans[-1][1] for sentence in document.sentences if sentence.spans}
     return SentenceClassifier.learn(document.text, starts.tolist(), ends.tolist(),
                                     token_end_probabilities(logits, ends), gold_ends, epochs=config.sentence_epochs,
@@ -173,6 +173,7 @@ def train_tokenizer(data: TokenizerData, config, output: str | Path | None = Non
 
 def _train_tokenizer(data, config, output, progress, metadata) -> TokenizerTrainResult:
     from tagger.segmentation import CharEncoder, MultiwordSplitter
+    from tagger.tokenizer import TokenizerTables
     from tagger.training import keras, sequence_loss
     from tagger.training.callbacks import NonFiniteLoss
     from tagger.training.tokenizer_model import KerasTokenizer, count_parameters, training_dataset
@@ -194,7 +195,7 @@ def _train_tokenizer(data, config, output, progress, metadata) -> TokenizerTrain
     # 2. model, 3. loss (masked: padding beyond the text's ends counts for nothing), 4. updater
     weight_average = uses_weight_average(config, batches)
     metadata["weight_average"] = weight_average
-    tokenizer = KerasTokenizer(config, encoder, splitter, metadata=metadata, memory=memory)
+    tokenizer = KerasTokenizer(config, encoder, TokenizerTables(splitter, memory), metadata=metadata)
     options = {"use_ema": True, "ema_momentum": config.ema} if weight_average else {}
     tokenizer.network.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate,
                                                               clipnorm=config.clipnorm or None, **options),
@@ -237,7 +238,7 @@ def _train_tokenizer(data, config, output, progress, metadata) -> TokenizerTrain
                                   interrupted=interrupted, stopped_because=stopped_because, output=output)
     if interrupted:
         return result
-    tokenizer.sentence_classifier = learn_sentence_classifier(tokenizer, data.train, config)
+    tokenizer.tables.sentences = learn_sentence_classifier(tokenizer, data.train, config)
     result.dev = score_tokenizer(tokenizer, data.dev) if data.dev else None
     result.test = score_tokenizer(tokenizer, data.test) if data.test else None
     result.metrics = _metrics(data, epochs, learning.best_epoch, train_seconds, parameters, tokenizer, result.dev,
@@ -266,7 +267,7 @@ def _scores(evaluation: RawEvaluation | None) -> dict | None:
 
 def _metrics(data: TokenizerData, history, best_epoch, seconds, parameters, tokenizer, dev=None, test=None,
              complete=False, stopped_because="") -> dict:
-    splitter = tokenizer.splitter
+    splitter = tokenizer.tables.multiword
     return {
         "complete": complete,
         "corpus": data.name,
@@ -278,8 +279,8 @@ def _metrics(data: TokenizerData, history, best_epoch, seconds, parameters, toke
         "train_seconds": round(seconds, 2),
         "parameters": parameters,
         "multiword": {"forms": len(splitter.words), "suffix_rules": list(splitter.suffixes)},
-        "memory": _memory_counts(tokenizer.memory),
-        "sentence_classifier": {"features": len(tokenizer.sentence_classifier.weights)},
+        "memory": _memory_counts(tokenizer.tables.memory),
+        "sentence_classifier": {"features": len(tokenizer.tables.sentences.weights)},
         "history": [asdict(r) for r in history],
         "dev": _scores(dev),
         "test": _scores(test),
@@ -301,7 +302,7 @@ def relearn_tables(directory: str | Path, data: TokenizerData, output: str | Pat
     unchanged), scored again on data.dev and data.test, and saved to `output` (default: in place,
     atomically). Its metrics.json keeps the scores of the network alone (`dev_network_alone`, ...) and with
     the memory only (`dev_with_memory`, ...) beside the final ones. Returns the new metrics."""
-    from tagger.tokenizer import sentences_from_labels
+    from tagger.tokenizer import TokenizerTables, sentences_from_labels
     from tagger.training.tokenizer_model import KerasTokenizer
 
     from .raw_eval import score_raw
@@ -319,17 +320,18 @@ def relearn_tables(directory: str | Path, data: TokenizerData, output: str | Pat
         # The network's logits for dev and test do not change: computed once, scored three ways.
         splits = {split: (gold, *_logits_of(tokenizer, gold.text))
                   for split, gold in (("dev", data.dev), ("test", data.test)) if gold is not None}
-        memory = learn_memory(data.train, tokenizer.config)
-        tokenizer.memory = memory
-        classifier = learn_sentence_classifier(tokenizer, data.train, tokenizer.config)
+        multiword = tokenizer.tables.multiword
+        tokenizer.tables = TokenizerTables(multiword, learn_memory(data.train, tokenizer.config))
+        tokenizer.tables.sentences = learn_sentence_classifier(tokenizer, data.train, tokenizer.config)
+        variants = {"network_alone": TokenizerTables(multiword),
+                    "with_memory": TokenizerTables(multiword, tokenizer.tables.memory), "": tokenizer.tables}
         for split, (gold, classes, logits) in splits.items():
-            for key, parts in ((f"{split}_network_alone", (None, None)), (f"{split}_with_memory", (memory, None)),
-                               (split, (memory, classifier))):
-                sentences = sentences_from_labels(gold.text, classes, logits, tokenizer.splitter, *parts)
-                metrics[key] = _scores(score_raw(gold, as_tokenized_text(gold.text, sentences)))
-        tokenizer.sentence_classifier = classifier
-        metrics["memory"] = _memory_counts(tokenizer.memory) | {"corpus": data.name}
-        metrics["sentence_classifier"] = {"features": len(tokenizer.sentence_classifier.weights),
+            for variant, tables in variants.items():
+                sentences = sentences_from_labels(gold.text, classes, logits, tables)
+                metrics[f"{split}_{variant}" if variant else split] = _scores(
+                    score_raw(gold, as_tokenized_text(gold.text, sentences)))
+        metrics["memory"] = _memory_counts(tokenizer.tables.memory) | {"corpus": data.name}
+        metrics["sentence_classifier"] = {"features": len(tokenizer.tables.sentences.weights),
                                           "corpus": data.name}
         tokenizer.save(output, metrics, tokenizer_card(tokenizer, data, metrics))
     return metrics

@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -55,6 +56,28 @@ class TokenizedSentence(NamedTuple):
     spans: tuple[tuple[int, int], ...]  # [start, end) of each word's token in the text
 
 
+@dataclass
+class TokenizerTables:
+    """What a tokenizer learns from its training tokens beside its network, kept in its vocab.json: the
+    multiword tokens' words, the token memory, the sentence classifier (the last two empty in a tokenizer
+    trained without them, or before they existed)."""
+
+    multiword: MultiwordSplitter = field(default_factory=MultiwordSplitter)
+    memory: TokenMemory = field(default_factory=TokenMemory)
+    sentences: SentenceClassifier = field(default_factory=SentenceClassifier)
+
+    @classmethod
+    def from_vocab(cls, vocab: dict) -> TokenizerTables:
+        """From vocab.json's object; a damaged table is a ValueError."""
+        return cls(MultiwordSplitter.from_json(vocab.get("multiword", {})),
+                   TokenMemory.from_json(vocab.get("memory", {})),
+                   SentenceClassifier.from_json(vocab.get("sentences", {})))
+
+    def to_vocab(self) -> dict:
+        return {"multiword": self.multiword.to_json(), "memory": self.memory.to_json(),
+                "sentences": self.sentences.to_json()}
+
+
 def token_boundaries(text: str, classes: np.ndarray, logits: np.ndarray,
                      memory: TokenMemory | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(token starts, token ends, sentence stops) as `segment` gives them, with the boundaries `memory`
@@ -65,19 +88,18 @@ def token_boundaries(text: str, classes: np.ndarray, logits: np.ndarray,
     return starts, ends, stops
 
 
-def sentences_from_labels(text: str, classes: np.ndarray, logits: np.ndarray, splitter: MultiwordSplitter,
-                          memory: TokenMemory | None = None,
-                          sentence_classifier: SentenceClassifier | None = None) -> list[TokenizedSentence]:
-    """The sentences of `text` from its characters' label logits: tokens (`token_boundaries`), sentences (the
-    network's, its unsure ends decided again by `sentence_classifier`), then each token's words."""
-    starts, ends, stops = token_boundaries(text, classes, logits, memory)
-    probabilities = token_end_probabilities(logits, ends) if sentence_classifier else None
+def sentences_from_labels(text: str, classes: np.ndarray, logits: np.ndarray,
+                          tables: TokenizerTables) -> list[TokenizedSentence]:
+    """The sentences of `text` from its characters' label logits: tokens (`token_boundaries` with the tables'
+    memory), sentences (the network's, its unsure ends decided again by the tables' sentence classifier),
+    then each token's words (the tables' multiword splitter)."""
+    starts, ends, stops = token_boundaries(text, classes, logits, tables.memory)
     starts, ends = starts.tolist(), ends.tolist()
     spans = list(zip(starts, ends))
     forms = [text[start:end] for start, end in zip(starts, ends)]
-    if sentence_classifier:
-        stops = sentence_classifier.decide(text, starts, ends, forms, stops, probabilities)
-    words = list(map(splitter.split, forms))
+    if tables.sentences:
+        stops = tables.sentences.decide(text, starts, ends, forms, stops, token_end_probabilities(logits, ends))
+    words = list(map(tables.multiword.split, forms))
     multiword = np.array([i for i, parts in enumerate(words) if len(parts) > 1], dtype=np.int64)
     # Multiword tokens before each sentence's first token and after its last: a sentence without any
     # takes its words straight from the forms (most sentences; the fast path).
@@ -118,24 +140,21 @@ def window_logits(ids: np.ndarray, classes: np.ndarray, config: TokenizerConfig,
     return merge_windows(np.concatenate(list(outputs)), length, config.context)
 
 
-def read_tokenizer_files(directory: Path) -> tuple[dict, TokenizerConfig, CharEncoder, MultiwordSplitter,
-                                                   TokenMemory, SentenceClassifier]:
-    """(config.json, config, character encoder, multiword splitter, token memory, sentence classifier) of a
-    checked tokenizer directory; one written before the last two existed has empty ones."""
+def read_tokenizer_files(directory: Path) -> tuple[dict, TokenizerConfig, CharEncoder, TokenizerTables]:
+    """(config.json, config, character encoder, the tables learned beside the network) of a checked tokenizer
+    directory."""
     config_data = check_model_directory(directory, section=TOKENIZER_SECTION)
     try:
         config = TokenizerConfig.from_json(config_data[TOKENIZER_SECTION])
         vocab = read_json(directory / VOCAB_FILE)
         encoder = CharEncoder(_string_list(vocab.get("chars")))
-        splitter = MultiwordSplitter.from_json(vocab.get("multiword", {}))
-        memory = TokenMemory.from_json(vocab.get("memory", {}))
-        sentence_classifier = SentenceClassifier.from_json(vocab.get("sentences", {}))
+        tables = TokenizerTables.from_vocab(vocab)
     except (ConfigError, ValueError) as error:
         raise ModelError(f"{directory}: incompatible or damaged tokenizer: {error}") from None
     if config_data.get("sizes") != {"chars": len(encoder), "labels": len(LABEL_NAMES)}:
         raise ModelError(f"{directory / 'config.json'}: its sizes {str(config_data.get('sizes'))[:80]} do not "
                          f"match vocab.json ({len(encoder)} characters); the tokenizer directory is damaged")
-    return config_data, config, encoder, splitter, memory, sentence_classifier
+    return config_data, config, encoder, tables
 
 
 def _string_list(value) -> list[str]:
@@ -147,15 +166,12 @@ def _string_list(value) -> list[str]:
 class Tokenizer:
     """Raw text to sentences of words with character offsets: `tokenize(text)`."""
 
-    def __init__(self, directory: Path, config: TokenizerConfig, encoder: CharEncoder, splitter: MultiwordSplitter,
-                 metadata: dict, graph: bytes, threads: int | None = None, memory: TokenMemory | None = None,
-                 sentence_classifier: SentenceClassifier | None = None):
+    def __init__(self, directory: Path, config: TokenizerConfig, encoder: CharEncoder, tables: TokenizerTables,
+                 metadata: dict, graph: bytes, threads: int | None = None):
         self.directory = directory
         self.config = config
         self.encoder = encoder
-        self.splitter = splitter
-        self.memory = memory or TokenMemory()
-        self.sentence_classifier = sentence_classifier or SentenceClassifier()
+        self.tables = tables
         self.metadata = metadata
         # One thread per graph run, several runs side by side on batches of windows: a recurrent operator
         # split over threads meets them at every character step, separate runs never wait for each other.
@@ -168,20 +184,19 @@ class Tokenizer:
         """A tokenizer directory (what `postag tokenizer train` writes); `threads`: graph runs side by side
         (default: one per core)."""
         directory = Path(directory)
-        config_data, config, encoder, splitter, memory, sentence_classifier = read_tokenizer_files(directory)
+        config_data, config, encoder, tables = read_tokenizer_files(directory)
         graph_path = directory / GRAPH_FILE
         try:
             graph = graph_path.read_bytes()
         except OSError as error:
             raise ModelError(f"{graph_path}: cannot be read ({error.strerror}); the tokenizer is incomplete") from None
         metadata = {k: v for k, v in config_data.items() if k not in (TOKENIZER_SECTION, "sizes")}
-        return cls(directory, config, encoder, splitter, metadata, graph, threads, memory, sentence_classifier)
+        return cls(directory, config, encoder, tables, metadata, graph, threads)
 
     def tokenize(self, text: str) -> list[TokenizedSentence]:
         """The sentences of `text`; every span indexes `text` itself."""
         ids, classes = self.encoder.encode(text)
-        return sentences_from_labels(text, classes, self.logits(ids, classes), self.splitter, self.memory,
-                                     self.sentence_classifier)
+        return sentences_from_labels(text, classes, self.logits(ids, classes), self.tables)
 
     def logits(self, ids: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """Label logits [n, labels] of encoded characters."""

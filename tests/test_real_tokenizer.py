@@ -36,16 +36,17 @@ def test_the_shipped_tokenizers_memory_and_sentence_classifier_lift_ewt_test(req
     import tagger
     from pipelines.evaluate_raw import read_gold
     from pipelines.tokenizer_train import score_tokenizer
-    from tagger.segmentation import SentenceClassifier, TokenMemory
+    from tagger.tokenizer import TokenizerTables
 
     _, gold = read_gold("ud:en_ewt", "test")
     tokenizer = tagger.load("en_ewt").tokenizer
     # learned from EWT train by `postag tokenizer relearn`
-    assert tokenizer.memory and tokenizer.sentence_classifier
+    tables = tokenizer.tables
+    assert tables.memory and tables.sentences
     both = score_tokenizer(tokenizer, gold)
-    tokenizer.sentence_classifier = SentenceClassifier()
+    tokenizer.tables = TokenizerTables(tables.multiword, tables.memory)
     memory_only = score_tokenizer(tokenizer, gold)
-    tokenizer.memory = TokenMemory()
+    tokenizer.tables = TokenizerTables(tables.multiword)
     network = score_tokenizer(tokenizer, gold)
     # tokens F1 99.04 -> 99.24, words 98.85 -> 99.04 by the memory; sentences 87.33 -> 88.12 by the classifier
     assert round(100 * network.tokens.f1, 2) == 99.04 and round(100 * memory_only.tokens.f1, 2) == 99.24

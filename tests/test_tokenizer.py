@@ -29,7 +29,7 @@ from tagger.segmentation import (
     window_size,
     windows,
 )
-from tagger.tokenizer import Tokenizer, attach_tokenizer
+from tagger.tokenizer import Tokenizer, TokenizerTables, attach_tokenizer
 
 TINY = dict(char_dim=8, class_dim=4, hidden_dim=16, stride=4, train_window=64, window=64, context=8, batch_size=2,
             min_char_count=1, dropout=0.0, learning_rate=0.02, multiword_min_count=1)
@@ -181,7 +181,7 @@ def keras_tokenizer(gold, **changes):
 
     config = TokenizerConfig(**{**TINY, **changes})
     splitter = MultiwordSplitter.learn(token_words(gold), min_count=1)
-    return KerasTokenizer(config, CharEncoder.build([gold.text]), splitter)
+    return KerasTokenizer(config, CharEncoder.build([gold.text]), TokenizerTables(splitter))
 
 
 @pytest.mark.parametrize("changes", [{}, {"stride": 1}, {"stride": 4, "cell": "lstm"},
@@ -318,14 +318,14 @@ def test_a_trained_tokenizer_learns_its_memory_and_sentence_classifier_again(tra
 
     copy = shutil.copytree(trained[0], tmp_path / "copy")
     vocab = json.loads((copy / "vocab.json").read_text())
-    assert TokenMemory.from_json(vocab["memory"]) == Tokenizer.load(copy).memory  # training wrote it
+    assert TokenMemory.from_json(vocab["memory"]) == Tokenizer.load(copy).tables.memory  # training wrote it
     fixture = str(FIXTURES / "ud_text.conllu")
     result = CliRunner().invoke(app, ["tokenizer", "relearn", str(copy), "--train", fixture, "--dev", fixture,
                                       "--output", str(tmp_path / "again")])
     assert result.exit_code == 0, result.output
     again = Tokenizer.load(tmp_path / "again")
     spans = [s.spans[first] for s in gold.sentences for first, _ in token_ranges(s)]
-    assert again.memory == TokenMemory.learn(gold.text, spans)
+    assert again.tables.memory == TokenMemory.learn(gold.text, spans)
     metrics = json.loads((tmp_path / "again" / "metrics.json").read_text())
     assert metrics["dev"]["tokens"] == metrics["dev_with_memory"]["tokens"] == metrics["dev_network_alone"]["tokens"]
     assert metrics["memory"]["corpus"] == metrics["sentence_classifier"]["corpus"] == "ud_text.conllu"

@@ -36,10 +36,11 @@ from ..modeldir import (
     save_directory,
     write_json,
 )
-from ..segmentation import CLASS_NAMES, LABEL_NAMES, CharEncoder, MultiwordSplitter, SentenceClassifier, TokenMemory
+from ..segmentation import CLASS_NAMES, LABEL_NAMES, CharEncoder
 from ..tokenizer import (
     TOKENIZER_SECTION,
     TokenizedSentence,
+    TokenizerTables,
     read_tokenizer_files,
     sentences_from_labels,
     window_logits,
@@ -140,17 +141,14 @@ def training_dataset(ids: np.ndarray, classes: np.ndarray, labels: np.ndarray, w
 # ---- the trainable tokenizer ----------------------------------------------------------------------------
 
 class KerasTokenizer:
-    """A tokenizer being trained: its network, character encoder, multiword splitter, token memory and
-    config."""
+    """A tokenizer being trained: its network, character encoder, config, and the tables learned beside the
+    network (multiword splitter, token memory, sentence classifier)."""
 
-    def __init__(self, config: TokenizerConfig, encoder: CharEncoder, splitter: MultiwordSplitter,
-                 network: CharTokenizerNetwork | None = None, metadata: dict | None = None,
-                 memory: TokenMemory | None = None, sentence_classifier: SentenceClassifier | None = None):
+    def __init__(self, config: TokenizerConfig, encoder: CharEncoder, tables: TokenizerTables,
+                 network: CharTokenizerNetwork | None = None, metadata: dict | None = None):
         self.config = config
         self.encoder = encoder
-        self.splitter = splitter
-        self.memory = memory or TokenMemory()
-        self.sentence_classifier = sentence_classifier or SentenceClassifier()
+        self.tables = tables
         self.network = network if network is not None else build_network(config, len(encoder))
         self.metadata = dict(metadata or {})
         self._predict = tf.function(lambda inputs: self.network(inputs, training=False),
@@ -164,8 +162,7 @@ class KerasTokenizer:
 
     def tokenize(self, text: str) -> list[TokenizedSentence]:
         ids, classes = self.encoder.encode(text)
-        return sentences_from_labels(text, classes, self.logits(ids, classes), self.splitter, self.memory,
-                                     self.sentence_classifier)
+        return sentences_from_labels(text, classes, self.logits(ids, classes), self.tables)
 
     # ---- the tokenizer directory ----------------------------------------------------------------------
 
@@ -186,9 +183,7 @@ class KerasTokenizer:
 
     def write_files(self, folder: Path, metrics: dict | None, card: str | None) -> None:
         write_json(folder / CONFIG_FILE, self.config_json())
-        write_json(folder / VOCAB_FILE, {"chars": self.encoder.chars, "multiword": self.splitter.to_json(),
-                                         "memory": self.memory.to_json(),
-                                         "sentences": self.sentence_classifier.to_json()})
+        write_json(folder / VOCAB_FILE, {"chars": self.encoder.chars, **self.tables.to_vocab()})
         network = without_updater(self.network, lambda: build_network(self.config, len(self.encoder)))
         network.save_weights(str(folder / WEIGHTS_FILE))
         (folder / GRAPH_FILE).write_bytes(export_tokenizer_graph(network))
@@ -198,13 +193,12 @@ class KerasTokenizer:
     @classmethod
     def load(cls, directory: str | Path) -> KerasTokenizer:
         directory = Path(directory)
-        config_data, config, encoder, splitter, memory, sentence_classifier = read_tokenizer_files(directory)
+        config_data, config, encoder, tables = read_tokenizer_files(directory)
         if not (directory / WEIGHTS_FILE).is_file():
             raise ModelError(f"{directory} has no {WEIGHTS_FILE}: it can tokenize but not be trained on")
         metadata = {k: v for k, v in config_data.items()
                     if k not in (TOKENIZER_SECTION, "sizes", "format_version", "labels", "classes")}
-        tokenizer = cls(config, encoder, splitter, metadata=metadata, memory=memory,
-                        sentence_classifier=sentence_classifier)
+        tokenizer = cls(config, encoder, tables, metadata=metadata)
         try:
             tokenizer.network.load_weights(str(directory / WEIGHTS_FILE))
         except Exception as error:  # h5py and Keras raise many types for a bad or mismatched file
