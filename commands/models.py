@@ -61,12 +61,14 @@ def models_build(
     max_seconds: Annotated[float, typer.Option("--max-seconds", help="Stop training after this long (0: the "
                                                "recipe's own stopping).")] = 0.0,
     trained: Annotated[Path | None, typer.Option("--trained", help="A tagger directory already trained by this "
-                                                 "recipe (checked): package it instead of training again.")] = None,
+                                                 "recipe (checked; a distilled recipe's student): package it "
+                                                 "instead of training again.")] = None,
     trained_tokenizer: Annotated[Path | None, typer.Option("--trained-tokenizer", help="A tokenizer directory "
                                                            "already trained on the recipe's corpus: package it "
                                                            "instead of training.")] = None,
 ) -> None:
-    """Rebuild a shipped model from its recipe: train, quantize, score, write the model card (needs the corpus)."""
+    """Rebuild a shipped model from its recipe: train (a distilled recipe's teachers and silver data first),
+    quantize, score, write the model card (needs the corpus)."""
     from pipelines.shipped import build
 
     with ProgressDisplay(BuildReader()) as display:

@@ -31,6 +31,20 @@ PRETRAINED = Path(__file__).resolve().parent.parent / "tagger" / "pretrained"
 
 
 @dataclass(frozen=True)
+class Distillation:
+    """Distillation by targets (TaggerConfig.distill): the recipe is first trained on `teacher_tagset` with each
+    of `teacher_seeds`; these teachers tag the raw-text `sources` (`postag silver --keep-all`, up to
+    `max_words`); the shipped model then learns, on gold and silver sentences, its first head's tags also from
+    the teachers' mean tag probabilities (weight `weight`). Its further heads learn from gold sentences only."""
+
+    teacher_tagset: str
+    sources: tuple[str, ...]
+    teacher_seeds: tuple[int, ...] = (1, 2, 3)
+    max_words: int = 200_000
+    weight: float = 0.5
+
+
+@dataclass(frozen=True)
 class Recipe:
     name: str
     corpus: str
@@ -44,6 +58,7 @@ class Recipe:
     # Word vectors to initialise the word embedding with: a name of pipelines.pretrained.NAMED_VECTORS (their
     # sources, each one's licence allowing to ship what is derived from it); "" for none.
     vectors: str = ""
+    distillation: Distillation | None = None
 
 
 RECIPES = {
@@ -57,6 +72,9 @@ RECIPES = {
         description="English (UD English EWT v2.16): universal POS tags (UPOS) and Penn Treebank tags (XPOS) "
                     "from one BiLSTM with two CRF output heads",
         vectors="en",  # the same vectors as --preset accurate's on English corpora
+        # EWT, 3 seeds (README, "Distillation by targets"): 95.84 +- 0.04% UPOS against 95.72 +- 0.10% without.
+        distillation=Distillation(teacher_tagset="upos",
+                                  sources=("nltk:state_union", "nltk:inaugural", "nltk:movie_reviews")),
     ),
 }
 
@@ -68,6 +86,8 @@ def recipe_config(chosen: Recipe, max_seconds: float = 0.0):
     settings = {**chosen.settings, "seed": chosen.seed}
     if chosen.vectors:
         settings["embeddings"] = chosen.vectors
+    if chosen.distillation:
+        settings["distill_weight"] = chosen.distillation.weight
     if max_seconds:
         settings["max_seconds"] = max_seconds
     return TaggerConfig().replace(**settings)
@@ -121,6 +141,8 @@ def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
             if chosen.vectors and named_vectors_file(chosen.vectors) is None:
                 NAMED_VECTORS[chosen.vectors].make(progress)  # the pretraining step, once: then cached
             config = recipe_config(chosen, max_seconds)
+            if chosen.distillation:
+                config = config.replace(**_teachers_and_silver(chosen, Path(folder), max_seconds, progress))
             trained = Path(folder) / "trained"
             train(corpus, config, output=trained, progress=progress)
         else:
@@ -172,6 +194,24 @@ def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
     return BuildResult(chosen, output, metrics, size, seconds)
 
 
+def _teachers_and_silver(chosen: Recipe, folder: Path, max_seconds: float, progress) -> dict:
+    """Train the recipe's teachers and let them tag its silver sentences: the student's distill and silver
+    settings."""
+    from .data import load_training_corpus
+    from .silver import make_silver_corpus
+    from .train import train
+
+    plan = chosen.distillation
+    corpus = load_training_corpus(chosen.corpus, tagset=plan.teacher_tagset)
+    teachers = []
+    for seed in plan.teacher_seeds:
+        teachers.append(folder / f"teacher-{seed}")
+        train(corpus, recipe_config(chosen, max_seconds).replace(seed=seed), output=teachers[-1], progress=progress)
+    silver = folder / "silver.conllu"
+    make_silver_corpus(teachers, list(plan.sources), silver, max_tokens=plan.max_words, keep_all=True)
+    return {"distill": ",".join(str(teacher) for teacher in teachers), "silver": str(silver)}
+
+
 def _tokenizer(chosen: Recipe, folder: Path, trained: str | Path | None, progress) -> Path:
     """The recipe's tokenizer directory: the one given (trained on the recipe's corpus), or trained here."""
     from tagger.tokenizer import read_tokenizer_files
@@ -209,13 +249,17 @@ def _check_trained(directory: Path, chosen: Recipe, config) -> None:
     from tagger.modeldir import CONFIG_FILE, METRICS_FILE, check_model_directory, read_json
 
     recorded = check_model_directory(directory)
-    # The vectors file's path is the trainer's own; whether the recipe has vectors is what must agree.
-    ours = {k: v for k, v in config.to_json().items() if k not in ("max_seconds", "embeddings")}
+    # The paths of the vectors file, the teachers and the silver data are the trainer's own; whether the recipe
+    # has each is what must agree.
+    paths = {"embeddings": bool(chosen.vectors), "distill": bool(chosen.distillation),
+             "silver": bool(chosen.distillation)}
+    ours = {k: v for k, v in config.to_json().items() if k != "max_seconds" and k not in paths}
     # Through TaggerConfig: settings added since that directory was saved read as their defaults.
     theirs_config = TaggerConfig.from_json(recorded["tagger"])
-    theirs = {k: v for k, v in theirs_config.to_json().items() if k not in ("max_seconds", "embeddings")}
-    if bool(chosen.vectors) != bool(theirs_config.embeddings):
-        ours["vectors"], theirs["vectors"] = bool(chosen.vectors), bool(theirs_config.embeddings)
+    theirs = {k: v for k, v in theirs_config.to_json().items() if k != "max_seconds" and k not in paths}
+    for name, wanted in paths.items():
+        if wanted != bool(getattr(theirs_config, name)):
+            ours[name], theirs[name] = wanted, bool(getattr(theirs_config, name))
     if (recorded.get("corpus"), recorded.get("tagset")) != (chosen.corpus, chosen.tagset) or ours != theirs:
         differing = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
         raise PipelineError(f"{directory / CONFIG_FILE} was not trained by recipe {chosen.name} (corpus "
@@ -269,6 +313,21 @@ def _vectors_card(chosen: Recipe, config: dict) -> list[str]:
             f"{' '.join(named.sources)}`) trained on {sources}{figures}.", ""]
 
 
+def _distillation_card(chosen: Recipe, config: dict) -> list[str]:
+    plan = chosen.distillation
+    if not plan:
+        return []
+    silver = config.get("silver") or {}
+    amount = (f"{silver['sentences']:,} sentences, {silver['tokens']:,} words" if {"sentences", "tokens"} <= set(silver)
+              else f"up to {plan.max_words:,} words")
+    sources = ", ".join(f"`{name}` ({source_licence(name)})" for name in plan.sources)
+    return [f"It is distilled from {len(plan.teacher_seeds)} teachers, this recipe trained on "
+            f"{plan.teacher_tagset.upper()} alone with seeds {', '.join(map(str, plan.teacher_seeds))}: its "
+            f"{plan.teacher_tagset.upper()} head learned also their mean tag probabilities (weight {plan.weight}), on "
+            f"the training split and on silver sentences, raw text the teachers tagged ({amount} of {sources}; "
+            f"`postag silver --keep-all`). Its other heads learned from the gold training split only.", ""]
+
+
 def model_card(chosen: Recipe, entry, config: dict, metrics: dict, seconds: float) -> str:
     def score(split: str, tagset: str | None = None) -> str:
         scores = metrics.get(split) if tagset is None else metrics.get("more_tagsets", {}).get(tagset, {}).get(split)
@@ -302,6 +361,7 @@ def model_card(chosen: Recipe, entry, config: dict, metrics: dict, seconds: floa
         f"terms ({entry.license}), with attribution to the treebank's authors above.",
         "",
         *_vectors_card(chosen, config),
+        *_distillation_card(chosen, config),
         "## How it was made",
         "",
         f"Command: `{build_command(chosen)}` (recipe `{chosen.name}` in pipelines/shipped.py: corpus "

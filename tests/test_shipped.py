@@ -80,8 +80,43 @@ def test_a_recipe_with_vectors_trains_them_once_and_names_them_in_the_card(tmp_p
     from tagger import TaggerConfig
 
     train(corpus, TaggerConfig().replace(**TINY, seed=1), output=tmp_path / "plain")
-    with pytest.raises(PipelineError, match="settings differing: .*vectors"):
+    with pytest.raises(PipelineError, match="settings differing: .*embeddings"):
         shipped.build("tiny", tmp_path / "third", trained=tmp_path / "plain")
+
+
+def test_a_distilled_recipe_trains_its_teachers_and_silver_first(tmp_path, monkeypatch, tiny_conllu):
+    """Distillation is part of the recipe: the teachers (the recipe on the first tagset, one per seed) tag the
+    raw text, and the shipped model learns from them; a directory trained without them is not this recipe's."""
+    import pipelines.shipped as shipped
+    from corpora import Corpus, read_conllu
+    from pipelines.errors import PipelineError
+    from pipelines.train import train
+    from tagger import TaggerConfig
+
+    def corpus_of(name, tagset="upos", **kwargs):
+        sentences = read_conllu(tiny_conllu, tagset)
+        return Corpus("ud:tiny", tagset, train=sentences, dev=sentences[:4], test=sentences[4:])
+
+    text = tmp_path / "raw.txt"
+    text.write_text("The quokka sat on the mat.\nA dog barked at the quokka.\nShe reads books.\n")
+    plan = shipped.Distillation(teacher_tagset="upos", sources=(str(text),), teacher_seeds=(1, 2), max_words=50,
+                                weight=0.3)
+    monkeypatch.setitem(shipped.RECIPES, "tiny", shipped.Recipe("tiny", "ud:tiny", "upos,xpos", TINY,
+                                                                description="A tiny test model", distillation=plan))
+    monkeypatch.setattr("pipelines.data.load_training_corpus", corpus_of)
+    monkeypatch.setattr(shipped, "corpus_entry", lambda name: SimpleNamespace(
+        license="CC BY-SA 4.0", title="Tiny Treebank", citation="Someone (2026)", source_url="https://example.org"))
+    shipped.build("tiny", tmp_path / "tiny")
+    config = json.loads((tmp_path / "tiny" / "config.json").read_text())
+    assert len(config["distill"]["teachers"]) == 2 and config["distill"]["weight"] == 0.3
+    assert config["silver"]["sentences"] == 3 and config["tagger"]["distill_weight"] == 0.3
+    card = (tmp_path / "tiny" / "README.md").read_text()
+    assert "distilled from 2 teachers" in card and "3 sentences, 18 words" in card, card
+
+    train(corpus_of("ud:tiny", "upos,xpos"), TaggerConfig().replace(**TINY, seed=1, distill_weight=0.3),
+          output=tmp_path / "plain")
+    with pytest.raises(PipelineError, match="settings differing: distill, silver"):
+        shipped.build("tiny", tmp_path / "again", trained=tmp_path / "plain")
 
 
 def test_an_unknown_recipe_is_one_error():
