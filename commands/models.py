@@ -58,8 +58,8 @@ def models_build(
     name: Annotated[str, typer.Argument(help="The shipped model to rebuild: en_ewt.")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of the package's own "
                                                 "tagger/pretrained/NAME (replaced atomically).")] = None,
-    max_seconds: Annotated[float, typer.Option("--max-seconds", help="Stop training after this long (0: the "
-                                               "recipe's own stopping).")] = 0.0,
+    max_seconds: Annotated[float, typer.Option("--max-seconds", help="Stop each training run (teachers, the "
+                                               "model) after this long (0: the recipe's own stopping).")] = 0.0,
     trained: Annotated[Path | None, typer.Option("--trained", help="A tagger directory already trained by this "
                                                  "recipe (checked; a distilled recipe's student): package it "
                                                  "instead of training again.")] = None,
