@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections import Counter, defaultdict
+from collections import ChainMap, Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -260,6 +260,22 @@ class MultiwordSplitter:
             if len(self._known) < MAX_REMEMBERED_FORMS:
                 self._known[form] = found
         return found
+
+    def multiword_tokens(self, forms: Sequence[str]) -> list[tuple[int, tuple[str, ...]]]:
+        """(index, words) of the forms that are several words, in order: `split` of every form, with the
+        lookups of forms split before done in bulk (most of a text's tokens)."""
+        known = self._known
+        new = set(forms).difference(known)
+        lookup = known.__getitem__
+        if new:
+            fresh = {form: self._split(form) for form in new}
+            if len(known) + len(fresh) <= MAX_REMEMBERED_FORMS:
+                known.update(fresh)
+            else:
+                lookup = ChainMap(fresh, known).__getitem__
+        words = list(map(lookup, forms))
+        several = np.flatnonzero(np.fromiter(map(len, words), np.int64, len(words)) > 1).tolist()
+        return [(index, words[index]) for index in several]
 
     def _split(self, form: str) -> tuple[str, ...]:
         found = self.words.get(form)

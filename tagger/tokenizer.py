@@ -94,28 +94,31 @@ def sentences_from_labels(text: str, classes: np.ndarray, logits: np.ndarray,
     memory), sentences (the network's, its unsure ends decided again by the tables' sentence classifier),
     then each token's words (the tables' multiword splitter)."""
     starts, ends, stops = token_boundaries(text, classes, logits, tables.memory)
+    probabilities = token_end_probabilities(logits, ends) if tables.sentences else None
     starts, ends = starts.tolist(), ends.tolist()
-    spans = list(zip(starts, ends))
     forms = [text[start:end] for start, end in zip(starts, ends)]
     if tables.sentences:
-        stops = tables.sentences.decide(text, starts, ends, forms, stops, token_end_probabilities(logits, ends))
-    words = list(map(tables.multiword.split, forms))
-    multiword = np.array([i for i, parts in enumerate(words) if len(parts) > 1], dtype=np.int64)
-    # Multiword tokens before each sentence's first token and after its last: a sentence without any
-    # takes its words straight from the forms (most sentences; the fast path).
-    before = np.searchsorted(multiword, np.concatenate([[0], stops])).tolist()
-    sentences = []
-    first = 0
-    for number, stop in enumerate(stops.tolist()):
-        if before[number] == before[number + 1]:
-            sentences.append(TokenizedSentence(tuple(forms[first:stop]), tuple(spans[first:stop])))
-        else:  # the words of a multiword token all carry its span
-            parts_of = words[first:stop]
-            sentences.append(TokenizedSentence(
-                tuple(word for parts in parts_of for word in parts),
-                tuple(span for parts, span in zip(parts_of, spans[first:stop]) for _ in parts)))
-        first = stop
-    return sentences
+        stops = tables.sentences.decide(text, starts, ends, forms, stops, probabilities)
+    spans = list(zip(starts, ends))
+    split = tables.multiword.multiword_tokens(forms)
+    if split:  # words instead of tokens: a multiword token's words all carry its span
+        words, word_spans = [], []
+        extra = np.zeros(len(forms) + 1, dtype=np.int64)  # extra[k + 1]: words token k adds beyond one
+        previous = 0
+        for index, parts in split:
+            words += forms[previous:index]
+            words += parts
+            word_spans += spans[previous:index]
+            word_spans += [spans[index]] * len(parts)
+            extra[index + 1] = len(parts) - 1
+            previous = index + 1
+        words += forms[previous:]
+        word_spans += spans[previous:]
+        stops = stops + np.cumsum(extra)[stops]  # the index after each sentence's last word
+        forms, spans = words, word_spans
+    bounds = [0, *stops.tolist()]
+    return [TokenizedSentence(tuple(forms[first:stop]), tuple(spans[first:stop]))
+            for first, stop in zip(bounds, bounds[1:])]
 
 
 def window_logits(ids: np.ndarray, classes: np.ndarray, config: TokenizerConfig,

@@ -142,6 +142,20 @@ def test_multiword_dictionary_and_suffix_rules():
     assert "'s" in splitter.suffixes and "n't" in splitter.suffixes and "s" not in splitter.suffixes
 
 
+@pytest.mark.parametrize("remembered", [200_000, 3], ids=["remembered", "memory-full"])
+def test_the_multiword_tokens_of_a_text_are_those_split_one_by_one(remembered, monkeypatch):
+    import tagger.segmentation as segmentation
+
+    monkeypatch.setattr(segmentation, "MAX_REMEMBERED_FORMS", remembered)
+    forms = ["I", "don't", "know", "Apple's", "dog", "don't", "Zum", "its", "Charles's", "DON'T"]
+    splitter = MultiwordSplitter.learn(TRAINING_TOKENS, min_share=0.5, min_count=2)
+    expected = [(i, MultiwordSplitter.learn(TRAINING_TOKENS, min_count=2).split(form))
+                for i, form in enumerate(forms) if form in ("don't", "Apple's", "Zum", "DON'T")]
+    assert splitter.multiword_tokens(forms) == expected
+    assert splitter.multiword_tokens(forms[::-1]) == [(len(forms) - 1 - i, words) for i, words in expected[::-1]]
+    assert splitter.multiword_tokens([]) == []
+
+
 def test_a_suffix_rule_needs_enough_tokens_behind_it():
     assert "'s" not in MultiwordSplitter.learn(TRAINING_TOKENS, min_share=0.5, min_count=5).suffixes
 
