@@ -288,9 +288,11 @@ def _metrics(data: TokenizerData, history, best_epoch, seconds, parameters, toke
 
 
 def _logits_of(tokenizer, text: str):
-    """(character classes, label logits) of `text` by the tokenizer's network."""
+    """(character classes, label logits) of `text` by the tokenizer's network, as tokenizing reads it."""
+    from tagger.tokenizer import reading_logits
+
     ids, classes = tokenizer.encoder.encode(text)
-    return classes, tokenizer.logits(ids, classes)
+    return classes, reading_logits(ids, classes, tokenizer.logits)
 
 
 def _memory_counts(memory) -> dict:

@@ -173,6 +173,13 @@ def test_raw_text_from_python_is_split_by_the_models_tokenizer():
                  lambda: tagger.tag_sents(["I saw her"]), lambda: tagger.tag_text(["I", "saw"])):
         with pytest.raises(TypeError, match="tag_text|string"):
             call()
+    # Doubled spaces are read as one: the sentence is not cut at them (a network trained on treebank text,
+    # single-spaced, took them for sentence ends), and the offsets still point into the text as given.
+    spaced = "I went home  and slept.  It   rained."
+    words = [[(w.word, spaced[w.start:w.end]) for w in s] for s in tagger.tag_text(spaced)]
+    assert [[word for word, _ in s] for s in words] == [["I", "went", "home", "and", "slept", "."],
+                                                        ["It", "rained", "."]]
+    assert all(word == surface for s in words for word, surface in s)
     tagger.tokenizer = None
     with pytest.raises(ModelError, match="no tokenizer"):
         tagger.tag_text(text)

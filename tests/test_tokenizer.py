@@ -29,7 +29,7 @@ from tagger.segmentation import (
     window_size,
     windows,
 )
-from tagger.tokenizer import Tokenizer, TokenizerTables, attach_tokenizer
+from tagger.tokenizer import Tokenizer, TokenizerTables, attach_tokenizer, reading_logits
 
 TINY = dict(char_dim=8, class_dim=4, hidden_dim=16, stride=4, train_window=64, window=64, context=8, batch_size=2,
             min_char_count=1, dropout=0.0, learning_rate=0.02, multiword_min_count=1)
@@ -140,6 +140,24 @@ def test_multiword_dictionary_and_suffix_rules():
     assert splitter.split("Charles's") == ("Charles's",)  # seen unsplit: no rule applies
     assert splitter.split("'s") == ("'s",) and splitter.split("dog") == ("dog",)
     assert "'s" in splitter.suffixes and "n't" in splitter.suffixes and "s" not in splitter.suffixes
+
+
+def test_the_network_reads_a_run_of_spaces_as_one_and_its_spaces_share_that_ones_logits():
+    text = "a  b\t \tc\n\n d "
+    encoder = CharEncoder.build([text])
+    ids, classes = encoder.encode(text)
+    seen = []
+
+    def network(read_ids, read_classes):  # a stand-in whose logits name the position it read
+        seen.append(read_classes.tolist())
+        return np.arange(len(read_ids), dtype=np.float32)[:, None].repeat(len(LABEL_NAMES), axis=1)
+
+    logits = reading_logits(ids, classes, network)
+    kept = [0, 1, 3, 4, 7, 8, 9, 10, 11, 12]  # "a", " ", "b", "\t", "c", "\n", "\n", " ", "d", " "
+    assert seen == [[classes[i] for i in kept]] and SPACE in seen[0] and LINE_BREAK in seen[0]
+    assert logits[:, 0].tolist() == [0, 1, 1, 2, 3, 3, 3, 4, 5, 6, 7, 8, 9]  # run "  " and "\t \t" share rows
+    single = reading_logits(ids[:2], classes[:2], network)
+    assert single[:, 0].tolist() == [0, 1] and len(seen) == 2  # nothing to merge: read as it is
 
 
 @pytest.mark.parametrize("remembered", [200_000, 3], ids=["remembered", "memory-full"])

@@ -42,6 +42,7 @@ from ..tokenizer import (
     TokenizedSentence,
     TokenizerTables,
     read_tokenizer_files,
+    reading_logits,
     sentences_from_labels,
     window_logits,
 )
@@ -162,7 +163,7 @@ class KerasTokenizer:
 
     def tokenize(self, text: str) -> list[TokenizedSentence]:
         ids, classes = self.encoder.encode(text)
-        return sentences_from_labels(text, classes, self.logits(ids, classes), self.tables)
+        return sentences_from_labels(text, classes, reading_logits(ids, classes, self.logits), self.tables)
 
     # ---- the tokenizer directory ----------------------------------------------------------------------
 
