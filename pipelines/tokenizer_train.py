@@ -132,7 +132,7 @@ def learn_sentence_classifier(tokenizer, document: TokenizedText, config):
     classes, logits = _logits_of(tokenizer, document.text)
     starts, ends, _ = token_boundaries(document.text, classes, logits, tokenizer.tables.memory)
     gold_ends = {sentence.spans[-1][1] for sentence in document.sentences if sentence.spans}
-    return SentenceClassifier.learn(document.text, starts.tolist(), ends.tolist(),
+    return SentenceClassifier.learn(document.text, classes, starts.tolist(), ends.tolist(),
                                     token_end_probabilities(logits, ends), gold_ends, epochs=config.sentence_epochs,
                                     seed=config.seed)
 

@@ -99,7 +99,7 @@ def sentences_from_labels(text: str, classes: np.ndarray, logits: np.ndarray,
     starts, ends = starts.tolist(), ends.tolist()
     forms = [text[start:end] for start, end in zip(starts, ends)]
     if tables.sentences:
-        stops = tables.sentences.decide(text, starts, ends, forms, stops, probabilities)
+        stops = tables.sentences.decide(text, classes, starts, ends, forms, stops, probabilities)
     spans = list(zip(starts, ends))
     split = tables.multiword.multiword_tokens(forms)
     if split:  # words instead of tokens: a multiword token's words all carry its span

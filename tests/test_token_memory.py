@@ -122,6 +122,12 @@ def test_a_prefix_cut_either_side_of_its_hyphen_and_a_capitalised_cut(memory):
 
 # ---- the sentence classifier ------------------------------------------------------------------------------
 
+def classes_of(text: str) -> np.ndarray:
+    from tagger.segmentation import CharEncoder
+
+    return CharEncoder.build([text]).encode(text)[1]
+
+
 def classifier_text(repeats: int):
     """A text where "Thanks" after a lower-case word starts a sentence that no punctuation shows, and "and"
     never does; the network's probability (0.3 everywhere in between) cannot tell them apart."""
@@ -139,26 +145,30 @@ def test_the_sentence_classifier_learns_ends_the_words_show():
     from tagger.segmentation import SentenceClassifier
 
     text, starts, ends, forms, probabilities, gold_ends = classifier_text(30)
-    classifier = SentenceClassifier.learn(text, starts, ends, probabilities, gold_ends, epochs=10, min_weight=0.0)
+    classes = classes_of(text)
+    classifier = SentenceClassifier.learn(text, classes, starts, ends, probabilities, gold_ends, epochs=10,
+                                          min_weight=0.0)
     assert classifier and classifier.weights["a=thanks"] > 0
     network_stops = np.array([i + 1 for i, form in enumerate(forms) if form == "."])  # the network's ends
-    stops = classifier.decide(text, starts, ends, forms, network_stops, probabilities)
+    stops = classifier.decide(text, classes, starts, ends, forms, network_stops, probabilities)
     decided_ends = {ends[k - 1] for k in stops.tolist()}
     assert decided_ends == gold_ends
     # Outside [low, high) the network decides: sure ends (0.99) stay, whatever the words
     sure = SentenceClassifier(classifier.weights, classifier.logit_weight, low=0.5, high=0.98)
-    assert sure.decide(text, starts, ends, forms, network_stops, probabilities).tolist() == network_stops.tolist()
+    assert sure.decide(text, classes, starts, ends, forms, network_stops,
+                       probabilities).tolist() == network_stops.tolist()
     assert SentenceClassifier.from_json(json.loads(json.dumps(classifier.to_json()))) == classifier
 
 
-def test_a_blank_line_ends_a_sentence_whatever_the_classifier_says():
+@pytest.mark.parametrize("blank", ["\n\n", "\r\n\r\n", "\r\r", "\u2029\u2029", "\n \t\n"])
+def test_a_blank_line_ends_a_sentence_whatever_the_classifier_says(blank):
     from tagger.segmentation import SentenceClassifier
 
-    text, spans = spans_of(["one", " ", "two", "\n\n", "three"])
+    text, spans = spans_of(["one", " ", "two", blank, "three"])
     starts, ends = [a for a, _ in spans], [b for _, b in spans]
     forms = [text[a:b] for a, b in spans]
     never = SentenceClassifier({"bias": -100.0}, 0.0, low=0.0, high=1.0)
-    stops = never.decide(text, starts, ends, forms, np.array([2, 3]), np.array([0.5, 0.5, 1.0]))
+    stops = never.decide(text, classes_of(text), starts, ends, forms, np.array([2, 3]), np.array([0.5, 0.5, 1.0]))
     assert stops.tolist() == [2, 3]  # "one two" | "three": only the blank line and the text's end
 
 
