@@ -57,7 +57,7 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
     id_lines: dict[str, int] = {}  # the sentence's word IDs so far -> their lines
 
     def layer_tags(name: str, layer: list[str | None]) -> tuple[str, ...]:
-        if None not in layer:
+        if not untagged_ok or None not in layer:
             return tuple(layer)
         if any(tag is not None for tag in layer):
             raise CorpusError(f"{source}:{number}: the sentence ending here has {name.upper()} tags for only some "
@@ -100,10 +100,10 @@ def parse_conllu(lines: Iterable[tuple[int, str]], source: str, tagset: str = "u
             raise CorpusError(f"{source}:{number}: empty FORM in CoNLL-U line")
         for index, (name, column, layer) in enumerate(zip(tagsets, columns, layers)):
             tag = fields[column]
-            if (not tag or tag == "_") and index and name in untagged_ok:
-                layer.append(None)
-                continue
             if not tag or tag == "_":
+                if index and name in untagged_ok:
+                    layer.append(None)
+                    continue
                 other = "upos" if name == "xpos" else "xpos"
                 raise CorpusError(
                     f"{source}:{number}: no {name.upper()} tag (column {column + 1}) for {quoted(form)}; "
