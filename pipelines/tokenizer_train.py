@@ -125,11 +125,11 @@ def learn_sentence_classifier(tokenizer, document: TokenizedText, config):
     """The sentence classifier of a trained tokenizer network (and its token memory), learned from its own
     tokenization of `document` against the gold sentence ends (empty when sentence_epochs is 0)."""
     from tagger.segmentation import SentenceClassifier, token_end_probabilities
-    from tagger.tokenizer import token_boundaries
+    from tagger.tokenizer import text_logits, token_boundaries
 
     if not config.sentence_epochs:
         return SentenceClassifier()
-    classes, logits = _logits_of(tokenizer, document.text)
+    classes, logits = text_logits(tokenizer, document.text)
     starts, ends, _ = token_boundaries(document.text, classes, logits, tokenizer.tables.memory)
     gold_ends = {sentence.spans[-1][1] for sentence in document.sentences if sentence.spans}
     return SentenceClassifier.learn(document.text, classes, starts.tolist(), ends.tolist(),
@@ -287,14 +287,6 @@ def _metrics(data: TokenizerData, history, best_epoch, seconds, parameters, toke
     }
 
 
-def _logits_of(tokenizer, text: str):
-    """(character classes, label logits) of `text` by the tokenizer's network, as tokenizing reads it."""
-    from tagger.tokenizer import reading_logits
-
-    ids, classes = tokenizer.encoder.encode(text)
-    return classes, reading_logits(ids, classes, tokenizer.logits)
-
-
 def _memory_counts(memory) -> dict:
     return {"joins": len(memory.joins), "cuts": len(memory.cuts), "prefixes": sorted(memory.prefixes)}
 
@@ -304,7 +296,7 @@ def relearn_tables(directory: str | Path, data: TokenizerData, output: str | Pat
     unchanged), scored again on data.dev and data.test, and saved to `output` (default: in place,
     atomically). Its metrics.json keeps the scores of the network alone (`dev_network_alone`, ...) and with
     the memory only (`dev_with_memory`, ...) beside the final ones. Returns the new metrics."""
-    from tagger.tokenizer import TokenizerTables, sentences_from_labels
+    from tagger.tokenizer import TokenizerTables, sentences_from_labels, text_logits
     from tagger.training.tokenizer_model import KerasTokenizer
 
     from .raw_eval import score_raw
@@ -320,7 +312,7 @@ def relearn_tables(directory: str | Path, data: TokenizerData, output: str | Pat
             raise PipelineError(f"{metrics_path}: cannot be read ({error}); is {directory} a tokenizer "
                                 f"directory?") from None
         # The network's logits for dev and test do not change: computed once, scored three ways.
-        splits = {split: (gold, *_logits_of(tokenizer, gold.text))
+        splits = {split: (gold, *text_logits(tokenizer, gold.text))
                   for split, gold in (("dev", data.dev), ("test", data.test)) if gold is not None}
         multiword = tokenizer.tables.multiword
         tokenizer.tables = TokenizerTables(multiword, learn_memory(data.train, tokenizer.config))

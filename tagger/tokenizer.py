@@ -138,6 +138,13 @@ def reading_logits(ids: np.ndarray, classes: np.ndarray,
     return logits[np.cumsum(read) - 1]  # each character's row: its own, or its run's first space's
 
 
+def text_logits(tokenizer, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(character classes, label logits) of `text` as tokenizing reads it, by a `Tokenizer` or a
+    `KerasTokenizer` (anything with an `encoder` and `logits(ids, classes)`)."""
+    ids, classes = tokenizer.encoder.encode(text)
+    return classes, reading_logits(ids, classes, tokenizer.logits)
+
+
 def window_logits(ids: np.ndarray, classes: np.ndarray, config: TokenizerConfig,
                   run: Callable[[np.ndarray, np.ndarray], np.ndarray], workers: int = 1,
                   pool: ThreadPoolExecutor | None = None) -> np.ndarray:
@@ -215,8 +222,7 @@ class Tokenizer:
 
     def tokenize(self, text: str) -> list[TokenizedSentence]:
         """The sentences of `text`; every span indexes `text` itself."""
-        ids, classes = self.encoder.encode(text)
-        return sentences_from_labels(text, classes, reading_logits(ids, classes, self.logits), self.tables)
+        return sentences_from_labels(text, *text_logits(self, text), self.tables)
 
     def logits(self, ids: np.ndarray, classes: np.ndarray) -> np.ndarray:
         """Label logits [n, labels] of encoded characters."""

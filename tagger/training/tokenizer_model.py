@@ -42,8 +42,8 @@ from ..tokenizer import (
     TokenizedSentence,
     TokenizerTables,
     read_tokenizer_files,
-    reading_logits,
     sentences_from_labels,
+    text_logits,
     window_logits,
 )
 from ..tokenizer_config import TokenizerConfig
@@ -162,8 +162,7 @@ class KerasTokenizer:
         return window_logits(ids, classes, self.config, run)
 
     def tokenize(self, text: str) -> list[TokenizedSentence]:
-        ids, classes = self.encoder.encode(text)
-        return sentences_from_labels(text, classes, reading_logits(ids, classes, self.logits), self.tables)
+        return sentences_from_labels(text, *text_logits(self, text), self.tables)
 
     # ---- the tokenizer directory ----------------------------------------------------------------------
 
