@@ -89,8 +89,8 @@ def train(
 ):
     """Train a tagger and save it as a model directory."""
     if local_workers is not None:
-        from pipelines.cluster import run_local_workers, worker_arguments
         from pipelines.errors import PipelineError
+        from pipelines.training.cluster import run_local_workers, worker_arguments
 
         if cluster is not None or task_index is not None:
             raise PipelineError("--local-workers starts its own cluster: leave out --cluster and --task-index")
@@ -98,16 +98,16 @@ def train(
         command = [sys.executable, str(Path(__file__).resolve()), *worker_arguments(sys.argv[1:])]
         raise typer.Exit(run_local_workers(command, local_workers))
     if cluster is not None or task_index is not None:
-        from pipelines.cluster import Cluster
+        from pipelines.training.cluster import Cluster
 
         os.environ["TF_CONFIG"] = Cluster.parse(cluster, task_index).tf_config()
     from pipelines.data import load_training_corpus
-    from pipelines.train import train as run_training
+    from pipelines.training.tagger import train as run_training
     from tagger import TaggerConfig
 
     config = TaggerConfig(architecture=arch)
     if preset:
-        from pipelines.presets import apply_preset
+        from pipelines.training.presets import apply_preset
 
         choice = apply_preset(preset, config, corpus)
         config = choice.config
@@ -165,7 +165,7 @@ def evaluate(
 ):
     """Score a model against gold tags: accuracy, unseen words, per-tag P/R/F1, confusions; or from raw text."""
     if raw:
-        from pipelines.evaluate_raw import evaluate_model_raw
+        from pipelines.evaluation.raw_text import evaluate_model_raw
 
         raw_result = evaluate_model_raw(model, data, split, tokenizer_kind)
         if as_json:
@@ -176,7 +176,7 @@ def evaluate(
     if tokenizer_kind is not None:
         raise typer.BadParameter("--tokenizer applies to --raw only (gold tokens are scored without one)")
     from pipelines.data import load_gold
-    from pipelines.evaluate import evaluate as run_evaluation
+    from pipelines.evaluation.gold_tokens import evaluate as run_evaluation
 
     tagger = _load_tagger(model)
     tagset = tagset or tagger.tagsets[0]
@@ -220,7 +220,7 @@ def tag(
 ):
     """Tag raw text: split into sentences and words, then tag every word. Streams: memory stays flat."""
     from pipelines.errors import PipelineError
-    from pipelines.tag import TagOptions, input_size, tag_to_output
+    from pipelines.tagging.stream import TagOptions, input_size, tag_to_output
 
     beam_args = [item for item in files if item.startswith("--")]
     files = [item for item in files if not item.startswith("--")]
@@ -235,7 +235,7 @@ def tag(
         if not output_dir or output is not None:
             raise PipelineError("--engine beam writes shards to --output-dir (not --output)")
         import tagger as tagger_package
-        from pipelines.beam_tag import tag_with_beam
+        from pipelines.tagging.beam import tag_with_beam
 
         summary = tag_with_beam(tagger, model or tagger_package.default_model(), files, output_dir, options,
                                 pretokenized=tokenized, beam_args=beam_args, shards=shards)
@@ -271,8 +271,8 @@ def tokenize_command(
     character offsets [start, end) into the text as read (after a UTF-8 BOM, line ends untouched); the
     words of a multiword token (don't = do + n't) share its offsets.
     """
-    from pipelines.evaluate_raw import choose_tokenizer
-    from pipelines.tokenize import tokenize_to_output
+    from pipelines.evaluation.raw_text import choose_tokenizer
+    from pipelines.tagging.tokenize import tokenize_to_output
 
     try:
         tokenize_to_output(file, choose_tokenizer(tokenizer_kind, model), output, output_format)
@@ -312,9 +312,9 @@ def compare(
     as_json: Annotated[bool, option("--json", "Print report.json instead of tables.")] = False,
 ):
     """Which architecture is best for this corpus: same data, vocabulary and seeds; McNemar tests; report files."""
-    from pipelines.compare import compare as run_comparison
-    from pipelines.compare import parse_seeds, plan_variants
-    from pipelines.compare_records import DataSource
+    from pipelines.compare.records import DataSource
+    from pipelines.compare.run import compare as run_comparison
+    from pipelines.compare.run import parse_seeds, plan_variants
     from pipelines.errors import PipelineError
 
     try:

@@ -40,7 +40,7 @@ def peak_rss_kb() -> int:
 def run_one(corpus_name: str, tagset: str, arch: str, settings: list[str], output: Path) -> dict:
     """Train, evaluate and time one architecture in this process; returns its row."""
     import corpora
-    from pipelines.train import train
+    from pipelines.training.tagger import train
     from tagger import TaggerConfig
 
     corpus = corpora.load_named_corpus(corpus_name, tagset)

@@ -6,7 +6,7 @@
         --part ewt [--vector-epochs 5] [--min-count 5] [--extend-vocab 100000] [--set KEY=VALUE ...] \
         [--freeze-embeddings] [--quick] [--work /tmp/postag-embeddings]
 
-speed: `postag embeddings train nltk:brown:all` as the CLI runs it (pipelines.embeddings.train_embeddings),
+speed: `postag embeddings train nltk:brown:all` as the CLI runs it (pipelines.pretraining.embeddings.train_embeddings),
 100 dimensions, window 5, 5 negatives, 1 epoch, --repeat times. Words/s = tokens the skip-gram trains on (the
 corpus tokens of words kept by --min-count 5) / seconds from the first batch to the last update, XLA
 compilation included. Also reported: CPU seconds of the process over the same span (a figure other work on a
@@ -73,7 +73,7 @@ def run_record(result) -> dict:
 
 
 def speed_part(work: Path, repeat: int, epochs: int, neighbour_epochs: int) -> dict:
-    from pipelines.embeddings import nearest_neighbours, train_embeddings
+    from pipelines.pretraining.embeddings import nearest_neighbours, train_embeddings
 
     runs = []
     for attempt in range(repeat):
@@ -114,8 +114,8 @@ def speed_part(work: Path, repeat: int, epochs: int, neighbour_epochs: int) -> d
 def ewt_part(work: Path, vector_epochs: int, min_count: int, extend: int, settings: dict[str, str],
              quick: bool, freeze: bool) -> dict:
     from corpora import load_named_corpus
-    from pipelines.embeddings import prepare_word_inputs, train_embeddings
-    from pipelines.train import train
+    from pipelines.pretraining.embeddings import prepare_word_inputs, train_embeddings
+    from pipelines.training.tagger import train
     from tagger import TaggerConfig
 
     vectors = work / "brown-ewt-vectors.txt"

@@ -86,7 +86,7 @@ def main() -> None:
     print(f"default command: exit {default['exit_code']}, {default['wall_seconds']} s: {default['last_line']}",
           flush=True)
 
-    from pipelines import mnist_sanity
+    from pipelines.sanity import mnist as mnist_sanity
 
     epochs = arguments.epochs or mnist_sanity.DEFAULT_EPOCHS
 

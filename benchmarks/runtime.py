@@ -69,7 +69,7 @@ def _timed(arguments: list[str]) -> dict:
 
 def speeds(model: str, keras_model: str | None, passes: int) -> dict:
     from corpora import load_named_corpus
-    from pipelines.baselines import PerceptronBaseline
+    from pipelines.compare.baselines import PerceptronBaseline
     from tagger import Tagger
     from tagger.training.export import quantize_graph
 

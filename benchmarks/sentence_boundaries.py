@@ -95,7 +95,7 @@ class Segmented:
     def sentences_f1(self, ends: np.ndarray) -> float:
         from corpora import Sentence
         from corpora.ud_text import TokenizedText
-        from pipelines.raw_eval import score_raw
+        from pipelines.evaluation.conll18 import score_raw
 
         decoded = self._decode(self.last_chars[ends])
         sentences = tuple(Sentence(tuple(s.words), spans=tuple(s.spans)) for s in decoded)
@@ -121,8 +121,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from corpora import Corpus
-    from pipelines.evaluate_raw import read_gold
-    from pipelines.train import train
+    from pipelines.evaluation.raw_text import read_gold
+    from pipelines.training.tagger import train
     from tagger import Tagger, TaggerConfig, resolve_model
     from tagger.tokenizer import Tokenizer
 

@@ -47,8 +47,8 @@ def with_doubled_spaces(gold, share: float, seed: int):
 
 
 def score(tokenizer, gold, collapse: bool):
-    from pipelines.raw_eval import score_raw
-    from pipelines.tokenizer_train import as_tokenized_text
+    from pipelines.evaluation.conll18 import score_raw
+    from pipelines.training.tokenizer import as_tokenized_text
     from tagger.tokenizer import reading_logits, sentences_from_labels
 
     ids, classes = tokenizer.encoder.encode(gold.text)
@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--output", default="tokenizer_spaces", help="file name stem under benchmarks/results/")
     args = parser.parse_args()
 
-    from pipelines.evaluate_raw import read_gold
+    from pipelines.evaluation.raw_text import read_gold
     from tagger import Tokenizer
 
     _, gold = read_gold(args.corpus, "dev")

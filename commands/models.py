@@ -69,7 +69,7 @@ def models_build(
 ) -> None:
     """Rebuild a shipped model from its recipe: train (a distilled recipe's teachers and silver data first),
     quantize, score, write the model card (needs the corpus)."""
-    from pipelines.shipped import build
+    from pipelines.models.shipped import build
 
     with ProgressDisplay(BuildReader()) as display:
         result = build(name, output, max_seconds=max_seconds, progress=display.update, trained=trained,

@@ -85,7 +85,7 @@ def _loss(loss: float | None, digits: int = 4) -> str:
 
 
 class TrainingReader:
-    """pipelines.train (and the tokenizer's training): a bar per epoch over its batches, then its dev score."""
+    """pipelines.training (taggers and tokenizers): a bar per epoch over its batches, then its dev score."""
 
     def __init__(self, score_name: str = "dev accuracy"):
         self.score_name = score_name
@@ -106,13 +106,13 @@ class TrainingReader:
 
 
 def tag_reader(event) -> list[Bar]:
-    """pipelines.tag: bytes read of the total, with the speed in tokens/s."""
+    """pipelines.tagging.stream: bytes read of the total, with the speed in tokens/s."""
     speed = f"{event.tokens / event.seconds:,.0f} tokens/s" if event.seconds > 0 else ""
     return [Bar("tag", "tagging", event.bytes_done, event.bytes_total, speed)]
 
 
 class CompareReader:
-    """pipelines.compare: runs done of all, and the current run's epoch and batches; a line per finished run."""
+    """pipelines.compare.run: runs done of all, and the current run's epoch and batches; a line per finished run."""
 
     def __init__(self):
         self.best_dev: float | None = None
@@ -151,7 +151,7 @@ class CompareReader:
 
 
 def embeddings_reader(event) -> list[Bar | str]:
-    """pipelines.embeddings: a line per source read, then skip-gram's tokens done of tokens x epochs."""
+    """pipelines.pretraining.embeddings: a line per source read, then skip-gram's tokens done of tokens x epochs."""
     if event.stage == "read":
         return [f"reading {event.source} ({event.index + 1}/{event.sources})"]
     return [Bar("skip-gram", "skip-gram", event.tokens_done, event.tokens_total,
@@ -159,19 +159,19 @@ def embeddings_reader(event) -> list[Bar | str]:
 
 
 class BuildReader:
-    """pipelines.shipped: the recipe's pretraining (skip-gram vectors), then its training."""
+    """pipelines.models.shipped: the recipe's pretraining (skip-gram vectors), then its training."""
 
     def __init__(self):
         self.training = TrainingReader()
 
     def __call__(self, event) -> list[Bar | str]:
-        from pipelines.embeddings import EmbeddingsProgress
+        from pipelines.pretraining.embeddings import EmbeddingsProgress
 
         return embeddings_reader(event) if isinstance(event, EmbeddingsProgress) else self.training(event)
 
 
 def charlm_reader(event) -> list[Bar | str]:
-    """pipelines.charlm: a line per source read, then batches done of batches x epochs."""
+    """pipelines.pretraining.charlm: a line per source read, then batches done of batches x epochs."""
     if event.stage == "read":
         return [f"reading {event.source} ({event.index}/{event.sources})"]
     return [Bar("charlm", "character LM", (event.epoch - 1) * event.batches + event.batch,
@@ -179,7 +179,7 @@ def charlm_reader(event) -> list[Bar | str]:
 
 
 def mnist_reader(event) -> list[Bar]:
-    """pipelines.mnist_sanity: a bar per gradient-descent mode over its updates."""
+    """pipelines.sanity.mnist: a bar per gradient-descent mode over its updates."""
     status = f"epoch {event.epoch}/{event.epochs} {_loss(event.loss)}".rstrip()
     return [Bar(event.mode, event.mode, (event.epoch - 1) * event.steps_per_epoch + event.step,
                 event.epochs * event.steps_per_epoch, status)]
@@ -191,6 +191,6 @@ def reading_status(source, index: int, count: int) -> None:
 
 
 def silver_reader(event) -> list[Bar | str]:
-    """pipelines.silver: words kept of the words asked for, with how many sentences were tagged."""
+    """pipelines.training.silver: words kept of the words asked for, with how many sentences were tagged."""
     return [Bar("silver", "silver", event.tokens, event.max_tokens,
                 f"{event.kept:,} of {event.read:,} sentences agreed")]

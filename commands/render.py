@@ -98,7 +98,7 @@ def raw_evaluation(result, title: str) -> None:
 
 
 def comparison(report, files: dict) -> None:
-    from pipelines import report as columns
+    from pipelines.compare import report as columns
 
     corpus = report.corpus
     title = f"postag compare: {corpus.name} ({corpus.tagset}), test {corpus.splits['test'].tokens:,} tokens"
@@ -144,7 +144,7 @@ def comparison(report, files: dict) -> None:
 
 
 def mnist_modes(results) -> None:
-    from pipelines.mnist_sanity import MODE_NAMES
+    from pipelines.sanity.mnist import MODE_NAMES
 
     first = results[0]
     epochs = f"{first.epochs} epoch{'' if first.epochs == 1 else 's'}"

@@ -40,8 +40,8 @@ def sanity_mnist(
 
     Exit code 0 when test accuracy reaches --min-accuracy, 1 when it does not, 2 on bad input.
     """
-    from pipelines import mnist_sanity
     from pipelines.errors import PipelineError
+    from pipelines.sanity import mnist as mnist_sanity
 
     if not 0.0 <= min_accuracy <= 1.0:
         raise PipelineError(f"--min-accuracy must be between 0 and 1, got {min_accuracy}")

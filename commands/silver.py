@@ -28,7 +28,7 @@ def silver(
                                      "that also learns the teachers' probabilities: --set distill=...).")] = False,
 ) -> None:
     """Tag raw text with an ensemble; keep the sentences every member tags alike (silver training data)."""
-    from pipelines.silver import make_silver_corpus
+    from pipelines.training.silver import make_silver_corpus
 
     with ProgressDisplay(silver_reader, counts="percent", transient=True) as display:
         result = make_silver_corpus(teachers, list(sources), output, max_tokens=max_words, max_length=max_length,

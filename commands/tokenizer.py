@@ -38,7 +38,7 @@ def tokenizer_train(
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Train a tokenizer and sentence splitter on gold raw text and save it as a directory."""
-    from pipelines.tokenizer_train import load_tokenizer_data, train_tokenizer
+    from pipelines.training.tokenizer import load_tokenizer_data, train_tokenizer
     from tagger import TokenizerConfig
 
     config = TokenizerConfig().replace(**given(epochs=epochs, seed=seed, max_seconds=max_seconds))
@@ -89,7 +89,7 @@ def tokenizer_relearn(
     from the words around them. `postag tokenizer train` learns both; this gives them to a tokenizer trained
     before they existed. Dev and test are scored with the network alone, with the memory, and with both.
     """
-    from pipelines.tokenizer_train import load_tokenizer_data, relearn_tables
+    from pipelines.training.tokenizer import load_tokenizer_data, relearn_tables
 
     data = load_tokenizer_data(corpus, train_file, dev_file, test_file)
     metrics = relearn_tables(tokenizer, data, output)

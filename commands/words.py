@@ -40,7 +40,7 @@ def vocab_build(
     file_format: SourceFormat = "auto",
 ) -> None:
     """Build a word vocabulary (for `postag train --vocab FILE`)."""
-    from pipelines.vocab import build_word_vocab, save_word_vocab
+    from pipelines.pretraining.vocab import build_word_vocab, save_word_vocab
 
     vocab_file = build_word_vocab(list(sources), min_count, max_size, lowercase, file_format, reading_status)
     save_word_vocab(vocab_file, output)
@@ -59,7 +59,7 @@ def vocab_show(
     as_json: Annotated[bool, option("--json", "Print JSON instead of tables.")] = False,
 ) -> None:
     """Size, coverage of a corpus, most frequent and rarest words of a vocabulary."""
-    from pipelines.vocab import vocab_summary
+    from pipelines.pretraining.vocab import vocab_summary
 
     summary = vocab_summary(vocab, list(coverage), top, file_format)
     if as_json:
@@ -90,7 +90,7 @@ def embeddings_train(
     file_format: SourceFormat = "auto",
 ) -> None:
     """Train word vectors (skip-gram with negative sampling) and write them in word2vec text format."""
-    from pipelines.embeddings import train_embeddings
+    from pipelines.pretraining.embeddings import train_embeddings
 
     with ProgressDisplay(embeddings_reader, counts="percent") as display:
         result = train_embeddings(list(sources), output, dim=dim, window=window, epochs=epochs, min_count=min_count,
@@ -116,7 +116,7 @@ def embeddings_trim(
     precision: Annotated[int, option("--precision", "Significant digits of each value.")] = 3,
 ) -> None:
     """Cut a vectors file to its most frequent words and fewer digits (vectors small enough to ship)."""
-    from pipelines.embeddings import trim_vectors
+    from pipelines.pretraining.embeddings import trim_vectors
 
     result = trim_vectors(vectors, output, max_words, precision)
     say(f"{result.output}: {result.words:,} of {result.words_in_file:,} words x {result.dim}, {precision} "
@@ -132,7 +132,7 @@ def embeddings_similar(
     as_json: Annotated[bool, option("--json", "Print JSON instead of a table.")] = False,
 ) -> None:
     """Nearest neighbours of a word by cosine similarity: a quick look at whether vectors mean anything."""
-    from pipelines.embeddings import nearest_neighbours
+    from pipelines.pretraining.embeddings import nearest_neighbours
 
     result = nearest_neighbours(vectors, word, k)
     if as_json:
@@ -163,7 +163,7 @@ def charlm_train(
     as_json: Annotated[bool, option("--json", "Print the result as JSON.")] = False,
 ) -> None:
     """Pretrain a forward and a backward character LSTM on raw text (for `postag train --set char_lm=DIR`)."""
-    from pipelines.charlm import result_json, train_char_lm
+    from pipelines.pretraining.charlm import result_json, train_char_lm
 
     with ProgressDisplay(charlm_reader, counts="percent") as display:
         result = train_char_lm(list(sources), output, units=units, char_dim=char_dim,
@@ -188,7 +188,7 @@ def prepare_word_inputs(data, config, vocab_file, embeddings, freeze, extend, se
     """`train --vocab/--embeddings`: the settled vocabulary and embedding, with coverage reported on stderr."""
     if not (vocab_file or embeddings or freeze or extend):
         return None
-    from pipelines.embeddings import prepare_word_inputs as prepare
+    from pipelines.pretraining.embeddings import prepare_word_inputs as prepare
 
     words = prepare(data, config, vocab_file, embeddings, freeze, extend, set(parse_settings(settings)))
     if words.vocab_file is not None:

@@ -66,10 +66,10 @@ def check_corpus(corpus: Corpus) -> None:
 
 def with_silver(corpus: Corpus, config) -> Corpus:
     """The corpus whose training split also holds the config's silver sentences (`config.silver`, written by
-    pipelines.silver); the corpus itself when the config names none. Dev and test stay gold."""
+    pipelines.training.silver); the corpus itself when the config names none. Dev and test stay gold."""
     if not config.silver:
         return corpus
-    from .silver import read_silver
+    from pipelines.training.silver import read_silver
 
     return dataclasses.replace(corpus, train=[*corpus.train, *read_silver(config.silver, corpus.tagsets)])
 

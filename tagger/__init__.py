@@ -17,7 +17,7 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 from .config import TaggerConfig  # noqa: E402
 from .encoding import SentenceEncoder, length_batches  # noqa: E402
 from .errors import ConfigError, ModelError  # noqa: E402
-from .pretrained import DEFAULT_MODEL, default_model, list_models, model_info, resolve_model, shipped_models  # noqa: E402
+from .models import DEFAULT_MODEL, default_model, list_models, model_info, resolve_model, shipped_models  # noqa: E402
 from .runtime import TaggedWord, Tagger, load  # noqa: E402
 from .segmentation import MultiwordSplitter  # noqa: E402
 from .tokenizer import TokenizedSentence, Tokenizer, load_tokenizer  # noqa: E402

@@ -21,22 +21,25 @@ LR_SCHEDULES = ("plateau", "cosine")
 
 # Sane bounds for every number, checked before anything is built: a damaged config.json or a typo in --set
 # (hidden_dim=10**9, depth=10**6) is an error, not an out-of-memory crash or a hang.
-TAGGER_RANGES: dict[str, tuple[float, float]] = {
+TRAINING_RANGES: dict[str, tuple[float, float]] = {
+    "learning_rate": (0.0, 10.0), "clipnorm": (0.0, 1e6), "batch_size": (1, 65536), "epochs": (1, 10_000),
+    "patience": (0, 10_000), "max_seconds": (0.0, 1e9), "seed": (0, 2**32 - 1), "ema": (0.0, 1.0),
+    "lr_decay": (0.0, 1.0),
+}
+TAGGER_RANGES: dict[str, tuple[float, float]] = {**TRAINING_RANGES,
     "word_dim": (1, 2048), "char_dim": (1, 512), "char_filters": (1, 2048), "char_kernel": (1, 15),
     "max_word_length": (1, 200), "affix_buckets": (0, 2_000_000), "affix_dim": (1, 512),
     "min_count": (1, 1_000_000_000), "input_projection": (0, 4096), "hidden_dim": (1, 4096), "depth": (1, 16),
-    "window": (0, 20),
-    "learning_rate": (0.0, 10.0), "clipnorm": (0.0, 1e6), "batch_size": (1, 65536), "epochs": (1, 10_000),
-    "patience": (0, 10_000), "max_seconds": (0.0, 1e9), "seed": (0, 2**32 - 1),
-    "dropout": (0.0, 1.0), "word_dropout": (0.0, 1.0), "ema": (0.0, 1.0), "lr_decay": (0.0, 1.0),
+    "window": (0, 20), "dropout": (0.0, 1.0), "word_dropout": (0.0, 1.0),
     "char_lstm_dim": (1, 1024), "label_smoothing": (0.0, 1.0), "extend_vocab": (0, 10_000_000),
     "distill_weight": (0.0, 1.0), "char_lm_dim": (0, 4096), "char_lm_char_dim": (0, 512), "vectors_dim": (0, 2048),
 }
 
 
 class Settings:
-    """What TaggerConfig and TokenizerConfig share, on top of their dataclass fields: the checks of choices,
-    ranges and fractions, JSON round trips with type checks, and `--set KEY=VALUE` parsing."""
+    """What every settings dataclass here shares (TrainingSettings, and TaggerConfig and TokenizerConfig that
+    build on it), on top of its fields: the checks of choices, ranges and fractions, JSON round trips with
+    type checks, and `--set KEY=VALUE` parsing."""
 
     SUBJECT = ""  # what is configured, for messages: "tagger", "tokenizer"
     CHOICES: dict[str, tuple] = {}  # field -> the values it may take
@@ -56,10 +59,6 @@ class Settings:
         for key in self.FRACTIONS:
             if not 0.0 <= getattr(self, key) < 1.0:
                 raise ConfigError(f"{key} must be in [0, 1), not {getattr(self, key)!r}")
-        if not 0.0 < self.lr_decay <= 1.0:
-            raise ConfigError(f"lr_decay must be in (0, 1], not {self.lr_decay!r}")
-        if self.learning_rate <= 0:
-            raise ConfigError(f"learning_rate must be positive, not {self.learning_rate!r}")
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
@@ -92,15 +91,66 @@ class Settings:
 
     @classmethod
     def field_types(cls) -> dict[str, type]:
+        """Every field and its type: the model's own fields first, then the ones it builds on (the loop's), as
+        messages that list the accepted settings show them."""
         hints = typing.get_type_hints(cls)
-        return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+        names = [f.name for f in dataclasses.fields(cls)]
+        inherited = {f.name for base in cls.__mro__[1:] if dataclasses.is_dataclass(base)
+                     for f in dataclasses.fields(base)}
+        return {name: hints[name] for name in sorted(names, key=lambda name: name in inherited)}
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=True)
 
 
 @dataclass(frozen=True)
-class TaggerConfig(Settings):
+class TrainingSettings(Settings):
+    """The settings of the training loop (pipelines.training.loop): updater, epochs, early stopping, seed.
+
+    TaggerConfig and TokenizerConfig are these plus their model's own fields (each may choose other
+    defaults), so `--set lr_decay=0.5` means the same to both, and the loop reads nothing else:
+    `training_settings()` hands it exactly these fields.
+    """
+
+    optimizer: str = "adam"
+    learning_rate: float = 0.002
+    clipnorm: float = 5.0
+    # Score and keep each epoch's exponential moving average of the weights, momentum `ema` (0 = off), less
+    # noisy than the last step's weights: +0.24 points for rnn on EWT. Off where an epoch has fewer than
+    # 1 / (1 - ema) batches (pipelines.training.loop.uses_weight_average).
+    ema: float = 0.99
+    batch_size: int = 64
+    epochs: int = 12
+    patience: int = 3  # stop after this many epochs without a better dev score
+    # plateau: multiply the rate by lr_decay after an epoch without a better dev score; cosine: lower it
+    # along a half cosine from learning_rate to 0 over `epochs` epochs (lr_decay unused)
+    lr_schedule: str = "plateau"
+    lr_decay: float = 0.5
+    max_seconds: float = 0.0  # stop training after this long (0 = no limit); the best epoch is kept
+    seed: int = 1
+
+    SUBJECT = "training"
+    CHOICES = {"optimizer": OPTIMIZERS, "lr_schedule": LR_SCHEDULES}
+    RANGES = TRAINING_RANGES
+    FRACTIONS = ("ema",)
+
+    def __post_init__(self) -> None:
+        self.check_values()
+
+    def check_values(self) -> None:
+        super().check_values()
+        if not 0.0 < self.lr_decay <= 1.0:
+            raise ConfigError(f"lr_decay must be in (0, 1], not {self.lr_decay!r}")
+        if self.learning_rate <= 0:
+            raise ConfigError(f"learning_rate must be positive, not {self.learning_rate!r}")
+
+    def training_settings(self) -> TrainingSettings:
+        """Just the loop's settings, whatever else this config holds."""
+        return TrainingSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(TrainingSettings)})
+
+
+@dataclass(frozen=True)
+class TaggerConfig(TrainingSettings):
     architecture: str = "rnn"
     # input encoder shared by every architecture: word embedding + character CNN
     word_dim: int = 100
@@ -155,27 +205,11 @@ class TaggerConfig(Settings):
     # to its softmax (a CRF's emissions), weighted `distill_weight` against the usual loss on the tags.
     distill: str = ""
     distill_weight: float = 0.5
-    # updater and iterative learning
-    optimizer: str = "adam"
-    learning_rate: float = 0.002
-    clipnorm: float = 5.0
-    # Score and keep each epoch's exponential moving average of the weights, momentum `ema` (0 = off), less
-    # noisy than the last step's weights: +0.24 points for rnn on EWT. Off where an epoch has fewer than
-    # 1 / (1 - ema) batches (pipelines.train.uses_weight_average).
-    ema: float = 0.99
-    batch_size: int = 64
-    epochs: int = 12
-    patience: int = 3  # stop after this many epochs without a better dev accuracy
-    # plateau: multiply the rate by lr_decay after an epoch without a better dev accuracy; cosine: lower it
-    # along a half cosine from learning_rate to 0 over `epochs` epochs (lr_decay unused)
-    lr_schedule: str = "plateau"
-    lr_decay: float = 0.5  # multiply the learning rate by this after an epoch without a better dev accuracy
-    max_seconds: float = 0.0  # stop training after this long (0 = no limit); the best epoch is kept
-    seed: int = 1
+    # the updater and iterative learning: TrainingSettings' fields, with its defaults
 
     SUBJECT = "tagger"
-    CHOICES = {"architecture": ARCHITECTURE_NAMES, "cell": CELLS, "optimizer": OPTIMIZERS,
-               "char_encoder": CHAR_ENCODERS, "lr_schedule": LR_SCHEDULES}
+    CHOICES = {**TrainingSettings.CHOICES, "architecture": ARCHITECTURE_NAMES, "cell": CELLS,
+               "char_encoder": CHAR_ENCODERS}
     RANGES = TAGGER_RANGES
     FRACTIONS = ("dropout", "word_dropout", "ema", "label_smoothing")
 

@@ -37,7 +37,7 @@ from .modeldir import (
     graph_outputs,
     read_json,
 )
-from .pretrained import resolve_model
+from .models import resolve_model
 from .tokenizer import TOKENIZER_FOLDER, Tokenizer
 from .vocab import PAD_ID, Vocabularies
 
@@ -184,7 +184,7 @@ class Tagger:
         """A [words, tags] array of probabilities for every sentence, columns in the order of `tags_of(tagset)`.
 
         A CRF model gives each tag's marginal probability at the position over all tag sequences, not the
-        emission's softmax; averaging these arrays over models is an ensemble (pipelines.silver).
+        emission's softmax; averaging these arrays over models is an ensemble (pipelines.training.silver).
         """
         head = self.head(tagset)
         empty = np.zeros((0, len(self.tags_of(tagset))), np.float32)
@@ -303,7 +303,7 @@ class OutdatedGraph(ModelError):
 
 def _export(directory: Path) -> dict:
     """Export a directory's graph from its Keras weights (this needs TensorFlow); its new config.json."""
-    from .training.keras_tagger import export_directory
+    from tagger.training.keras_tagger import export_directory
 
     return export_directory(directory)
 

@@ -29,7 +29,7 @@ from .modeldir import (
     read_json,
     save_directory,
 )
-from .pretrained import resolve_model
+from .models import resolve_model
 from .segmentation import (
     LABEL_NAMES,
     SPACE,

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import Settings
+from .config import TRAINING_RANGES, TrainingSettings
 from .errors import ConfigError
 
 CELLS = ("gru", "lstm")
 
 # Sane bounds, checked before anything is built, as TaggerConfig does: a damaged config.json is an error.
 TOKENIZER_RANGES: dict[str, tuple[float, float]] = {
+    **TRAINING_RANGES,
     "char_dim": (1, 512), "class_dim": (1, 64), "min_char_count": (1, 1_000_000_000), "conv_filters": (0, 1024),
     "conv_kernel": (1, 15), "stride": (1, 8), "hidden_dim": (1, 1024), "depth": (1, 8), "dropout": (0.0, 1.0),
-    "train_window": (8, 65536), "window": (8, 65536), "context": (0, 4096), "batch_size": (1, 65536),
-    "learning_rate": (0.0, 10.0), "lr_decay": (0.0, 1.0), "ema": (0.0, 1.0), "clipnorm": (0.0, 1e6),
-    "epochs": (1, 10_000), "patience": (0, 10_000), "max_seconds": (0.0, 1e9), "seed": (0, 2**32 - 1),
+    "train_window": (8, 65536), "window": (8, 65536), "context": (0, 4096),
     "multiword_min_share": (0.0, 1.0), "multiword_min_count": (1, 1_000_000_000),
     "memory_min_count": (0, 1_000_000_000), "sentence_epochs": (0, 1000),
 }
 
 
 @dataclass(frozen=True)
-class TokenizerConfig(Settings):
+class TokenizerConfig(TrainingSettings):
     # input: a character's id and its class (upper, lower, digit, space, line break, punctuation, ...)
     char_dim: int = 32
     class_dim: int = 8
@@ -42,20 +41,15 @@ class TokenizerConfig(Settings):
     train_window: int = 512
     window: int = 1024
     context: int = 64
-    # updater and iterative learning
+    # the updater and iterative learning: TrainingSettings' fields, with a tokenizer's defaults
     learning_rate: float = 0.003
-    clipnorm: float = 5.0
-    # Score and keep each epoch's exponential moving average of the weights, momentum `ema` (0 = off); off
-    # where an epoch has fewer than 1 / (1 - ema) batches, as for taggers.
     ema: float = 0.98
     batch_size: int = 32  # windows per mini-batch
     epochs: int = 60
-    patience: int = 8  # stop after this many epochs without a better dev score
-    # multiply the learning rate by this after an epoch without a better dev score (1 = never): 0.5 stopped
-    # EWT training early at a worse model (dev sentences F1 86.0 against 88.5)
+    patience: int = 8
+    # 1 = the rate never decays: 0.5 stopped EWT training early at a worse model (dev sentences F1 86.0
+    # against 88.5)
     lr_decay: float = 1.0
-    max_seconds: float = 0.0  # 0 = no limit; the best epoch is kept
-    seed: int = 1
     # multiword tokens: a surface form is split when at least this share of its training occurrences
     # were multiword tokens, and a learned suffix rule needs this many training tokens behind it
     multiword_min_share: float = 0.5
@@ -70,7 +64,7 @@ class TokenizerConfig(Settings):
     sentence_epochs: int = 15
 
     SUBJECT = "tokenizer"
-    CHOICES = {"cell": CELLS}
+    CHOICES = {**TrainingSettings.CHOICES, "cell": CELLS}
     RANGES = TOKENIZER_RANGES
     FRACTIONS = ("dropout", "ema")
 

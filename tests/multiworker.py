@@ -90,7 +90,7 @@ def _mirrored_comparison(folder: Path) -> dict:
     import numpy as np
 
     from corpora import Corpus, read_conllu
-    from pipelines.train import train
+    from pipelines.training.tagger import train
     from tagger import TaggerConfig
 
     corpus = Corpus("generated", "upos", train=read_conllu(folder / "train.conllu"),

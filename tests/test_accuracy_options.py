@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from corpora import Corpus
-from pipelines.charlm import load_char_lm, text_ids, train_char_lm
 from pipelines.errors import PipelineError
-from pipelines.train import train
+from pipelines.pretraining.charlm import load_char_lm, text_ids, train_char_lm
+from pipelines.training.tagger import train
 from tagger import ConfigError, Tagger, TaggerConfig, Vocab
 from tagger.training.loss import sequence_loss
 
@@ -148,8 +148,8 @@ def test_vectors_named_in_the_config_extend_the_vocabulary(corpus, tmp_path):
 
 
 def test_presets_fast_is_the_default_and_accurate_uses_english_pieces_only_for_english(monkeypatch, tmp_path):
-    import pipelines.presets as presets
-    from pipelines.presets import apply_preset, corpus_language
+    import pipelines.training.presets as presets
+    from pipelines.training.presets import apply_preset, corpus_language
 
     assert apply_preset("fast", TaggerConfig()).config == TaggerConfig()
     assert corpus_language("ud:en_ewt") == "en" and corpus_language("nltk:treebank") == "en"
@@ -163,10 +163,10 @@ def test_presets_fast_is_the_default_and_accurate_uses_english_pieces_only_for_e
         apply_preset("fastest", TaggerConfig())
     # Where the English vectors are neither shipped nor cached, the preset says how to make them (one
     # command, into the cache) and trains without them; once they are cached, it uses them.
-    import tagger.pretrained
-    from pipelines.pretrained import resolve_vectors
+    import tagger.models
+    from pipelines.pretraining.inputs import resolve_vectors
 
-    monkeypatch.setattr(tagger.pretrained, "PRETRAINED_DIR", tmp_path)
+    monkeypatch.setattr(tagger.models, "PRETRAINED_DIR", tmp_path)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     english = apply_preset("accurate", TaggerConfig(), "ud:en_ewt")
     cached = tmp_path / "cache" / "postag" / "pretraining" / "en_ewt-vectors.txt"
@@ -184,7 +184,7 @@ def test_presets_fast_is_the_default_and_accurate_uses_english_pieces_only_for_e
 
 def test_trimmed_vectors_keep_the_most_frequent_words_and_read_back(tmp_path):
     from corpora.vectors import read_header, select_vectors
-    from pipelines.embeddings import trim_vectors
+    from pipelines.pretraining.embeddings import trim_vectors
 
     source = tmp_path / "vectors.txt"
     source.write_text("4 3\nthe 0.123456 1 2\nof 3 4 5\ncat 6 7 8\nzebra 9 10 11\n")
@@ -197,7 +197,7 @@ def test_trimmed_vectors_keep_the_most_frequent_words_and_read_back(tmp_path):
 
 
 def test_vectors_step_reuses_its_output_for_the_same_request(tmp_path, tiny_text):
-    from pipelines.embeddings import train_embeddings
+    from pipelines.pretraining.embeddings import train_embeddings
 
     settings = dict(dim=4, epochs=1, min_count=1, batch_size=64)
     first = train_embeddings([str(tiny_text)], tmp_path / "v.txt", **settings)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 pytest.importorskip("apache_beam", reason="apache-beam is not installed (pip install '.[beam]')")
 
 from cli import app  # noqa: E402
-from pipelines.tag import TagOptions, tag_files  # noqa: E402
+from pipelines.tagging.stream import TagOptions, tag_files  # noqa: E402
 
 TEXTS = {
     "alpha.txt": "The old man the boats. Time flies like an arrow.\n\nFruit flies like a banana!\n" * 6,
@@ -23,7 +23,7 @@ TEXTS = {
 @pytest.fixture(scope="module")
 def model(tmp_path_factory, tiny_sentences) -> str:
     from corpora import Corpus
-    from pipelines.train import train
+    from pipelines.training.tagger import train
     from tagger import TaggerConfig
 
     folder = tmp_path_factory.mktemp("model") / "tiny"
@@ -51,7 +51,7 @@ def postag_tag(model: str, sources: list[str], options: TagOptions) -> str:
 
 def test_each_shard_is_what_postag_tag_writes_for_its_files(model, corpus, tmp_path):
     import tagger
-    from pipelines.beam_tag import tag_with_beam
+    from pipelines.tagging.beam import tag_with_beam
 
     options = TagOptions(output_format="conllu")
     # Small blocks: every file is cut into several, which workers tag apart and the shard puts back in order.

@@ -1,5 +1,5 @@
 """The command line's parts in commands/: the command line written into reports, the one progress display and
-its readers, and `postag tokenize` streaming (pipelines.tokenize)."""
+its readers, and `postag tokenize` streaming (pipelines.tagging.tokenize)."""
 
 import io
 import json
@@ -13,11 +13,11 @@ from commands import progress as progress_module
 from commands.options import Settings, option
 from commands.progress import Bar, CompareReader, ProgressDisplay, TrainingReader, tag_reader
 from commands.terminal import command_line
-from pipelines.compare_records import CompareEvent
-from pipelines.evaluate_raw import RuleTokenizer
-from pipelines.tag import TagProgress
-from pipelines.tokenize import iter_sentences, tokenize_file
-from pipelines.train import EpochRecord, TrainProgress
+from pipelines.compare.records import CompareEvent
+from pipelines.evaluation.raw_text import RuleTokenizer
+from pipelines.tagging.stream import TagProgress
+from pipelines.tagging.tokenize import iter_sentences, tokenize_file
+from pipelines.training.loop import EpochRecord, TrainProgress
 
 # ---- command_line ---------------------------------------------------------------------------------------------
 

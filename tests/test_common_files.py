@@ -216,7 +216,7 @@ def test_an_unheld_lock_file_left_by_a_killed_run_is_cleaned_up(tmp_path):
 
 def test_train_refuses_an_output_another_run_is_writing(tmp_path):
     from corpora import Corpus, Sentence
-    from pipelines.train import train
+    from pipelines.training.tagger import train
 
     corpus = Corpus("c", "custom", train=[Sentence(("a",), ("X",))])
     with output_lock(tmp_path / "model"), pytest.raises(OutputLockedError, match="another postag run"):
@@ -224,7 +224,7 @@ def test_train_refuses_an_output_another_run_is_writing(tmp_path):
 
 
 def test_compare_refuses_an_output_another_run_is_writing(tmp_path):
-    from pipelines.compare import DataSource, Variant, compare
+    from pipelines.compare.run import DataSource, Variant, compare
 
     class Config:
         architecture = "fcn"

@@ -8,8 +8,8 @@ from conftest import FIXTURES
 from typer.testing import CliRunner
 
 from cli import app
-from pipelines.compare import compare, manifest_differences, parse_seeds, plan_variants
-from pipelines.compare_records import DataSource, Report
+from pipelines.compare.records import DataSource, Report
+from pipelines.compare.run import compare, manifest_differences, parse_seeds, plan_variants
 from pipelines.data import data_fingerprint
 from pipelines.errors import PipelineError
 
@@ -128,7 +128,7 @@ def test_fingerprint_follows_words_tags_and_tagset():
 
 def test_variants_share_a_vocabulary_unless_they_change_how_it_is_built(tiny_sentences, tmp_path):
     from corpora import Corpus
-    from pipelines.compare import write_vocabularies
+    from pipelines.compare.run import write_vocabularies
 
     corpus = Corpus("tiny", "upos", train=tiny_sentences)
     variants = plan_variants(["fcn", "window", "cased=rnn"], {"cased.lowercase": "false"})
@@ -148,8 +148,8 @@ def test_manifest_differences_name_what_changed():
 
 
 def test_the_records_between_the_processes_round_trip_through_json():
-    from pipelines.compare_records import CompareEvent, Job, RunResult, WorkerMessage
-    from pipelines.train import EpochRecord
+    from pipelines.compare.records import CompareEvent, Job, RunResult, WorkerMessage
+    from pipelines.training.loop import EpochRecord
 
     job = Job(run="fcn-seed2", row="fcn", kind="neural", seed=2, model_dir="/m/fcn-seed2", data=tiny_source(),
               data_fingerprint="sha256:x", config={"architecture": "fcn", "seed": 2}, vocabulary="/v.json",
@@ -326,9 +326,9 @@ def test_cli_runs_each_model_in_its_own_process_and_measures_memory(tmp_path):
 
 def test_cli_table(comparison, monkeypatch):
     # A resumed comparison prints the tables without training anything.
-    import pipelines.compare
+    import pipelines.compare.run
 
-    monkeypatch.setattr(pipelines.compare, "ISOLATE", False)
+    monkeypatch.setattr(pipelines.compare.run, "ISOLATE", False)
     result = runner.invoke(app, ["compare", *FILES, "--arch", "fcn", "--arch", "window", *SMALL_OPTIONS,
                                  "--output", str(comparison[0].output)])
     assert result.exit_code == 0, result.output

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from pipelines.baselines import MostFrequentTagTagger, PerceptronBaseline, load_baseline, save_baseline
-from pipelines.significance import (
+from pipelines.compare.baselines import MostFrequentTagTagger, PerceptronBaseline, load_baseline, save_baseline
+from pipelines.evaluation.significance import (
     chi_square_1_dof_p,
     discordant_counts,
     exact_binomial_p,

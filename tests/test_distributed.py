@@ -19,8 +19,8 @@ from multiworker import SETTINGS, write_corpus
 from typer.testing import CliRunner
 
 from cli import app
-from pipelines.cluster import Cluster, free_ports, worker_arguments
 from pipelines.errors import PipelineError
+from pipelines.training.cluster import Cluster, free_ports, worker_arguments
 
 REPO = Path(__file__).parent.parent
 RUN_SECONDS = 900  # one training run of a few seconds' work, on a 2-core machine that others share
@@ -71,7 +71,7 @@ def test_bad_cluster_options_exit_2_with_one_line(tmp_path, options, message):
 # ---- each replica's part of every global batch ---------------------------------------------------------
 
 def test_replicas_share_every_global_batch_and_pad_an_empty_part(tiny_sentences):
-    from pipelines.train import _epoch_batches, replica_batches
+    from pipelines.training.tagger import _epoch_batches, replica_batches
     from tagger import TaggerConfig, Vocabularies
     from tagger.encoding import SentenceEncoder
 

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from cli import app
 from corpora.vectors import iter_vectors, read_header
-from pipelines.embeddings import corpus_ids, train_embeddings
 from pipelines.errors import PipelineError
+from pipelines.pretraining.embeddings import corpus_ids, train_embeddings
 from tagger.training.skipgram import PairGenerator, SkipGramConfig, train_skipgram
 
 runner = CliRunner()

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.errors import PipelineError
-from pipelines.idx import IMAGES_MAGIC, LABELS_MAGIC, parse_idx, read_idx, read_images, read_labels, write_idx
+from pipelines.sanity.idx import IMAGES_MAGIC, LABELS_MAGIC, parse_idx, read_idx, read_images, read_labels, write_idx
 
 IMAGES = "t10k-images-idx3-ubyte"
 LABELS = "t10k-labels-idx1-ubyte"
@@ -136,21 +136,21 @@ def test_extra_bytes_after_data(tmp_path):
 
 
 def test_missing_directory(tmp_path):
-    from pipelines.mnist_sanity import load_mnist
+    from pipelines.sanity.mnist import load_mnist
 
     with pytest.raises(PipelineError, match="MNIST directory not found: .*nowhere"):
         load_mnist(tmp_path / "nowhere")
 
 
 def test_directory_without_idx_files(tmp_path):
-    from pipelines.mnist_sanity import load_mnist
+    from pipelines.sanity.mnist import load_mnist
 
     with pytest.raises(PipelineError, match="no t10k-images-idx3-ubyte"):
         load_mnist(tmp_path)
 
 
 def test_missing_labels_file(tmp_path):
-    from pipelines.mnist_sanity import load_mnist
+    from pipelines.sanity.mnist import load_mnist
 
     images, _ = synthetic_digits(20)
     write_idx(tmp_path / f"{IMAGES}.gz", images)
@@ -159,7 +159,7 @@ def test_missing_labels_file(tmp_path):
 
 
 def test_images_and_labels_of_different_counts(tmp_path):
-    from pipelines.mnist_sanity import load_mnist
+    from pipelines.sanity.mnist import load_mnist
 
     images, labels = synthetic_digits(20)
     write_mnist(tmp_path, "t10k", images, labels[:19])
@@ -168,7 +168,7 @@ def test_images_and_labels_of_different_counts(tmp_path):
 
 
 def test_label_out_of_range(tmp_path):
-    from pipelines.mnist_sanity import load_mnist
+    from pipelines.sanity.mnist import load_mnist
 
     images, labels = synthetic_digits(20)
     labels[3] = 12
@@ -178,7 +178,7 @@ def test_label_out_of_range(tmp_path):
 
 
 def test_only_t10k_splits_first_80_last_20_percent(t10k_dir):
-    from pipelines.mnist_sanity import load_mnist
+    from pipelines.sanity.mnist import load_mnist
 
     images, labels = synthetic_digits(500)
     data = load_mnist(t10k_dir, train_size=10_000)
@@ -194,7 +194,7 @@ def test_only_t10k_splits_first_80_last_20_percent(t10k_dir):
 
 
 def test_train_files_are_used_when_present(t10k_dir):
-    from pipelines.mnist_sanity import load_mnist
+    from pipelines.sanity.mnist import load_mnist
 
     train_images, train_labels = synthetic_digits(60, seed=1)
     write_mnist(t10k_dir, "train", train_images, train_labels, gz=False)
@@ -207,7 +207,7 @@ def test_train_files_are_used_when_present(t10k_dir):
 def test_without_data_dir_keras_dataset_is_used(monkeypatch):
     import keras
 
-    from pipelines.mnist_sanity import load_mnist
+    from pipelines.sanity.mnist import load_mnist
 
     train, test = synthetic_digits(60), synthetic_digits(20, seed=2)
     monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: (train, test))
@@ -219,7 +219,7 @@ def test_without_data_dir_keras_dataset_is_used(monkeypatch):
 def test_failed_keras_download_is_one_clear_error(monkeypatch):
     import keras
 
-    from pipelines.mnist_sanity import load_mnist
+    from pipelines.sanity.mnist import load_mnist
 
     def offline():
         raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- no network")
@@ -235,7 +235,7 @@ def test_failed_keras_download_is_one_clear_error(monkeypatch):
 
 
 def test_model_is_made_of_the_tagger_dense_block_with_lecun_normal():
-    from pipelines.mnist_sanity import build_model
+    from pipelines.sanity.mnist import build_model
 
     model = build_model(784, hidden_units=(1000,), seed=3)
     hidden = model.layers[0]
@@ -250,7 +250,7 @@ def test_model_is_made_of_the_tagger_dense_block_with_lecun_normal():
 
 
 def test_bad_options_are_pipeline_errors(t10k_dir):
-    from pipelines.mnist_sanity import run_sanity
+    from pipelines.sanity.mnist import run_sanity
 
     for options, message in (({"mode": "adam"}, "--mode must be one of batch, sgd, minibatch"),
                              ({"epochs": 0}, "--epochs must be at least 1"),
@@ -262,7 +262,7 @@ def test_bad_options_are_pipeline_errors(t10k_dir):
 
 
 def test_training_learns_reports_progress_and_repeats(t10k_dir):
-    from pipelines.mnist_sanity import run_sanity
+    from pipelines.sanity.mnist import run_sanity
 
     events = []
     result = run_sanity(t10k_dir, epochs=3, batch_size=16, progress=events.append)
@@ -284,7 +284,7 @@ def test_training_learns_reports_progress_and_repeats(t10k_dir):
 
 
 def test_compare_modes_sees_the_same_examples(t10k_dir):
-    from pipelines.mnist_sanity import compare_modes
+    from pipelines.sanity.mnist import compare_modes
 
     results = compare_modes(t10k_dir, train_size=100, epochs=1, batch_size=10)
     assert [result.mode for result in results] == ["batch", "sgd", "minibatch"]
@@ -363,7 +363,7 @@ def test_default_run_on_real_t10k_reaches_95_percent():
     directory = real_mnist_dir()
     if directory is None:
         pytest.skip("MNIST t10k files not found: set POSTAG_DATA_DIR to a folder holding mnist/")
-    from pipelines.mnist_sanity import run_sanity
+    from pipelines.sanity.mnist import run_sanity
 
     result = run_sanity(directory)
     assert (result.train_size, result.test_size) == (8000, 2000)

@@ -113,7 +113,7 @@ TWO_SENTENCES = [
 @pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_overfits_two_sentences_then_save_and_load_gives_the_same_tags(arch, tmp_path):
     from corpora import Corpus, Sentence
-    from pipelines.train import train
+    from pipelines.training.tagger import train
 
     sentences = [Sentence(tuple(w), tuple(t)) for w, t in TWO_SENTENCES]
     corpus = Corpus("two", "upos", train=sentences, dev=sentences)

@@ -7,7 +7,7 @@ from conftest import shared_data_dir
 
 from corpora import Sentence, TokenizedText
 from pipelines.errors import PipelineError
-from pipelines.raw_eval import MetricScore, score_conllu_files, score_raw
+from pipelines.evaluation.conll18 import MetricScore, score_conllu_files, score_raw
 
 
 def document(text: str, sentences: list[list[str]], upos: list[list[str]] | None = None,

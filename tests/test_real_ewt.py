@@ -28,7 +28,7 @@ def test_a_slice_trains_well_above_baseline_and_the_runtime_tags_as_keras_does(r
     Then the exported graph, run by ONNX Runtime without TensorFlow, must give the Keras model's tags on all of
     EWT test: differences may come only from float rounding between near-equal logits.
     """
-    from pipelines.train import train
+    from pipelines.training.tagger import train
     from tagger import Tagger, TaggerConfig
 
     corpus = load_named_corpus("ud:en_ewt", "upos")

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_rule_tokenizer_scores_as_the_issue_measured(requires_ewt):
-    from pipelines.evaluate_raw import RuleTokenizer, evaluate_raw, read_gold
+    from pipelines.evaluation.raw_text import RuleTokenizer, evaluate_raw, read_gold
 
     description, gold = read_gold("ud:en_ewt", "test")
     scores = evaluate_raw(gold, RuleTokenizer(), data=description).evaluation
@@ -16,7 +16,7 @@ def test_the_rule_tokenizer_scores_as_the_issue_measured(requires_ewt):
 
 
 def test_a_short_training_on_ewt_tokenizes_well(requires_ewt, tmp_path):
-    from pipelines.tokenizer_train import load_tokenizer_data, score_tokenizer, train_tokenizer
+    from pipelines.training.tokenizer import load_tokenizer_data, score_tokenizer, train_tokenizer
     from tagger import Tokenizer, TokenizerConfig
 
     data = load_tokenizer_data("ud:en_ewt")
@@ -34,8 +34,8 @@ def test_a_short_training_on_ewt_tokenizes_well(requires_ewt, tmp_path):
 
 def test_the_shipped_tokenizers_memory_and_sentence_classifier_lift_ewt_test(requires_ewt):
     import tagger
-    from pipelines.evaluate_raw import read_gold
-    from pipelines.tokenizer_train import score_tokenizer
+    from pipelines.evaluation.raw_text import read_gold
+    from pipelines.training.tokenizer import score_tokenizer
     from tagger.tokenizer import TokenizerTables
 
     _, gold = read_gold("ud:en_ewt", "test")

@@ -15,7 +15,7 @@ TINY = {"architecture": "rnn", "word_dim": 8, "char_dim": 4, "char_filters": 4, 
 
 
 def test_build_writes_a_small_checked_directory_with_a_card(tmp_path, monkeypatch, tiny_conllu):
-    import pipelines.shipped as shipped
+    import pipelines.models.shipped as shipped
     from corpora import Corpus, read_conllu
     from tagger import load
 
@@ -36,7 +36,7 @@ def test_build_writes_a_small_checked_directory_with_a_card(tmp_path, monkeypatc
     tagger = load(tmp_path / "tiny")
     assert tagger.tagsets == ("upos", "xpos") and len(tagger.tag(["The", "cat"], tagset="xpos")) == 2
     # The recorded scores are the shipped graph's own, through the runtime.
-    from pipelines.evaluate import evaluate
+    from pipelines.evaluation.gold_tokens import evaluate
 
     assert evaluate(tagger, corpus.test).accuracy == pytest.approx(result.metrics["test"]["accuracy"], abs=1e-12)
 
@@ -45,7 +45,7 @@ def test_a_recipe_with_vectors_trains_them_once_and_names_them_in_the_card(tmp_p
     """The recipe's vectors are a pretraining step: trained into the cache on the first build, reused by the
     next; the model starts from them and its card names their sources and licences. A directory trained
     without vectors is not this recipe's."""
-    import pipelines.shipped as shipped
+    import pipelines.models.shipped as shipped
     from corpora import Corpus, read_conllu
     from pipelines.errors import PipelineError
 
@@ -53,7 +53,7 @@ def test_a_recipe_with_vectors_trains_them_once_and_names_them_in_the_card(tmp_p
     corpus = Corpus("ud:tiny", "upos", train=sentences, dev=sentences[:4], test=sentences[4:])
     text = tmp_path / "raw.txt"
     text.write_text("The cat sat on the mat. The dog sat on the cat.\n" * 20)
-    from pipelines.pretrained import NAMED_VECTORS, NamedVectors
+    from pipelines.pretraining.inputs import NAMED_VECTORS, NamedVectors
 
     monkeypatch.setitem(NAMED_VECTORS, "tiny", NamedVectors("tiny_vectors/none.txt", (str(text),), "tiny-vectors.txt",
                                                             {"dim": 8, "epochs": 1, "min_count": 1}))
@@ -76,7 +76,7 @@ def test_a_recipe_with_vectors_trains_them_once_and_names_them_in_the_card(tmp_p
     shipped.build("tiny", tmp_path / "second")
     assert vectors.stat().st_mtime_ns == stamp  # reused, not trained again
 
-    from pipelines.train import train
+    from pipelines.training.tagger import train
     from tagger import TaggerConfig
 
     train(corpus, TaggerConfig().replace(**TINY, seed=1), output=tmp_path / "plain")
@@ -87,10 +87,10 @@ def test_a_recipe_with_vectors_trains_them_once_and_names_them_in_the_card(tmp_p
 def test_a_distilled_recipe_trains_its_teachers_and_silver_first(tmp_path, monkeypatch, tiny_conllu):
     """Distillation is part of the recipe: the teachers (the recipe on the first tagset, one per seed) tag the
     raw text, and the shipped model learns from them; a directory trained without them is not this recipe's."""
-    import pipelines.shipped as shipped
+    import pipelines.models.shipped as shipped
     from corpora import Corpus, read_conllu
     from pipelines.errors import PipelineError
-    from pipelines.train import train
+    from pipelines.training.tagger import train
     from tagger import TaggerConfig
 
     def corpus_of(name, tagset="upos", **kwargs):
@@ -121,7 +121,7 @@ def test_a_distilled_recipe_trains_its_teachers_and_silver_first(tmp_path, monke
 
 def test_an_unknown_recipe_is_one_error():
     from pipelines.errors import PipelineError
-    from pipelines.shipped import build
+    from pipelines.models.shipped import build
 
     with pytest.raises(PipelineError, match="known: en_ewt"):
         build("klingon")
@@ -189,8 +189,8 @@ def test_raw_text_from_python_is_split_by_the_models_tokenizer():
 @pytest.mark.slow
 def test_the_shipped_model_reaches_its_recorded_accuracy(requires_ewt):
     from corpora import load_named_corpus
-    from pipelines.evaluate import evaluate
-    from pipelines.train import head_sentences
+    from pipelines.evaluation.gold_tokens import evaluate
+    from pipelines.training.tagger import head_sentences
     from tagger import load, model_info
 
     tagger, recorded = load("en_ewt"), model_info("en_ewt").scores

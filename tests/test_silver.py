@@ -1,12 +1,12 @@
-"""Silver data (pipelines.silver): raw text tagged by an ensemble, kept where every member agrees."""
+"""Silver data (pipelines.training.silver): raw text tagged by an ensemble, kept where every member agrees."""
 
 import numpy as np
 import pytest
 
 from corpora import Corpus, read_conllu
 from pipelines.errors import PipelineError
-from pipelines.silver import ensemble_tags, make_silver_corpus, silver_columns
-from pipelines.train import train
+from pipelines.training.silver import ensemble_tags, make_silver_corpus, silver_columns
+from pipelines.training.tagger import train
 from tagger import Tagger, TaggerConfig
 
 TINY = dict(word_dim=8, char_dim=4, char_filters=4, hidden_dim=8, depth=1, batch_size=4, min_count=1, epochs=2,
@@ -108,7 +108,7 @@ def test_a_student_trains_on_gold_and_silver_and_is_scored_on_gold(teachers, tin
     from typer.testing import CliRunner
 
     from cli import app
-    from pipelines.compare import vocabulary_group
+    from pipelines.compare.run import vocabulary_group
 
     text = tmp_path / "raw.txt"
     text.write_text("The quokka sat on the mat.\nA dog barked at the quokka.\nShe reads books.\n", encoding="utf-8")
@@ -149,7 +149,7 @@ def test_missing_silver_data_says_how_to_make_it(tiny_sentences, tmp_path):
 
 
 def test_silver_words_join_the_vocabulary_a_vectors_file_starts_from(tiny_sentences, tmp_path):
-    from pipelines.embeddings import prepare_word_inputs
+    from pipelines.pretraining.embeddings import prepare_word_inputs
 
     silver = tmp_path / "silver.conllu"
     silver.write_text("# sent_id = silver-1\n1\tQuokkas\t_\tNOUN\t_\t_\t_\t_\t_\t_\n2\thop\t_\tVERB\t_\t_\t_\t_\t_\t_\n"
@@ -172,7 +172,7 @@ def test_keep_all_writes_every_sentence_and_still_counts_agreement(teachers, tmp
 
 
 def test_teacher_probabilities_are_the_mean_in_the_students_tag_order(teachers, tiny_sentences):
-    from pipelines.silver import teacher_probabilities
+    from pipelines.training.silver import teacher_probabilities
 
     words = [list(s.words) for s in tiny_sentences[:3]]
     members = [Tagger.load(path) for path in teachers]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from corpora import CorpusError, text_of_conllu
 from pipelines.errors import PipelineError
-from pipelines.tag import TagOptions, iter_blocks, read_chunks, tag_files, tag_to_output
+from pipelines.tagging.stream import TagOptions, iter_blocks, read_chunks, tag_files, tag_to_output
 
 
 class UpperTagger:
@@ -106,7 +106,7 @@ def test_reading_in_small_chunks_gives_the_same_blocks(tmp_path, monkeypatch):
     path = tmp_path / "t.txt"
     path.write_text(TEXTS["blank-line paragraphs"] + "\u00fcber \u20ac", encoding="utf-8")
     whole = [(b.start, b.text, b.pieces) for b in iter_blocks([str(path)], block_chars=500)]
-    monkeypatch.setattr("pipelines.tag.READ_BYTES", 7)  # splits multi-byte characters between reads
+    monkeypatch.setattr("pipelines.tagging.stream.READ_BYTES", 7)  # splits multi-byte characters between reads
     chunked = [(b.start, b.text, b.pieces) for b in iter_blocks([str(path)], block_chars=500)]
     assert whole == chunked
     assert "".join(text for _, text, _ in whole) == path.read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ import pytest
 from conftest import FIXTURES
 
 from corpora import read_ud_text, token_ranges
-from pipelines.tokenizer_train import TokenizerData, character_labels_of, score_tokenizer, token_words
+from pipelines.training.tokenizer import TokenizerData, character_labels_of, score_tokenizer, token_words
 from tagger import ModelError, Tagger, TaggerConfig, TokenizerConfig, Vocabularies
 from tagger.config import ConfigError
 from tagger.segmentation import (
@@ -238,7 +238,7 @@ def test_the_exported_graph_gives_the_keras_logits(gold, tmp_path, changes):
 @pytest.fixture(scope="module")
 def trained(gold, tmp_path_factory):
     """A tokenizer overfitted to the fixture, saved: (directory, training result)."""
-    from pipelines.tokenizer_train import train_tokenizer
+    from pipelines.training.tokenizer import train_tokenizer
 
     config = TokenizerConfig(**TINY, epochs=50, patience=0)
     result = train_tokenizer(TokenizerData("fixture", gold, gold), config)

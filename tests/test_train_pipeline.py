@@ -7,7 +7,8 @@ import pytest
 
 from corpora import Corpus, Sentence
 from pipelines.errors import PipelineError
-from pipelines.train import train, uses_weight_average
+from pipelines.training.loop import uses_weight_average
+from pipelines.training.tagger import train
 from tagger import Tagger, TaggerConfig
 from tagger.training import KerasTagger
 
@@ -73,10 +74,10 @@ def test_the_model_directory_holds_the_weights_without_the_updaters_state(corpus
 @pytest.fixture
 def scripted_dev(monkeypatch):
     """Make the dev accuracies that training sees after each epoch these numbers, in order."""
-    import pipelines.train
+    import pipelines.training.tagger
 
     def script(accuracies):
-        real, remaining = pipelines.train.evaluate, list(accuracies)
+        real, remaining = pipelines.training.tagger.evaluate, list(accuracies)
 
         def evaluate(tagger, sentences, **options):
             evaluation = real(tagger, sentences, **options)
@@ -84,7 +85,7 @@ def scripted_dev(monkeypatch):
                 evaluation.accuracy = remaining.pop(0)
             return evaluation
 
-        monkeypatch.setattr(pipelines.train, "evaluate", evaluate)
+        monkeypatch.setattr(pipelines.training.tagger, "evaluate", evaluate)
 
     return script
 
@@ -116,7 +117,7 @@ def test_learning_rate_is_lowered_after_each_epoch_without_a_better_dev_accuracy
 
 
 def test_the_loop_runs_its_parts_in_order():
-    from pipelines.train import learning_callbacks
+    from pipelines.training.loop import learning_callbacks
 
     def names(learning):
         return [type(callback).__name__ for callback in learning.callbacks]
@@ -150,7 +151,7 @@ def _loss_turning_nan_after(batches: int):
 def test_a_loss_that_is_not_finite_fails_with_one_line_and_saves_nothing(corpus, tmp_path, monkeypatch):
     from pipelines.errors import TrainingDiverged
 
-    monkeypatch.setattr("tagger.training.models.mean_over_tokens", lambda summed: _loss_turning_nan_after(0))
+    monkeypatch.setattr("tagger.training.architectures.mean_over_tokens", lambda summed: _loss_turning_nan_after(0))
     with pytest.raises(TrainingDiverged) as raised:
         train(corpus, TaggerConfig(architecture="fcn", epochs=3, **TINY), output=tmp_path / "model")
     message = str(raised.value)
@@ -164,7 +165,7 @@ def test_a_run_that_diverges_later_keeps_its_best_epoch_and_no_nan(corpus, tmp_p
     from tagger.modeldir import read_json
 
     scripted_dev([0.5, 0.6])
-    monkeypatch.setattr("tagger.training.models.mean_over_tokens",
+    monkeypatch.setattr("tagger.training.architectures.mean_over_tokens",
                         lambda summed: _loss_turning_nan_after(5))  # 2 batches an epoch
     output = tmp_path / "model"
     with pytest.raises(TrainingDiverged, match="in epoch 3, batch 2.*epoch before it \\(2\\) stays in"):
@@ -223,7 +224,7 @@ def test_untagged_or_empty_training_data_is_rejected(tiny_sentences):
 
 def test_upos_and_xpos_heads_train_together_and_tag_apart(tiny_conllu, tmp_path):
     from corpora import read_conllu
-    from pipelines.evaluate import evaluate
+    from pipelines.evaluation.gold_tokens import evaluate
 
     sentences = read_conllu(tiny_conllu, "upos,xpos")
     assert sentences[0].tags[:2] == ("DET", "NOUN") and sentences[0].more_tags[0][:2] == ("DT", "NN")

@@ -7,8 +7,8 @@ import pytest
 
 from corpora import CorpusError
 from corpora.vectors import iter_vector_blocks, iter_vectors, read_header, select_vectors, write_vectors
-from pipelines.embeddings import nearest_neighbours
 from pipelines.errors import PipelineError
+from pipelines.pretraining.embeddings import nearest_neighbours
 
 
 def write(path, text, encoding="utf-8"):

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from pipelines.errors import PipelineError
-from pipelines.vocab import build_word_vocab, load_word_vocab, parse_source
+from pipelines.pretraining.vocab import build_word_vocab, load_word_vocab, parse_source
 
 runner = CliRunner()
 SMALL = ["--set", "hidden_dim=8", "--set", "word_dim=8", "--set", "char_filters=8", "--set", "depth=1",

@@ -48,9 +48,9 @@ _import_tensorflow_quietly()
 
 import keras  # noqa: E402  (after the quiet import; pipelines take Keras from here)
 
+from .architectures import ARCHITECTURES, VocabSizes, build_model  # noqa: E402
 from .keras_tagger import KerasTagger, export_directory  # noqa: E402
 from .loss import predict_tags, sequence_loss  # noqa: E402
-from .models import ARCHITECTURES, VocabSizes, build_model, count_parameters  # noqa: E402
 
-__all__ = ["ARCHITECTURES", "KerasTagger", "keras", "VocabSizes", "build_model", "count_parameters", "export_directory",
+__all__ = ["ARCHITECTURES", "KerasTagger", "keras", "VocabSizes", "build_model", "export_directory",
            "predict_tags", "sequence_loss"]

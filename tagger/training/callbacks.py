@@ -1,6 +1,6 @@
 """The parts of the training loop that Keras does not have, as Keras callbacks.
 
-pipelines.train puts them in order beside Keras' own EarlyStopping and ReduceLROnPlateau and runs them all
+pipelines.training.loop puts them in order beside Keras' own EarlyStopping and ReduceLROnPlateau and runs them all
 under one `model.fit`. They know nothing of corpora or files: scoring and saving come in as functions.
 A training step written by hand (`strategy.run` under MultiWorkerMirroredStrategy, where `fit` does not
 work) drives the same list through `keras.callbacks.CallbackList`, as `fit` itself does.

@@ -17,7 +17,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from ..vocab import PAD_ID
+from tagger.vocab import PAD_ID
 
 NEG = -1e4  # the emission score of the padding tag: no sequence through it can win or weigh anything
 

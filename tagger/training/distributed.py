@@ -192,7 +192,7 @@ class WorkerSums:
 
 def run_distributed_epochs(strategy: tf.distribute.Strategy, model: keras.Model, data: ReplicaData, steps: int,
                            epochs: int, callbacks: list, clipnorm: float | None, sums: WorkerSums) -> None:
-    """pipelines.train.run_epochs for a strategy: its contract, with `train_step` in place of fit's.
+    """pipelines.training.loop.run_epochs for a strategy: its contract, with `train_step` in place of fit's.
 
     The loss logged is the running mean over the epoch's batches weighted by their sentences, as fit logs
     it. After each epoch the workers agree whether to stop: if any callback on any worker asks to (a time

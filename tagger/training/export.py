@@ -32,9 +32,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from ..encoding import AFFIX_KINDS
-from ..modeldir import CRF_METADATA, GRAPH_INPUTS, LM_INPUTS, graph_outputs
-from ..vocab import UNK_ID
+from tagger.encoding import AFFIX_KINDS
+from tagger.modeldir import CRF_METADATA, GRAPH_INPUTS, LM_INPUTS, graph_outputs
+from tagger.vocab import UNK_ID
 
 OPSET = 17
 IR_VERSION = 8  # readable by every onnxruntime since 1.14
@@ -79,7 +79,7 @@ class GraphBuilder:
 
 
 def export_graph(model) -> bytes:
-    """The serialized ONNX graph of a built SequenceTagger (tagger.training.models), one output per head."""
+    """The serialized ONNX graph of a built SequenceTagger (tagger.training.architectures), one output per head."""
     g = GraphBuilder()
     char_lm = model.char_lm is not None
     g.names.update((*INPUTS, *(LM_INPUTS if char_lm else ()), FEATURES, *graph_outputs(len(model.output_layers))))

@@ -16,10 +16,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..config import TaggerConfig
-from ..encoding import SentenceEncoder, length_batches
-from ..errors import ConfigError, ModelError
-from ..modeldir import (
+from tagger.config import TaggerConfig
+from tagger.encoding import SentenceEncoder, length_batches
+from tagger.errors import ConfigError, ModelError
+from tagger.modeldir import (
     CARD_FILE,
     CONFIG_FILE,
     FORMAT_VERSION,
@@ -32,9 +32,10 @@ from ..modeldir import (
     save_directory,
     write_json,
 )
-from ..vocab import Vocabularies
+from tagger.vocab import Vocabularies
+
+from .architectures import SequenceTagger, VocabSizes, build_model
 from .export import export_graph
-from .models import SequenceTagger, VocabSizes, build_model
 
 
 def input_signature(char_lm: bool = False) -> dict[str, tf.TensorSpec]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from keras import ops
 
-from ..vocab import PAD_ID
+from tagger.vocab import PAD_ID
 
 
 def token_mask(tag_ids):

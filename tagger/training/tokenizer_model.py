@@ -24,8 +24,8 @@ import tensorflow as tf
 from keras import layers, ops
 from onnx import TensorProto, helper
 
-from ..errors import ModelError
-from ..modeldir import (
+from tagger.errors import ModelError
+from tagger.modeldir import (
     CARD_FILE,
     CONFIG_FILE,
     FORMAT_VERSION,
@@ -36,8 +36,8 @@ from ..modeldir import (
     save_directory,
     write_json,
 )
-from ..segmentation import CLASS_NAMES, LABEL_NAMES, CharEncoder
-from ..tokenizer import (
+from tagger.segmentation import CLASS_NAMES, LABEL_NAMES, CharEncoder
+from tagger.tokenizer import (
     TOKENIZER_SECTION,
     TokenizedSentence,
     TokenizerTables,
@@ -46,7 +46,8 @@ from ..tokenizer import (
     text_logits,
     window_logits,
 )
-from ..tokenizer_config import TokenizerConfig
+from tagger.tokenizer_config import TokenizerConfig
+
 from .export import IR_VERSION, OPSET, GraphBuilder, _gru_weights, _lstm_weights
 from .keras_tagger import made_by, without_updater
 from .layers import dense, lecun_normal
@@ -91,10 +92,6 @@ def build_network(config: TokenizerConfig, chars: int) -> CharTokenizerNetwork:
     dummy = np.ones((1, config.stride), np.int32)
     network({"chars": dummy, "classes": dummy}, training=False)
     return network
-
-
-def count_parameters(network: keras.Model) -> int:
-    return int(sum(np.prod(w.shape) for w in network.weights))
 
 
 def input_signature() -> dict[str, tf.TensorSpec]:
@@ -282,5 +279,5 @@ def export_tokenizer_graph(network: CharTokenizerNetwork) -> bytes:
     return model.SerializeToString()
 
 
-__all__ = ["CharTokenizerNetwork", "KerasTokenizer", "build_network", "count_parameters",
+__all__ = ["CharTokenizerNetwork", "KerasTokenizer", "build_network",
            "export_tokenizer_graph", "training_dataset", "training_windows"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import PipelineError
+from pipelines.errors import PipelineError
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,9 @@ def apply_preset(name: str, config, corpus_name: str | None = None, language: st
         reason = "the corpus is not English" if language else "the corpus's language is not known"
         notes.append(f"preset {name}: its pretrained English pieces are not used ({reason}); {how}")
         return PresetChoice(config, notes)
-    from tagger.pretrained import PRETRAINED_DIR
-
-    from .charlm import SHIPPED_CHARLM
-    from .pretrained import NAMED_VECTORS, named_vectors_file
+    from pipelines.pretraining.charlm import SHIPPED_CHARLM
+    from pipelines.pretraining.inputs import NAMED_VECTORS, named_vectors_file
+    from tagger.models import PRETRAINED_DIR
 
     available = {}
     for key, value in preset.english.items():

@@ -17,9 +17,10 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from ..config import ARCHITECTURE_NAMES, TaggerConfig
-from ..encoding import AFFIX_KINDS
-from ..vocab import PAD_ID, UNK_ID, Vocabularies
+from tagger.config import ARCHITECTURE_NAMES, TaggerConfig
+from tagger.encoding import AFFIX_KINDS
+from tagger.vocab import PAD_ID, UNK_ID, Vocabularies
+
 from .charlm import CharLanguageModel
 from .crf import CRF
 from .layers import DenseStack, dense, lecun_normal, lstm_outputs
@@ -410,7 +411,3 @@ def build_model(config: TaggerConfig, sizes: VocabSizes, word_vectors: np.ndarra
             raise ValueError("character LM weights given to a model without a character LM")
         model.char_lm.set_weights(char_lm_weights)
     return model
-
-
-def count_parameters(model: keras.Model) -> int:
-    return int(sum(np.prod(w.shape) for w in model.weights))

@@ -1,6 +1,6 @@
 """The records of `postag compare`: what passes between its processes, and report.json.
 
-pipelines.compare (the parent) builds a Job for each run; pipelines.compare_worker carries it out in its own
+pipelines.compare.run (the parent) builds a Job for each run; pipelines.compare.worker carries it out in its own
 process and sends back progress (CompareEvent) and a RunResult, one WorkerMessage per line of JSON. The parent
 scores every result the same way and writes the Report as report.json. Both sides import this module and
 nothing of each other. Every record turns into JSON with `to_json()` and back with `from_json()`; the comment
@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpora import Corpus
-
-from .evaluate import Evaluation
-from .train import EpochRecord
+from pipelines.evaluation.gold_tokens import Evaluation
+from pipelines.training.loop import EpochRecord
 
 # ---- JSON ------------------------------------------------------------------------------------------------
 
@@ -97,7 +96,7 @@ class DataSource(JsonRecord):
         return cls(corpus, absolute(train), absolute(dev), absolute(test), format, tagset)
 
     def load(self) -> Corpus:
-        from .data import load_training_corpus
+        from pipelines.data import load_training_corpus
 
         return load_training_corpus(self.corpus, self.train, self.dev, self.test, self.format, self.tagset)
 

@@ -1,6 +1,6 @@
 """Tokenizing a text file (or stdin) as a stream: `postag tokenize`.
 
-The input is read and cut into blocks of pieces exactly as `postag tag` reads it (pipelines.tag.iter_blocks),
+The input is read and cut into blocks of pieces exactly as `postag tag` reads it (pipelines.tagging.stream.iter_blocks),
 so memory stays flat at any file size and the sentences and words are the ones `postag tag` would tag.
 
     text: one sentence a line, words separated by single spaces;
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpora import Sentence
+from pipelines.errors import PipelineError
 
-from .errors import PipelineError
-from .tag import BLOCK_CHARS, check_sources, iter_blocks, write_output
+from .stream import BLOCK_CHARS, check_sources, iter_blocks, write_output
 
 FORMATS = ("text", "json")
 

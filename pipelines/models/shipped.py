@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpora import CorpusError, corpus_entry
+from pipelines.errors import PipelineError
+from pipelines.pretraining.inputs import NAMED_VECTORS, named_vectors_file
 
-from .errors import PipelineError
-from .pretrained import NAMED_VECTORS, named_vectors_file
-
-PRETRAINED = Path(__file__).resolve().parent.parent / "tagger" / "pretrained"
+PRETRAINED = Path(__file__).resolve().parents[2] / "tagger" / "pretrained"
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class Recipe:
     # The trained tokenizer it carries (TokenizerConfig fields), trained on the same corpus; None: none.
     tokenizer: dict | None = None
     description: str = ""
-    # Word vectors to initialise the word embedding with: a name of pipelines.pretrained.NAMED_VECTORS (their
+    # Word vectors to initialise the word embedding with: a name of pipelines.pretraining.inputs.NAMED_VECTORS (their
     # sources, each one's licence allowing to ship what is derived from it); "" for none.
     vectors: str = ""
     distillation: Distillation | None = None
@@ -124,13 +123,12 @@ def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
     """
     import time
 
+    from pipelines.data import load_training_corpus
+    from pipelines.evaluation.gold_tokens import evaluate
+    from pipelines.training.tagger import head_sentences, train
     from tagger import Tagger
     from tagger.modeldir import CONFIG_FILE, GRAPH_FILE, METRICS_FILE, VOCAB_FILE, read_json, save_directory, write_json
     from tagger.training.export import quantize_graph
-
-    from .data import load_training_corpus
-    from .evaluate import evaluate
-    from .train import head_sentences, train
 
     chosen = recipe(name)
     output = Path(output) if output else PRETRAINED / chosen.name
@@ -197,9 +195,9 @@ def build(name: str, output: str | Path | None = None, max_seconds: float = 0.0,
 def _teachers_and_silver(chosen: Recipe, folder: Path, max_seconds: float, progress) -> dict:
     """Train the recipe's teachers and let them tag its silver sentences: the student's distill and silver
     settings."""
-    from .data import load_training_corpus
-    from .silver import make_silver_corpus
-    from .train import train
+    from pipelines.data import load_training_corpus
+    from pipelines.training.silver import make_silver_corpus
+    from pipelines.training.tagger import train
 
     plan = chosen.distillation
     corpus = load_training_corpus(chosen.corpus, tagset=plan.teacher_tagset)
@@ -221,9 +219,8 @@ def _tokenizer(chosen: Recipe, folder: Path, trained: str | Path | None, progres
         if config.get("corpus") != chosen.corpus:
             raise PipelineError(f"{trained}: a tokenizer trained on {config.get('corpus')}, not {chosen.corpus}")
         return Path(trained)
+    from pipelines.training.tokenizer import load_tokenizer_data, train_tokenizer
     from tagger.tokenizer_config import TokenizerConfig
-
-    from .tokenizer_train import load_tokenizer_data, train_tokenizer
 
     output = folder / "tokenizer"
     settings = {**chosen.tokenizer, "seed": chosen.seed}
@@ -233,9 +230,8 @@ def _tokenizer(chosen: Recipe, folder: Path, trained: str | Path | None, progres
 
 def _raw_text_scores(runtime, tokenizer: Path, corpus: str) -> dict:
     """Tokens, sentences, words, UPOS and XPOS F1 from raw text (CoNLL 2018 metrics) on dev and test."""
+    from pipelines.evaluation.raw_text import evaluate_raw, read_gold
     from tagger.tokenizer import load_tokenizer
-
-    from .evaluate_raw import evaluate_raw, read_gold
 
     scores = {}
     for split in ("dev", "test"):
@@ -364,7 +360,7 @@ def model_card(chosen: Recipe, entry, config: dict, metrics: dict, seconds: floa
         *_distillation_card(chosen, config),
         "## How it was made",
         "",
-        f"Command: `{build_command(chosen)}` (recipe `{chosen.name}` in pipelines/shipped.py: corpus "
+        f"Command: `{build_command(chosen)}` (recipe `{chosen.name}` in pipelines/models/shipped.py: corpus "
         f"`{chosen.corpus}`, tagsets `{chosen.tagset}`, settings {chosen.settings}, seed {chosen.seed}).",
         f"Built {built} on {platform.machine()} (training {metrics.get('train_seconds', seconds) / 60:.0f} min) with "
         f"postag {config.get('postag_version')}, "

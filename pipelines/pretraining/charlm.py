@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from common.files import output_lock
+from pipelines.errors import PipelineError
 
-from .errors import PipelineError
 from .vocab import iter_sentences, parse_source
 
 CHARLM_KIND = "postag-char-lm"
@@ -209,7 +209,7 @@ def _size(folder: Path) -> int:
 
 def resolve_char_lm(name_or_path: str | Path) -> Path:
     """The directory of a character LM: a path, or a shipped name (`en`)."""
-    from tagger.pretrained import PRETRAINED_DIR
+    from tagger.models import PRETRAINED_DIR
 
     path = Path(name_or_path).expanduser()
     if path.is_dir():

@@ -32,9 +32,8 @@ from common.errors import shorten
 from common.files import open_atomically
 from corpora import CorpusError, Sentence, conllu_sentence, token_ranges, tokenize
 from corpora.pieces import iter_pieces
-
-from .errors import PipelineError
-from .outputs import check_output_file
+from pipelines.errors import PipelineError
+from pipelines.outputs import check_output_file
 
 FORMATS = ("text", "tsv", "conllu", "json")
 TOKENIZERS = ("auto", "model", "rules", "lines")

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.errors import PipelineError
-from pipelines.idx import read_images, read_labels
+from pipelines.sanity.idx import read_images, read_labels
 from tagger.training.layers import dense
 
 __all__ = ["MODES", "MnistData", "SanityResult", "TrainingProgress", "compare_modes", "describe_device",

@@ -3,16 +3,16 @@ iterative learning.
 
 The data is gold raw text as UD's `conllu_to_text.pl` lays it out (`corpora.read_ud_text`), each character
 labelled from the gold token and sentence spans. Every epoch is scored on the dev text with the CoNLL 2018
-raw-text metrics (`pipelines.raw_eval`); the epoch with the best mean of tokens F1 and sentences F1 is kept
+raw-text metrics (`pipelines.evaluation.conll18`); the epoch with the best mean of tokens F1 and sentences F1 is kept
 (sentences are the hard part, tokens what everything else stands on). The loop is the taggers' one
-(`pipelines.train.learning_callbacks`: weight average, dev score, best epoch kept, checkpoints, early
-stopping, time limit). `train_tokenizer()` prints nothing: progress goes to a callback, the result is returned.
+(pipelines.training.loop: updater, weight average, dev score, best epoch kept, checkpoints, early stopping,
+learning-rate decay, time limit). `train_tokenizer()` prints nothing: progress goes to a callback, the
+result is returned.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,10 +21,11 @@ import numpy as np
 
 from common.files import output_lock
 from corpora import CorpusError, TokenizedText, read_ud_text, token_ranges
+from pipelines.errors import PipelineError
+from pipelines.evaluation.conll18 import RawEvaluation
 
-from .errors import PipelineError, TrainingDiverged
-from .raw_eval import RawEvaluation
-from .train import TrainProgress, learning_callbacks, run_epochs, uses_weight_average
+from . import loop
+from .loop import TrainProgress
 
 
 @dataclass
@@ -151,7 +152,7 @@ def as_tokenized_text(text: str, sentences) -> TokenizedText:
 
 
 def score_tokenizer(tokenizer, gold: TokenizedText) -> RawEvaluation:
-    from .raw_eval import score_raw
+    from pipelines.evaluation.conll18 import score_raw
 
     return score_raw(gold, as_tokenized_text(gold.text, tokenizer.tokenize(gold.text)))
 
@@ -174,13 +175,11 @@ def train_tokenizer(data: TokenizerData, config, output: str | Path | None = Non
 def _train_tokenizer(data, config, output, progress, metadata) -> TokenizerTrainResult:
     from tagger.segmentation import CharEncoder, MultiwordSplitter
     from tagger.tokenizer import TokenizerTables
-    from tagger.training import keras, sequence_loss
-    from tagger.training.callbacks import NonFiniteLoss
-    from tagger.training.tokenizer_model import KerasTokenizer, count_parameters, training_dataset
+    from tagger.training import sequence_loss
+    from tagger.training.tokenizer_model import KerasTokenizer, training_dataset
 
-    notify = progress or (lambda event: None)
-    keras.utils.set_random_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
+    settings = config.training_settings()
+    rng = loop.seeded(settings)
 
     # 1. data: characters with their ids and classes, labels from the gold spans; the multiword table and
     # the token memory
@@ -189,59 +188,42 @@ def _train_tokenizer(data, config, output, progress, metadata) -> TokenizerTrain
     memory = learn_memory(data.train, config)
     ids, classes = encoder.encode(data.train.text)
     dataset, batches = training_dataset(ids, classes, character_labels_of(data.train), config.train_window,
-                                        config.batch_size, rng)
+                                        settings.batch_size, rng)
     metadata = {"corpus": data.name, "seed": config.seed, "license": data.license, **(metadata or {})}
 
     # 2. model, 3. loss (masked: padding beyond the text's ends counts for nothing), 4. updater
-    weight_average = uses_weight_average(config, batches)
-    metadata["weight_average"] = weight_average
     tokenizer = KerasTokenizer(config, encoder, TokenizerTables(splitter, memory), metadata=metadata)
-    options = {"use_ema": True, "ema_momentum": config.ema} if weight_average else {}
-    tokenizer.network.compile(optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate,
-                                                              clipnorm=config.clipnorm or None, **options),
-                              loss=sequence_loss, jit_compile=False)
-    parameters = count_parameters(tokenizer.network)
+    weight_average = loop.compile_model(tokenizer.network, sequence_loss, settings, batches)
+    tokenizer.metadata["weight_average"] = weight_average
+    parameters = loop.count_parameters(tokenizer.network)
 
-    # 5. iterative learning: the taggers' loop of callbacks, each epoch scored by the mean of dev tokens F1
-    # and sentences F1 (kept per epoch in `scores` for the history)
-    history: list = []
+    # 5. iterative learning: the one loop, each epoch scored by the mean of dev tokens F1 and sentences F1
+    # (kept per epoch in `scores` for the history)
     scores: list[RawEvaluation] = []
-    started = time.perf_counter()
 
     def score_dev() -> float:
         scores.append(score_tokenizer(tokenizer, data.dev))
         return (scores[-1].tokens.f1 + scores[-1].sentences.f1) / 2
 
-    def save_checkpoint(epoch: int) -> None:
-        metrics = _metrics(data, _epochs(history, scores), epoch, time.perf_counter() - started, parameters,
-                           tokenizer, stopped_because="training in progress; the best epoch so far")
+    def save_checkpoint(epoch: int, history: list, seconds: float) -> None:
+        metrics = _metrics(data, _epochs(history, scores), epoch, seconds, parameters, tokenizer,
+                           stopped_because="training in progress; the best epoch so far")
         tokenizer.save(output, metrics, tokenizer_card(tokenizer, data, metrics))
 
-    learning = learning_callbacks(config, batches, notify, history, weight_average,
-                                  score_dev=score_dev if data.dev else None, save=save_checkpoint if output else None)
-    interrupted = False
-    notify(TrainProgress("start", epochs=config.epochs, batches=batches))
-    try:
-        run_epochs(tokenizer.network, dataset, config.epochs, learning.callbacks)
-    except KeyboardInterrupt:
-        interrupted = True
-        learning.restore_best(tokenizer.network)
-    except NonFiniteLoss as error:
-        raise TrainingDiverged(f"training diverged: the loss became {error.loss} in epoch {error.epoch}, batch "
-                               f"{error.batch}; lower the learning rate (now {config.learning_rate:g}: try --set "
-                               f"learning_rate={config.learning_rate / 10:g})") from None
-    train_seconds = time.perf_counter() - started
-    stopped_because = "interrupted" if interrupted else learning.stopped_because(config).replace(
-        "dev accuracy", "dev score")
+    learned = loop.run(tokenizer.network, dataset, settings, batches, weight_average, notify=progress,
+                       score_dev=score_dev if data.dev else None, save=save_checkpoint if output else None,
+                       output=output, score_name="dev score")
+    history, train_seconds, interrupted = learned.history, learned.seconds, learned.interrupted
+    stopped_because = learned.stopped_because
     epochs = _epochs(history, scores)
-    result = TokenizerTrainResult(tokenizer, epochs, learning.best_epoch, train_seconds, parameters,
+    result = TokenizerTrainResult(tokenizer, epochs, learned.best_epoch, train_seconds, parameters,
                                   interrupted=interrupted, stopped_because=stopped_because, output=output)
     if interrupted:
         return result
     tokenizer.tables.sentences = learn_sentence_classifier(tokenizer, data.train, config)
     result.dev = score_tokenizer(tokenizer, data.dev) if data.dev else None
     result.test = score_tokenizer(tokenizer, data.test) if data.test else None
-    result.metrics = _metrics(data, epochs, learning.best_epoch, train_seconds, parameters, tokenizer, result.dev,
+    result.metrics = _metrics(data, epochs, learned.best_epoch, train_seconds, parameters, tokenizer, result.dev,
                               result.test, complete=True, stopped_because=stopped_because)
     if output:
         tokenizer.save(output, result.metrics, tokenizer_card(tokenizer, data, result.metrics))
@@ -296,10 +278,9 @@ def relearn_tables(directory: str | Path, data: TokenizerData, output: str | Pat
     unchanged), scored again on data.dev and data.test, and saved to `output` (default: in place,
     atomically). Its metrics.json keeps the scores of the network alone (`dev_network_alone`, ...) and with
     the memory only (`dev_with_memory`, ...) beside the final ones. Returns the new metrics."""
+    from pipelines.evaluation.conll18 import score_raw
     from tagger.tokenizer import TokenizerTables, sentences_from_labels, text_logits
     from tagger.training.tokenizer_model import KerasTokenizer
-
-    from .raw_eval import score_raw
 
     directory = Path(directory)
     output = Path(output) if output else directory

@@ -3,7 +3,7 @@
 A tokenizer here is anything that turns a text into sentences with `words` and `spans`: the rule tokenizer
 (`corpora.tokenize`) or a trained one (`tagger.tokenizer.Tokenizer`). `evaluate_raw` runs it on the gold
 raw text (`corpora.read_ud_text`), tags its words when a tagger is given, and scores tokens, sentences,
-words, UPOS and XPOS with `pipelines.raw_eval.score_raw`.
+words, UPOS and XPOS with `pipelines.evaluation.conll18.score_raw`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpora import Sentence, TokenizedText, read_ud_text, token_ranges
+from pipelines.errors import PipelineError
 
-from .errors import PipelineError
-from .raw_eval import RawEvaluation, score_raw
+from .conll18 import RawEvaluation, score_raw
 
 TOKENIZER_KINDS = ("rules", "model")
 
@@ -105,7 +105,7 @@ def tag_document(tagger, text: str, sentences: Sequence[Sentence]) -> TokenizedT
 
 def read_gold(data: str, split: str = "test") -> tuple[str, TokenizedText]:
     """(description, gold raw text) of a UD corpus name's split or a CoNLL-U file."""
-    from .data import is_corpus_name
+    from pipelines.data import is_corpus_name
 
     if is_corpus_name(data):
         from corpora.registry import ud_files, ud_treebank, verify_ud_files

@@ -1,9 +1,9 @@
 """One run of `postag compare`: train (or reuse) one model, tag dev and test, measure speed, size and memory.
 
-    python -m pipelines.compare_worker '<job as JSON>'
+    python -m pipelines.compare.worker '<job as JSON>'
 
-pipelines.compare starts one such process per run so that each run's peak memory is its own. The worker
-talks to its parent in JSON lines on standard output (pipelines.compare_records.WorkerMessage: progress
+pipelines.compare.run starts one such process per run so that each run's peak memory is its own. The worker
+talks to its parent in JSON lines on standard output (pipelines.compare.records.WorkerMessage: progress
 events, then one result or error); anything
 else that would reach standard output, and TensorFlow's start-up messages, go to standard error, which the
 parent keeps in OUTPUT/logs/<run>.log. A baseline run never imports TensorFlow.
@@ -20,12 +20,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from corpora import Corpus, count_tokens
+from pipelines.data import data_fingerprint
+from pipelines.errors import PipelineError
+from pipelines.training.loop import EpochRecord
+from pipelines.training.tagger import train
 
 from .baselines import PERCEPTRON, PERCEPTRON_ITERATIONS, load_baseline, save_baseline, train_baseline
-from .compare_records import CompareEvent, Job, RunResult, WorkerMessage, read_json_or_none
-from .data import data_fingerprint
-from .errors import PipelineError
-from .train import EpochRecord, train
+from .records import CompareEvent, Job, RunResult, WorkerMessage, read_json_or_none
 
 Notify = Callable[[CompareEvent], None]
 RUN_RECORD = "compare-run.json"  # in each model directory: what the model's own files do not say
@@ -36,7 +37,7 @@ SPEED_SECONDS = 3.0
 
 
 def run_job(job: Job, notify: Notify, corpus: Corpus | None = None, measure_memory: bool = True) -> RunResult:
-    """Carry out one job of pipelines.compare and return its result, predictions included."""
+    """Carry out one job of pipelines.compare.run and return its result, predictions included."""
     if corpus is None:
         corpus = job.data.load()
         if data_fingerprint(corpus) != job.data_fingerprint:
@@ -288,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if len(argv) != 1:
-            raise PipelineError("usage: python -m pipelines.compare_worker '<job JSON>'")
+            raise PipelineError("usage: python -m pipelines.compare.worker '<job JSON>'")
         job = Job.from_json(json.loads(argv[0]))
         result = run_job(job, lambda event: send(WorkerMessage("progress", progress=event)))
         send(WorkerMessage("result", result=result))

@@ -28,8 +28,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from corpora import Sentence, TokenizedText, read_ud_text, token_ranges
-
-from .errors import PipelineError
+from pipelines.errors import PipelineError
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,8 @@
 output directory it saves the best model after every epoch that improves dev accuracy (atomically), so an
 interrupted run still leaves the best model so far as a valid model directory.
 
-Iterative learning is one `model.fit` over all epochs. What happens after each batch and each epoch (weight
-average, dev score, keeping the best, checkpoint, learning-rate decay, stopping) is a list of Keras callbacks
-(`learning_callbacks`), so a loop that runs its steps another way can run the same parts.
+Blocks 4 and 5, the updater and iterative learning, are the one loop that every training here goes through
+(pipelines.training.loop); this module makes the data and the model and hands them over.
 
 Under a distribution strategy (a TF_CONFIG cluster of workers, or several GPUs) the steps are
 tagger.training.distributed's instead of fit's: each replica encodes only its part of every global batch
@@ -16,45 +15,21 @@ model directory. Every worker ends with the same weights.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.files import output_lock
 from corpora import Corpus, count_tokens
+from pipelines.data import build_vocabularies, check_corpus, with_silver
+from pipelines.errors import PipelineError
+from pipelines.evaluation.gold_tokens import Evaluation, evaluate
 
-from .data import build_vocabularies, check_corpus, with_silver
-from .errors import PipelineError, TrainingDiverged
-from .evaluate import Evaluation, evaluate
+from . import loop
+from .loop import EpochRecord, ProgressCallback
 
 if TYPE_CHECKING:  # numpy and TensorFlow are imported where training starts, not by importing this module
     import numpy as np
-
-DEV_ACCURACY = "dev_accuracy"  # the epoch log the best epoch is chosen by
-
-
-@dataclass
-class EpochRecord:
-    epoch: int
-    train_loss: float
-    dev_accuracy: float | None
-    seconds: float
-
-
-@dataclass
-class TrainProgress:
-    """One event for the progress callback: 'start', 'batch' or 'epoch'."""
-
-    kind: str
-    epoch: int = 0
-    epochs: int = 0
-    batch: int = 0
-    batches: int = 0
-    loss: float | None = None
-    record: EpochRecord | None = None
-
 
 @dataclass
 class TrainResult:
@@ -69,9 +44,6 @@ class TrainResult:
     stopped_because: str = ""
     output: Path | None = None
     metrics: dict = field(default_factory=dict)
-
-
-ProgressCallback = Callable[[TrainProgress], None]
 
 
 def distribution_strategy():
@@ -215,127 +187,6 @@ def _epoch_batches(lengths, batch_size, rng):
     return length_batches(lengths, batch_size, rng=rng)
 
 
-# ---- block 4: updater ---------------------------------------------------------------------------------
-
-def uses_weight_average(config, batches_per_epoch: int) -> bool:
-    """Average the weights (config.ema) only where an epoch is long enough for the average to settle.
-
-    An average with momentum m remembers about 1/(1 - m) steps; on a tiny corpus it would still be mostly
-    the random initial weights when the first epochs are scored.
-    """
-    return bool(config.ema) and batches_per_epoch >= 1 / (1 - config.ema)
-
-
-def make_optimizer(config, weight_average: bool = False, batches_per_epoch: int = 1, clip: bool = True):
-    """Adam or SGD with momentum. `clip=False`: no gradient clipping (the distributed step clips itself)."""
-    import keras
-
-    options = {"clipnorm": config.clipnorm} if config.clipnorm and clip else {}
-    if weight_average:
-        options.update(use_ema=True, ema_momentum=config.ema)
-    learning_rate = config.learning_rate
-    if config.lr_schedule == "cosine":
-        # Large steps while far from a minimum, small ones at the end, without waiting for a plateau.
-        learning_rate = keras.optimizers.schedules.CosineDecay(config.learning_rate,
-                                                               decay_steps=config.epochs * batches_per_epoch)
-    if config.optimizer == "sgd":
-        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9, **options)
-    return keras.optimizers.Adam(learning_rate=learning_rate, **options)
-
-
-# ---- block 5: iterative learning ----------------------------------------------------------------------
-
-@dataclass
-class Learning:
-    """The parts of the training loop, as Keras callbacks in the order they run, and what they decided.
-
-    After each batch: report progress; fail at once on a loss that is not finite. After each epoch: swap in
-    the weight average, score dev, record the epoch, keep the best weights and stop when dev accuracy stops
-    improving (EarlyStopping), save the best so far, lower the learning rate on a plateau, stop at the time
-    limit. `model.fit` runs them; a hand-written step under a distribution strategy can run the same list.
-    """
-
-    callbacks: list
-    keep_best: object  # keras.callbacks.EarlyStopping, restore_best_weights=True
-    time_limit: object | None  # tagger.training.callbacks.TimeLimit
-
-    @property
-    def best_epoch(self) -> int:
-        """The best epoch so far, counted from 1; 0 before any epoch ended."""
-        return self.keep_best.best_epoch + 1 if self.keep_best.best_weights is not None else 0
-
-    def restore_best(self, model) -> None:
-        """Put the best epoch's weights back: fit does it at its end, but an interrupted fit never gets there."""
-        if self.keep_best.best_weights is not None:
-            model.set_weights(self.keep_best.best_weights)
-
-    def stopped_because(self, config) -> str:
-        if self.keep_best.stopped_epoch:
-            return f"no better dev accuracy for {config.patience} epochs"
-        if self.time_limit is not None and self.time_limit.reached:
-            return f"time limit of {config.max_seconds:g} s reached"
-        return "all epochs done"
-
-
-def learning_callbacks(config, batches: int, notify: ProgressCallback, history: list[EpochRecord],
-                       weight_average: bool, score_dev: Callable[[], float] | None = None,
-                       save: Callable[[int], None] | None = None) -> Learning:
-    """The callbacks of one run. Without `score_dev` the latest epoch counts as the best; without `save`
-    nothing is written."""
-    from tagger.training import keras
-    from tagger.training.callbacks import (
-        EpochStamp,
-        ReportBatches,
-        SaveImproved,
-        ScoreAfterEpoch,
-        StopOnNonFiniteLoss,
-        SwapInWeightAverage,
-        TimeLimit,
-    )
-
-    def report_batch(epoch: int, batch: int, loss: float | None) -> None:
-        notify(TrainProgress("batch", epoch=epoch, epochs=config.epochs, batch=batch, batches=batches, loss=loss))
-
-    def record_epoch(epoch: int, logs: dict) -> None:
-        record = EpochRecord(logs["epoch"], float(logs["loss"]), logs.get(DEV_ACCURACY), logs["seconds"])
-        history.append(record)
-        notify(TrainProgress("epoch", epoch=record.epoch, epochs=config.epochs, record=record))
-
-    monitor = DEV_ACCURACY if score_dev else "epoch"
-    # patience 0 never stops early; the best epoch is still the one kept.
-    keep_best = keras.callbacks.EarlyStopping(monitor=monitor, mode="max", patience=config.patience or config.epochs,
-                                              restore_best_weights=True)
-    time_limit = TimeLimit(config.max_seconds) if config.max_seconds else None
-    callbacks = [
-        ReportBatches(report_batch),
-        StopOnNonFiniteLoss(),
-        SwapInWeightAverage() if weight_average else None,
-        ScoreAfterEpoch(DEV_ACCURACY, score_dev) if score_dev else None,
-        EpochStamp(),
-        keras.callbacks.LambdaCallback(on_epoch_end=record_epoch),
-        keep_best,
-        SaveImproved(monitor, save) if save else None,
-        # A plateau usually means steps too large to settle into a better minimum.
-        keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode="max", factor=config.lr_decay, patience=1,
-                                          min_delta=0) if config.lr_decay < 1.0 and config.lr_schedule == "plateau"
-        else None,
-        time_limit,
-    ]
-    return Learning([callback for callback in callbacks if callback is not None], keep_best, time_limit)
-
-
-def run_epochs(model, dataset, epochs: int, callbacks: list) -> None:
-    """How the epochs' steps run: Keras' fit, which calls each callback at its place.
-
-    A loop of its own (tagger.training.distributed.run_distributed_epochs, a `strategy.run` step) runs the
-    same callbacks through keras.callbacks.CallbackList as fit does: on_train_begin; per epoch
-    on_epoch_begin, then on_train_batch_end with the running mean loss, then on_epoch_end with the epoch's
-    mean loss, stopping when model.stop_training is set; then optimizer.finalize_variable_values and
-    on_train_end.
-    """
-    model.fit(dataset, epochs=epochs, verbose=0, shuffle=False, callbacks=callbacks)
-
-
 @dataclass
 class Distribution:
     """How a run under a strategy shares the work; recorded in metrics.json as `distributed`."""
@@ -392,8 +243,7 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
     import numpy as np
 
     # Keras through tagger.training, which imports TensorFlow with its start-up chatter silenced.
-    from tagger.training import KerasTagger, count_parameters, keras
-    from tagger.training.callbacks import NonFiniteLoss
+    from tagger.training import KerasTagger
 
     check_corpus(corpus)
     gold_sentences = len(corpus.train)
@@ -401,8 +251,8 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
     corpus = with_silver(corpus, config)  # read_silver checks its sentences' tags
     silver = corpus.train[gold_sentences:]
     notify = progress or (lambda event: None)
-    keras.utils.set_random_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
+    settings = config.training_settings()
+    rng = loop.seeded(settings)
 
     # 1. data, with what pretraining gives (word vectors, a character LM) when the config names it
     vocabulary_settled = vocabs is not None
@@ -419,7 +269,7 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
                                 "strategy")
         metadata["distill"] = {"teachers": _teachers(config), "weight": config.distill_weight}
     if config.embeddings or config.char_lm:
-        from .pretrained import pretrained_inputs
+        from pipelines.pretraining.inputs import pretrained_inputs
 
         pretrained = pretrained_inputs(config, vocabs, word_vectors, vocabulary_settled)
         config, vocabs, word_vectors = pretrained.config, pretrained.vocabs, pretrained.word_vectors
@@ -428,60 +278,36 @@ def _train(corpus, config, output, progress, vocabs, word_vectors, metadata, str
     output = Path(output) if output else None
 
     # 2. model, 3. loss, 4. updater: built inside the strategy so they are replicated where it applies
-    batches_per_epoch = len(_epoch_batches([len(s) for s in corpus.train], config.batch_size, None))
-    weight_average = uses_weight_average(config, batches_per_epoch)
-    metadata["weight_average"] = weight_average
+    batches_per_epoch = len(_epoch_batches([len(s) for s in corpus.train], settings.batch_size, None))
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         tagger = KerasTagger(config, vocabs, metadata=metadata, word_vectors=word_vectors,
                              char_lm_weights=char_lm_weights)
         # Several heads: one loss each, summed (UPOS and XPOS learn from one encoder). Each is the masked
         # sequence loss (label-smoothed or not), or a CRF's sequence likelihood.
         losses = tagger.model.head_losses()
-        tagger.model.compile(optimizer=make_optimizer(config, weight_average, batches_per_epoch, clip=strategy is None),
-                             loss=losses[0] if len(losses) == 1 else losses, jit_compile=False)
-        if strategy is not None:  # its variables are made here, replicated, rather than in the first step
-            tagger.model.optimizer.build(tagger.model.trainable_variables)
-    parameters = count_parameters(tagger.model)
+        weight_average = loop.compile_model(tagger.model, losses[0] if len(losses) == 1 else losses, settings,
+                                            batches_per_epoch, strategy)
+    tagger.metadata["weight_average"] = weight_average
+    parameters = loop.count_parameters(tagger.model)
+    sums = None
     if strategy is None:
         soft_targets = _soft_targets(config, corpus, vocabs) if config.distill else None
-        dataset = training_batches(tagger.encoder, corpus.train, config.batch_size, rng, soft_targets)
+        dataset = training_batches(tagger.encoder, corpus.train, settings.batch_size, rng, soft_targets)
         distribution = None
         score_dev = (lambda: evaluate(tagger, corpus.dev).accuracy) if corpus.dev else None
     else:
-        dataset, distribution, sums, encoded = _replica_data(strategy, tagger, corpus, config, rng)
+        dataset, distribution, sums, encoded = _replica_data(strategy, tagger, corpus, settings, rng)
         score_dev = (lambda: _summed_dev_accuracy(tagger, corpus.dev, distribution, sums)) if corpus.dev else None
 
-    # 5. iterative learning: one fit over all epochs; the callbacks do what happens after each batch and epoch
-    history: list[EpochRecord] = []
-    started = time.perf_counter()
+    # 5. iterative learning: the one loop (pipelines.training.loop), saving each better epoch
+    def save_checkpoint(epoch: int, history: list, seconds: float) -> None:
+        _save(tagger, output, corpus, history, epoch, seconds, parameters, complete=False)
 
-    def save_checkpoint(epoch: int) -> None:
-        _save(tagger, output, corpus, history, epoch, time.perf_counter() - started, parameters, complete=False)
-
-    learning = learning_callbacks(config, batches_per_epoch, notify, history, weight_average, score_dev=score_dev,
-                                  save=save_checkpoint if output else None)
-    interrupted = False
-    notify(TrainProgress("start", epochs=config.epochs, batches=batches_per_epoch))
-    try:
-        if strategy is None:
-            run_epochs(tagger.model, dataset, config.epochs, learning.callbacks)
-        else:
-            from tagger.training.distributed import run_distributed_epochs
-
-            run_distributed_epochs(strategy, tagger.model, dataset, batches_per_epoch, config.epochs,
-                                   learning.callbacks, config.clipnorm, sums)
-    except KeyboardInterrupt:
-        interrupted = True
-        learning.restore_best(tagger.model)
-    except NonFiniteLoss as error:
-        kept = (f"the best epoch before it ({learning.best_epoch}) stays in {output}" if output and learning.best_epoch
-                else "nothing was saved")
-        raise TrainingDiverged(f"training diverged: the loss became {error.loss} in epoch {error.epoch}, batch "
-                               f"{error.batch}; lower the learning rate (now {config.learning_rate:g}: try --set "
-                               f"learning_rate={config.learning_rate / 10:g}); {kept}") from None
-    train_seconds = time.perf_counter() - started
-    best_epoch = learning.best_epoch
-    stopped_because = "interrupted" if interrupted else learning.stopped_because(config)
+    learned = loop.run(tagger.model, dataset, settings, batches_per_epoch, weight_average, notify=notify,
+                       score_dev=score_dev, save=save_checkpoint if output else None, output=output,
+                       strategy=strategy, sums=sums)
+    history, best_epoch, train_seconds = learned.history, learned.best_epoch, learned.seconds
+    interrupted, stopped_because = learned.interrupted, learned.stopped_because
 
     result = TrainResult(tagger, history, best_epoch, train_seconds, parameters, interrupted=interrupted,
                          stopped_because=stopped_because, output=output)

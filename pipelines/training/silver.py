@@ -31,10 +31,9 @@ import numpy as np
 from common.files import open_atomically
 from corpora.conllu import TAG_COLUMNS, conllu_sentence, read_conllu
 from corpora.types import CorpusError, Sentence
-
-from .errors import PipelineError
-from .outputs import check_output_file
-from .vocab import iter_sentences, parse_source
+from pipelines.errors import PipelineError
+from pipelines.outputs import check_output_file
+from pipelines.pretraining.vocab import iter_sentences, parse_source
 
 CHUNK_SENTENCES = 2000  # sentences tagged per round: teachers batch well, the kept count is checked often
 

@@ -94,8 +94,7 @@ def evaluate(tagger, sentences: Sequence[Sentence], tagset: str | None = None) -
     `tagset` picks an output head of a tagger with several (UPOS and XPOS); the gold `tags` must be that one's.
     """
     from corpora import CorpusError
-
-    from .errors import PipelineError
+    from pipelines.errors import PipelineError
 
     if not sentences:
         raise PipelineError("nothing to evaluate: the gold data holds no sentences")

@@ -2,7 +2,7 @@
 
     glob patterns (any file system Beam reads: local, gs://, s3://, hdfs://)
       ──MatchAll──▶ one element per file, its shard chosen by a hash of its path
-      ──cut into blocks, reading the file in order (pipelines.tag.iter_blocks)──▶ Reshuffle: blocks spread
+      ──cut into blocks, reading the file in order (pipelines.tagging.stream.iter_blocks)──▶ Reshuffle: blocks spread
         over the workers, so one large file is tagged by many
       ──tag_block with the light runtime (tagger.load, once per worker in DoFn.setup)──▶ rendered blocks
       ──GroupByKey(shard)──▶ a shard's blocks in order: files by path, blocks by position
@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.streams import stderr_dropped
+from pipelines.errors import PipelineError
 
-from .errors import PipelineError
-from .tag import BLOCK_CHARS, TagOptions, block_output, check_options, iter_blocks, tag_block, tokenizer_kind
+from .stream import BLOCK_CHARS, TagOptions, block_output, check_options, iter_blocks, tag_block, tokenizer_kind
 
 # Importing Beam warns through the root logger that Google Cloud's optional clients are missing; they are
 # not needed unless the pipeline runs there, where they are installed.
@@ -227,7 +227,7 @@ def tag_with_beam(tagger, model: str, patterns: list[str], output_dir: str, opti
     local = runner in LOCAL_RUNNERS or runner.endswith(LOCAL_RUNNERS)
     in_memory = local and beam_options.view_as(DirectOptions).direct_running_mode == "in_memory"
     if local:  # worker processes import this source tree, installed or not
-        root = str(Path(__file__).resolve().parent.parent)
+        root = str(Path(__file__).resolve().parents[2])
         paths = [path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path]
         if root not in paths:
             os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])

@@ -26,9 +26,8 @@ from pathlib import Path
 from common.errors import quoted, shorten
 from common.files import write_atomically
 from corpora import CorpusError, count_tokens
-
-from .errors import PipelineError
-from .outputs import check_output_file
+from pipelines.errors import PipelineError
+from pipelines.outputs import check_output_file
 
 VOCAB_KIND = "postag-word-vocab"
 VOCAB_FORMAT_VERSION = 1

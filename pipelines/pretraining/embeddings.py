@@ -32,9 +32,9 @@ import numpy as np
 
 from common.errors import quoted
 from corpora.vectors import iter_vector_blocks, read_header, select_vectors, write_vectors
+from pipelines.errors import PipelineError
+from pipelines.outputs import check_output_file
 
-from .errors import PipelineError
-from .outputs import check_output_file
 from .vocab import WordVocabFile, iter_sentences, load_word_vocab, parse_source, training_vocabularies
 
 # ---- embeddings train ---------------------------------------------------------------------------------
@@ -436,7 +436,7 @@ def prepare_word_inputs(corpus, config, vocab_path: str | Path | None = None, ve
     `explicit`: the configuration keys the user set by hand (--set); a vectors file then may not silently
     change word_dim, nor a vocabulary file lowercase.
     """
-    from .data import build_vocabularies, check_corpus, with_silver
+    from pipelines.data import build_vocabularies, check_corpus, with_silver
 
     if freeze and not vectors_path:
         raise PipelineError("--freeze-embeddings keeps pretrained vectors fixed: give them with --embeddings FILE")

@@ -2,10 +2,10 @@
 
 Every variant (an architecture with its settings) trains on the same data, splits, vocabulary and seeds;
 two non-neural baselines (most-frequent tag, NLTK's averaged perceptron) are scored beside them. Each run
-happens in its own process (pipelines.compare_worker) so its peak memory is its own. The parent scores
+happens in its own process (pipelines.compare.worker) so its peak memory is its own. The parent scores
 every run's dev and test predictions the same way, picks the best by mean dev accuracy, tests it against
 every other row with McNemar's test on the test tokens, and writes report.json, report.md and a chart.
-The jobs, the workers' results and the report are typed records (pipelines.compare_records), which the
+The jobs, the workers' results and the report are typed records (pipelines.compare.records), which the
 worker imports too: it needs nothing of this module.
 
 Trained models stay under OUTPUT/models/<run>/ as ordinary model directories. A run whose model matches
@@ -35,9 +35,14 @@ from pathlib import Path
 
 from common.files import output_lock, write_atomically
 from corpora import Corpus, count_tokens
+from pipelines.data import data_fingerprint
+from pipelines.errors import PipelineError
+from pipelines.evaluation.gold_tokens import score
+from pipelines.evaluation.significance import holm, mcnemar
+from pipelines.pretraining.inputs import settle_config
 
 from .baselines import BASELINES, DESCRIPTIONS, MOST_FREQUENT, PERCEPTRON
-from .compare_records import (
+from .records import (
     BASELINE,
     NEURAL,
     CompareEvent,
@@ -62,12 +67,7 @@ from .compare_records import (
     WorkerMessage,
     read_json_or_none,
 )
-from .compare_worker import run_job
-from .data import data_fingerprint
-from .errors import PipelineError
-from .evaluate import score
-from .pretrained import settle_config
-from .significance import holm, mcnemar
+from .worker import run_job
 
 FORMAT_VERSION = 1
 MANIFEST_FILE = "comparison.json"
@@ -420,8 +420,8 @@ def _compare_into(output, corpus, source, fingerprint, manifest, variants, seeds
 
 def write_vocabularies(corpus: Corpus, variants: list[Variant], output: Path) -> dict[str, VocabularyGroup]:
     """Build each vocabulary once from the training split; every variant of a group reads the same file."""
-    from .data import build_vocabularies, with_silver
-    from .pretrained import pretrained_vocabularies
+    from pipelines.data import build_vocabularies, with_silver
+    from pipelines.pretraining.inputs import pretrained_vocabularies
 
     groups: dict[str, VocabularyGroup] = {}
     folder = output / VOCABULARIES_DIR
@@ -473,9 +473,9 @@ def run_isolated(job: Job, output: Path, notify: ProgressCallback) -> RunResult:
     logs = output / LOGS_DIR
     logs.mkdir(parents=True, exist_ok=True)
     log_path = logs / f"{job.run}.log"
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    command = [sys.executable, "-m", "pipelines.compare_worker", json.dumps(job.to_json())]
+    command = [sys.executable, "-m", "pipelines.compare.worker", json.dumps(job.to_json())]
     result = error = None
     interrupted = False
     with open(log_path, "w", encoding="utf-8") as log:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import PipelineError
+from pipelines.errors import PipelineError
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def pretraining_dir() -> Path:
 
 def named_vectors_file(name: str) -> Path | None:
     """The file of vectors known by `name`: shipped, else cached; None when this machine has neither."""
-    from tagger.pretrained import PRETRAINED_DIR
+    from tagger.models import PRETRAINED_DIR
 
     named = NAMED_VECTORS[name]
     for path in (PRETRAINED_DIR / named.shipped, pretraining_dir() / named.cached):

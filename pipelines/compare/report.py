@@ -1,4 +1,4 @@
-"""Rendering a comparison report (pipelines.compare_records.Report): table cells, Markdown, the chart.
+"""Rendering a comparison report (pipelines.compare.records.Report): table cells, Markdown, the chart.
 
 The terminal (cli.py, with Rich) and report.md show the same cells, made here, so they never disagree.
 """
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from common.files import write_atomically
 
-from .compare_records import Report, Row, Stat
+from .records import Report, Row, Stat
 
 MISSING = "—"
 TOP_TAGS = 10

@@ -1,7 +1,7 @@
 """Clusters for multi-worker training: TF_CONFIG from a list of workers, and worker processes on this machine.
 
 On real machines every worker runs the same `postag train` command with the same `--cluster` list and its
-own `--task-index`; that sets TF_CONFIG as TensorFlow documents it, and pipelines.train trains under
+own `--task-index`; that sets TF_CONFIG as TensorFlow documents it, and pipelines.training.tagger trains under
 MultiWorkerMirroredStrategy (a TF_CONFIG already in the environment works the same). Worker 0 is the chief:
 it writes the model directory.
 
@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PipelineError
+from pipelines.errors import PipelineError
 
 LOCALHOST = "127.0.0.1"
 MAX_LOCAL_WORKERS = 64
