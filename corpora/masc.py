@@ -474,14 +474,12 @@ def split_compounds(sentence: Normalised, lexicon: Mapping[str, str], counts: Co
     return Normalised(tuple(words), tuple(tags), tuple(rules), sentence.document)
 
 
-def read_masc(reader, counts: Counter | None = None) -> dict[str, list[Normalised]]:
-    """NLTK's masc_tagged reader -> {"train", "dev", "test"}: normalised sentences, split by document (sorted
-    file ids, position % 10 == 8 dev, == 9 test), compounds split with MASC train's own majority tags."""
-    from .nltk_corpora import document_split
-
+def read_masc(reader, parts: Mapping[str, Sequence[str]], counts: Counter | None = None) -> dict[str, list[Normalised]]:
+    """NLTK's masc_tagged reader -> {split: normalised sentences} for the file ids of each split in `parts`
+    (nltk_corpora.document_split), compounds split with the "train" split's own majority tags."""
     counts = Counter() if counts is None else counts
     splits: dict[str, list[Normalised]] = {}
-    for split, fileids in document_split(reader.fileids()).items():
+    for split, fileids in parts.items():
         sentences = []
         for fileid in fileids:
             spoken = fileid.startswith("spoken/")
@@ -495,7 +493,7 @@ def read_masc(reader, counts: Counter | None = None) -> dict[str, list[Normalise
                 if normalised is not None:
                     sentences.append(normalised)
         splits[split] = sentences
-    lexicon = majority_tags(splits["train"])
+    lexicon = majority_tags(splits.get("train", []))
     return {split: [split_compounds(s, lexicon, counts) for s in sentences] for split, sentences in splits.items()}
 
 

@@ -352,9 +352,11 @@ def _read_splits(corpus: NLTKCorpus, reader, mapping) -> dict[str, list[Sentence
     if corpus.short_name in ("masc_tagged", "nps_chat"):
         from . import masc
 
-        read = masc.read_masc if corpus.short_name == "masc_tagged" else masc.read_nps_chat
-        return {split: _map_tags([s.sentence() for s in normalised], mapping)
-                for split, normalised in read(reader).items()}
+        if corpus.short_name == "masc_tagged":
+            normalised = masc.read_masc(reader, document_split(reader.fileids()))
+        else:
+            normalised = masc.read_nps_chat(reader)
+        return {split: _map_tags([s.sentence() for s in sentences], mapping) for split, sentences in normalised.items()}
     if corpus.short_name == "conll2000":
         train_all = _convert(reader.tagged_sents("train.txt"), mapping)
         cut = len(train_all) - round(len(train_all) * 0.1)
