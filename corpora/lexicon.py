@@ -156,12 +156,9 @@ def ewt_pairs(path: str | Path) -> Iterator[tuple[str, tuple[str]]]:
 
 
 def masc_pairs(fetch: bool = False) -> Iterator[tuple[str, tuple[str]]]:
-    from . import masc, nltk_corpora
+    from . import nltk_corpora
 
-    corpus = nltk_corpora.nltk_corpus("nltk:masc_tagged")
-    reader = nltk_corpora._reader(corpus, fetch)
-    parts = nltk_corpora.document_split(reader.fileids())
-    for sentence in masc.read_masc(reader, {"train": parts["train"]})["train"]:
+    for sentence in nltk_corpora.normalised_splits("nltk:masc_tagged", fetch)["train"]:
         for word, tag, rule in zip(sentence.words, sentence.tags, sentence.rules):
             if rule not in GUESSED_RULES:
                 yield word, (tag,)

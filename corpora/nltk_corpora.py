@@ -342,6 +342,22 @@ def load_nltk_corpus(name: str, tagset: str | None = None, fetch: bool = True) -
     return Corpus(name=corpus.name, tagset=chosen, **splits)
 
 
+def normalised_splits(name: str, fetch: bool = True, counts=None) -> dict:
+    """nltk:masc_tagged or nltk:nps_chat as {split: [corpora.masc.Normalised]}: the words and EWT tags that
+    load_corpus gives, with the rule behind each word (`rules`) and its document, for a consumer that must tell
+    the annotators' tags from those a rule set (a partial-label loss, an evaluation); counts: a Counter that
+    receives each normalisation's count."""
+    from . import masc
+
+    corpus = nltk_corpus(name)
+    if corpus.short_name not in ("masc_tagged", "nps_chat"):
+        raise CorpusError(f"{corpus.name} is not normalised; only nltk:masc_tagged and nltk:nps_chat are")
+    reader = _reader(corpus, fetch)
+    if corpus.short_name == "masc_tagged":
+        return masc.read_masc(reader, document_split(reader.fileids()), counts)
+    return masc.read_nps_chat(reader, counts)
+
+
 def _map_tags(sentences: list[Sentence], mapping: dict[str, str] | None) -> list[Sentence]:
     if mapping is None:
         return sentences

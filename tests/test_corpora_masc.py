@@ -129,6 +129,10 @@ def test_masc_by_name_from_nltk_data(tmp_path, monkeypatch):
     # the parts' tags: long as MASC train tags it, term (never in train) by its shape
     assert corpus.dev[0].tags == ("NNP", "VBZ", "JJ", "JJ", "HYPH", "NN", ".")
     assert corpus.train[1].tags == ("``", "UH", "''", ".")
+    normalised = nltk_corpora.normalised_splits("nltk:masc_tagged")
+    assert normalised["dev"][0].rules == ("", "", "", "compound_part", "compound_hyphen", "compound_part", "")
+    assert normalised["dev"][0].document == "written/doc08.txt"
+    assert [s.sentence() for s in normalised["dev"]] == corpus.dev
 
 
 def real_nltk(monkeypatch):
