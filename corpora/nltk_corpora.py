@@ -1,4 +1,5 @@
-"""NLTK's classic tagged corpora by name: `nltk:treebank`, `nltk:brown`, `nltk:conll2000`.
+"""NLTK's tagged corpora by name: `nltk:treebank`, `nltk:brown`, `nltk:conll2000`, `nltk:masc_tagged`,
+`nltk:nps_chat`.
 
 Read through NLTK's own corpus readers (BracketParseCorpusReader, CategorizedTaggedCorpusReader,
 ConllChunkCorpusReader), with either the corpus's own tags (`tagset="native"`: Penn Treebank tags for
@@ -17,6 +18,14 @@ None of these corpora ships an official dev set, so postag fixes a deterministic
   document split across train and test.
 - nltk:conll2000: the official test.txt (WSJ section 20) is the test split; the official train.txt
   (sections 15-18) is cut in order, its first 90% of sentences for train and its last 10% for dev.
+- nltk:masc_tagged (392 files, spoken/ and written/): by document, as treebank and brown (30,308 / 2,785 / 1,427
+  sentences, 514k / 54k / 29k words: the test files happen to be short ones).
+- nltk:nps_chat: every post is test; train and dev are empty. Its licence allows non-commercial research and
+  education only, so it is for out-of-domain evaluation, never for training a model that ships.
+
+MASC and NPS Chat are tokenized and tagged as UD English EWT is before they are returned (corpora/masc.py says
+what changes and why): their tags are EWT's XPOS (PTB with -LRB-/-RRB-, HYPH, NFP, ...), mapped to the
+universal tagset with HYPH and NFP as "." and ADD, AFX, GW, XX as X.
 
 NLTK is imported only when a corpus is read (it takes over a second to import).
 """
@@ -90,8 +99,28 @@ NLTK_CORPORA: dict[str, NLTKCorpus] = {
             10_948, 259_104,
             "official test.txt is test; train.txt cut in order: first 90% train, last 10% dev",
         ),
+        NLTKCorpus(
+            "masc_tagged", "MASC (OANC), PTB tags", "masc_tagged", "masc_tagged", "ptb", "en-ptb",
+            "Manually Annotated Sub-Corpus (MASC) of the Open American National Corpus: 392 documents in 19 "
+            "written and spoken genres, Penn Treebank tags, tokens and tags normalised to UD English EWT's; "
+            "licence as NLTK's index states it: \"linguistic education, research, and development, including "
+            "commercial development\"",
+            "open, commercial use too",
+            34_520, 596_518,
+            "by document: sorted file ids, position % 10 == 8 -> dev, == 9 -> test, else train",
+        ),
+        NLTKCorpus(
+            "nps_chat", "NPS Chat (test only)", "nps_chat", "nps_chat", "ptb", "en-ptb",
+            "NPS Chat Corpus 1.0: 10,567 posts from age-specific chat rooms (2006), Penn Treebank tags, "
+            "normalised to UD English EWT's tokens and tags; out-of-domain evaluation only",
+            "non-commercial research",
+            10_545, 44_957,
+            "all posts are test (evaluation only: its licence allows no commercial training); train and dev empty",
+        ),
     ]
 }
+# EWT's XPOS beyond PTB, which the MASC and NPS readers produce, in NLTK's 12 universal tags.
+UNIVERSAL_EXTRA = {"HYPH": ".", "NFP": ".", "ADD": "X", "AFX": "X", "GW": "X", "XX": "X"}
 
 
 def nltk_corpus(name: str) -> NLTKCorpus:
@@ -220,7 +249,7 @@ def universal_mapping(mapping: str, corpus_name: str, fetch: bool = True) -> dic
         raise CorpusNotFoundError(missing_message(UNIVERSAL_PACKAGE, "taggers", corpus_name))
     with pointer.open() as stream:
         text = stream.read().decode("utf-8")
-    table = {}
+    table = dict(UNIVERSAL_EXTRA)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -247,6 +276,13 @@ def _reader(corpus: NLTKCorpus, fetch: bool):
     if corpus.short_name == "brown":
         return CategorizedTaggedCorpusReader(root, r"c[a-z]\d\d", cat_file="cats.txt", tagset="brown",
                                              encoding="ascii")
+    if corpus.short_name == "masc_tagged":
+        return CategorizedTaggedCorpusReader(root, r"(spoken|written)/.*\.txt", cat_file="categories.txt",
+                                             tagset="wsj", encoding="utf-8", sep="_")
+    if corpus.short_name == "nps_chat":
+        from nltk.corpus.reader import NPSChatCorpusReader
+
+        return NPSChatCorpusReader(root, r"(?!README|\.).*\.xml", tagset="wsj")
     return ConllChunkCorpusReader(root, ["train.txt", "test.txt"], ("NP", "VP", "PP"), tagset="wsj",
                                   encoding="ascii")
 
@@ -306,7 +342,37 @@ def load_nltk_corpus(name: str, tagset: str | None = None, fetch: bool = True) -
     return Corpus(name=corpus.name, tagset=chosen, **splits)
 
 
+def normalised_splits(name: str, fetch: bool = True, counts=None) -> dict:
+    """nltk:masc_tagged or nltk:nps_chat as {split: [corpora.masc.Normalised]}: the words and EWT tags that
+    load_corpus gives, with the rule behind each word (`rules`) and its document, for a consumer that must tell
+    the annotators' tags from those a rule set (a partial-label loss, an evaluation); counts: a Counter that
+    receives each normalisation's count."""
+    from . import masc
+
+    corpus = nltk_corpus(name)
+    if corpus.short_name not in ("masc_tagged", "nps_chat"):
+        raise CorpusError(f"{corpus.name} is not normalised; only nltk:masc_tagged and nltk:nps_chat are")
+    reader = _reader(corpus, fetch)
+    if corpus.short_name == "masc_tagged":
+        return masc.read_masc(reader, document_split(reader.fileids()), counts)
+    return masc.read_nps_chat(reader, counts)
+
+
+def _map_tags(sentences: list[Sentence], mapping: dict[str, str] | None) -> list[Sentence]:
+    if mapping is None:
+        return sentences
+    return [Sentence(s.words, tuple(mapping.get(tag, "X") for tag in s.tags)) for s in sentences]
+
+
 def _read_splits(corpus: NLTKCorpus, reader, mapping) -> dict[str, list[Sentence]]:
+    if corpus.short_name in ("masc_tagged", "nps_chat"):
+        from . import masc
+
+        if corpus.short_name == "masc_tagged":
+            normalised = masc.read_masc(reader, document_split(reader.fileids()))
+        else:
+            normalised = masc.read_nps_chat(reader)
+        return {split: _map_tags([s.sentence() for s in sentences], mapping) for split, sentences in normalised.items()}
     if corpus.short_name == "conll2000":
         train_all = _convert(reader.tagged_sents("train.txt"), mapping)
         cut = len(train_all) - round(len(train_all) * 0.1)
