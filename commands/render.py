@@ -197,8 +197,9 @@ def model_details(info) -> None:
 def corpora_table(entries, data_dir) -> None:
     table = Table(title="Named corpora (ud:CODE@RELEASE for another UD release)")
     for column in ("name", "present", "on disk", "words", "license", "corpus"):
+        # A licence is read whole: "CC BY-SA 4.0" cut over two lines reads as two licences.
         table.add_column(column, justify="right" if column in ("on disk", "words") else "left",
-                         no_wrap=column in ("name", "on disk", "words"))
+                         no_wrap=column in ("name", "on disk", "words"), min_width=12 if column == "license" else None)
     for entry in entries:
         table.add_row(entry.name, "[green]yes[/green]" if entry.present else "[dim]no[/dim]",
                       megabytes(entry.size_bytes), f"{entry.words:,}" if entry.words else "-", text(entry.license),
