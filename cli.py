@@ -271,11 +271,11 @@ def tokenize_command(
     character offsets [start, end) into the text as read (after a UTF-8 BOM, line ends untouched); the
     words of a multiword token (don't = do + n't) share its offsets.
     """
-    from pipelines.evaluation.raw_text import choose_tokenizer
     from pipelines.tagging.tokenize import tokenize_to_output
+    from pipelines.tagging.tokenizers import choose_tokenizer
 
     try:
-        tokenize_to_output(file, choose_tokenizer(tokenizer_kind, model), output, output_format)
+        tokenize_to_output(file, choose_tokenizer(tokenizer_kind, model=model), output, output_format)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(141) from None

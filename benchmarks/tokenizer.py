@@ -29,7 +29,8 @@ from saving import save_results  # noqa: E402
 def measure(data: str, tokenizer_dir: str, tagger_dir: str, repeats: int, threads: int | None) -> dict:
     import time
 
-    from pipelines.evaluation.raw_text import RuleTokenizer, evaluate_raw, read_gold
+    from pipelines.evaluation.raw_text import evaluate_raw, read_gold
+    from pipelines.tagging.tokenizers import RuleTokenizer
     from tagger import Tagger, Tokenizer
     from tagger.tokenizer import TokenizerTables
 

@@ -14,9 +14,9 @@ from commands.options import Settings, option
 from commands.progress import Bar, CompareReader, ProgressDisplay, TrainingReader, tag_reader
 from commands.terminal import command_line
 from pipelines.compare.records import CompareEvent
-from pipelines.evaluation.raw_text import RuleTokenizer
 from pipelines.tagging.stream import TagProgress
 from pipelines.tagging.tokenize import iter_sentences, tokenize_file
+from pipelines.tagging.tokenizers import RuleTokenizer
 from pipelines.training.loop import EpochRecord, TrainProgress
 
 # ---- command_line ---------------------------------------------------------------------------------------------

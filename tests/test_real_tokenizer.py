@@ -8,7 +8,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_rule_tokenizer_scores_as_the_issue_measured(requires_ewt):
-    from pipelines.evaluation.raw_text import RuleTokenizer, evaluate_raw, read_gold
+    from pipelines.evaluation.raw_text import evaluate_raw, read_gold
+    from pipelines.tagging.tokenizers import RuleTokenizer
 
     description, gold = read_gold("ud:en_ewt", "test")
     scores = evaluate_raw(gold, RuleTokenizer(), data=description).evaluation

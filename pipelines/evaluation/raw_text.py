@@ -15,10 +15,9 @@ from pathlib import Path
 
 from corpora import Sentence, TokenizedText, read_ud_text, token_ranges
 from pipelines.errors import PipelineError
+from pipelines.tagging.tokenizers import choose_tokenizer, tokenizer_name
 
 from .conll18 import RawEvaluation, score_raw
-
-TOKENIZER_KINDS = ("rules", "model")
 
 
 @dataclass
@@ -45,47 +44,6 @@ class RawResult:
                 "tokens_per_second": round(self.tokens_per_second),
                 "tag_seconds": None if self.tag_seconds is None else round(self.tag_seconds, 4),
                 **self.evaluation.to_json()}
-
-
-class RuleTokenizer:
-    """The NLTK rule tokenizer (`corpora.tokenize`) with a trained tokenizer's `tokenize` verb."""
-
-    name = "rules"
-
-    def tokenize(self, text: str) -> list[Sentence]:
-        from corpora import tokenize
-
-        return tokenize(text)
-
-
-def choose_tokenizer(kind: str | None, model: str | Path | None = None, tagger=None):
-    """The tokenizer to split raw text with: `rules`, or `model`: the trained tokenizer of `tagger`, else of
-    `model` (a tokenizer directory, or a model by name or directory with a tokenizer/ sub-folder).
-
-    No `kind`: the trained one when there is one, else the rules.
-    """
-    if kind not in (None, *TOKENIZER_KINDS):
-        raise PipelineError(f"--tokenizer must be one of {', '.join(TOKENIZER_KINDS)}, not {str(kind)[:40]!r}")
-    if kind == "rules":
-        return RuleTokenizer()
-    trained = None
-    if tagger is not None:
-        trained = tagger.tokenizer
-    elif model is not None or kind == "model":
-        from tagger import default_model
-        from tagger.tokenizer import find_tokenizer
-
-        trained = find_tokenizer(model or default_model())
-    if trained is None and kind == "model":
-        where = getattr(tagger, "directory", None) or model or "the default model"
-        raise PipelineError(f"--tokenizer model: {where} has no trained tokenizer; train one with `postag tokenizer "
-                            "train` and add it with `postag tokenizer attach TOKENIZER_DIR MODEL_DIR`")
-    return trained or RuleTokenizer()
-
-
-def tokenizer_name(tokenizer) -> str:
-    directory = getattr(tokenizer, "directory", None)
-    return str(directory) if directory is not None else getattr(tokenizer, "name", type(tokenizer).__name__)
 
 
 def tokenize_document(tokenizer, text: str) -> list[Sentence]:
@@ -152,7 +110,7 @@ def evaluate_model_raw(model: str, data: str, split: str = "test", tokenizer_kin
 
     if is_tokenizer_directory(resolve_model(model)):
         tagger = None
-        tokenizer = choose_tokenizer(tokenizer_kind, model)
+        tokenizer = choose_tokenizer(tokenizer_kind, model=model)
     else:
         tagger = Tagger.load(model)
         tokenizer = choose_tokenizer(tokenizer_kind, tagger=tagger)

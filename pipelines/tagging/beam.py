@@ -38,7 +38,8 @@ from pathlib import Path
 from common.streams import stderr_dropped
 from pipelines.errors import PipelineError
 
-from .stream import BLOCK_CHARS, TagOptions, block_output, check_options, iter_blocks, tag_block, tokenizer_kind
+from .stream import BLOCK_CHARS, TagOptions, block_output, check_options, iter_blocks, tag_block
+from .tokenizers import decide
 
 # Importing Beam warns through the root logger that Google Cloud's optional clients are missing; they are
 # not needed unless the pipeline runs there, where they are installed.
@@ -211,7 +212,7 @@ def tag_with_beam(tagger, model: str, patterns: list[str], output_dir: str, opti
     themselves. Returns the summary that manifest.json also holds.
     """
     check_options(tagger, options)
-    kind = tokenizer_kind(tagger, options.tokenizer, pretokenized)
+    kind = decide(options.tokenizer, tagger.tokenizer, pretokenized, getattr(tagger, "directory", "the model"))
     if Path(model).is_dir():  # a directory as every worker of a local runner finds it, whatever its folder
         model = str(Path(model).resolve())
     files = [metadata for result in _match(patterns) for metadata in result.metadata_list

@@ -30,13 +30,14 @@ from typing import BinaryIO
 
 from common.errors import shorten
 from common.files import open_atomically
-from corpora import CorpusError, Sentence, conllu_sentence, token_ranges, tokenize
+from corpora import CorpusError, Sentence, conllu_sentence, token_ranges
 from corpora.pieces import iter_pieces
 from pipelines.errors import PipelineError
 from pipelines.outputs import check_output_file
 
+from .tokenizers import decide, tokenizer_for
+
 FORMATS = ("text", "tsv", "conllu", "json")
-TOKENIZERS = ("auto", "model", "rules", "lines")
 CONLLU_COLUMNS = ("upos", "xpos")
 READ_BYTES = 1 << 20
 # Text per unit of work: large enough that a worker's round trip costs little beside tagging it (about
@@ -224,6 +225,10 @@ def iter_blocks(sources: list[str], pretokenized: bool = False, block_chars: int
         pieces = _line_pieces(teed, source) if pretokenized else iter_pieces(teed)
         start, size, members, first = 0, 0, [], True
         for offset, piece in pieces:
+            # A piece starts at its first word: whitespace before it stays with the block before, whole, so
+            # that a CoNLL-U block's last SpacesAfter holds all of it wherever the blocks are cut.
+            lead = len(piece) - len(piece.lstrip())
+            offset, piece = offset + lead, piece[lead:]
             if size >= block_chars:
                 # The block ends where this piece starts: the whitespace before it is the block's.
                 yield Block(index, source, start, teed.take(start, offset), members, first, teed.bytes_done)
@@ -238,37 +243,15 @@ def iter_blocks(sources: list[str], pretokenized: bool = False, block_chars: int
 
 # ---- tokenizing, tagging and rendering a block (in a worker, or in this process) ----------------------------
 
-def _tokenize(text: str, tokenizer, kind: str) -> list[Sentence]:
-    if kind == "lines":
-        spans, position = [], 0
-        for word in text.split():
-            start = text.index(word, position)
-            spans.append((start, start + len(word)))
-            position = start + len(word)
-        return [Sentence(tuple(text[a:b] for a, b in spans), spans=tuple(spans))] if spans else []
-    if kind == "model":
-        return [Sentence(tuple(words), spans=tuple(spans)) for words, spans in tokenizer.tokenize(text)]
-    return tokenize(text)
-
-
-def tokenizer_kind(tagger, requested: str, pretokenized: bool) -> str:
-    """Which tokenizer runs: the model's trained one when it has one (auto), else the rules."""
-    if pretokenized:
-        return "lines"
-    if requested not in TOKENIZERS[:3]:
-        raise PipelineError(f"unknown tokenizer {requested!r}; choose from rules, model")
-    has_model = getattr(tagger, "tokenizer", None) is not None
-    if requested == "model" and not has_model:
-        raise PipelineError("this model carries no trained tokenizer: use --tokenizer rules")
-    return "model" if requested == "model" or (requested == "auto" and has_model) else "rules"
-
-
 def tag_block(block: Block, tagger, options: TagOptions, kind: str) -> RenderedBlock:
-    """Tokenize each piece of the block, tag every sentence, render them in the output format."""
+    """Tokenize each piece of the block (with the tokenizer of `kind`: pipelines.tagging.tokenizers), tag every
+    sentence, render them in the output format."""
+    tokenizer = tokenizer_for(kind, tagger.tokenizer)
     sentences: list[Sentence] = []
     for start, end in block.pieces:
-        for sentence in _tokenize(block.text[start:end], getattr(tagger, "tokenizer", None), kind):
-            sentences.append(Sentence(sentence.words, spans=tuple((a + start, b + start) for a, b in sentence.spans)))
+        for sentence in tokenizer.tokenize(block.text[start:end]):
+            sentences.append(Sentence(tuple(sentence.words),
+                                      spans=tuple((a + start, b + start) for a, b in sentence.spans)))
     words = [s.words for s in sentences]
     fmt = options.output_format
     scored = None
@@ -393,7 +376,7 @@ def tag_files(tagger, sources: list[str], write: Callable[[str], None], options:
     """
     check_sources(sources)
     check_options(tagger, options)
-    kind = tokenizer_kind(tagger, options.tokenizer, pretokenized)
+    kind = decide(options.tokenizer, tagger.tokenizer, pretokenized, getattr(tagger, "directory", "the model"))
     workers = default_workers(sources) if workers is None else workers
     if workers < 1:
         raise PipelineError(f"--workers must be at least 1, not {workers}")
