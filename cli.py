@@ -312,9 +312,9 @@ def compare(
     as_json: Annotated[bool, option("--json", "Print report.json instead of tables.")] = False,
 ):
     """Which architecture is best for this corpus: same data, vocabulary and seeds; McNemar tests; report files."""
+    from pipelines.compare.plan import parse_seeds, plan_variants
     from pipelines.compare.records import DataSource
     from pipelines.compare.run import compare as run_comparison
-    from pipelines.compare.run import parse_seeds, plan_variants
     from pipelines.errors import PipelineError
 
     try:

@@ -112,7 +112,7 @@ def tag_reader(event) -> list[Bar]:
 
 
 class CompareReader:
-    """pipelines.compare.run: runs done of all, and the current run's epoch and batches; a line per finished run."""
+    """pipelines.compare: runs done of all, and the current run's epoch and batches; a line per finished run."""
 
     def __init__(self):
         self.best_dev: float | None = None

@@ -98,7 +98,7 @@ def raw_evaluation(result, title: str) -> None:
 
 
 def comparison(report, files: dict) -> None:
-    from pipelines.compare import report as columns
+    from pipelines.compare import render as columns
 
     corpus = report.corpus
     title = f"postag compare: {corpus.name} ({corpus.tagset}), test {corpus.splits['test'].tokens:,} tokens"

@@ -224,7 +224,9 @@ def test_train_refuses_an_output_another_run_is_writing(tmp_path):
 
 
 def test_compare_refuses_an_output_another_run_is_writing(tmp_path):
-    from pipelines.compare.run import DataSource, Variant, compare
+    from pipelines.compare.plan import Variant
+    from pipelines.compare.records import DataSource
+    from pipelines.compare.run import compare
 
     class Config:
         architecture = "fcn"

@@ -8,8 +8,10 @@ from conftest import FIXTURES
 from typer.testing import CliRunner
 
 from cli import app
+from pipelines.compare.folder import manifest_differences
+from pipelines.compare.plan import parse_seeds, plan_variants
 from pipelines.compare.records import DataSource, Report
-from pipelines.compare.run import compare, manifest_differences, parse_seeds, plan_variants
+from pipelines.compare.run import compare
 from pipelines.data import data_fingerprint
 from pipelines.errors import PipelineError
 
@@ -128,7 +130,7 @@ def test_fingerprint_follows_words_tags_and_tagset():
 
 def test_variants_share_a_vocabulary_unless_they_change_how_it_is_built(tiny_sentences, tmp_path):
     from corpora import Corpus
-    from pipelines.compare.run import write_vocabularies
+    from pipelines.compare.folder import write_vocabularies
 
     corpus = Corpus("tiny", "upos", train=tiny_sentences)
     variants = plan_variants(["fcn", "window", "cased=rnn"], {"cased.lowercase": "false"})

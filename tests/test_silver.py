@@ -108,7 +108,7 @@ def test_a_student_trains_on_gold_and_silver_and_is_scored_on_gold(teachers, tin
     from typer.testing import CliRunner
 
     from cli import app
-    from pipelines.compare.run import vocabulary_group
+    from pipelines.compare.plan import vocabulary_group
 
     text = tmp_path / "raw.txt"
     text.write_text("The quokka sat on the mat.\nA dog barked at the quokka.\nShe reads books.\n", encoding="utf-8")

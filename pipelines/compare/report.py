@@ -1,322 +1,254 @@
-"""Rendering a comparison report (pipelines.compare.records.Report): table cells, Markdown, the chart.
-
-The terminal (cli.py, with Rich) and report.md show the same cells, made here, so they never disagree.
+"""A comparison's report from its runs' results: rows by variant, the best chosen on dev, McNemar tests on test
+tokens with Holm's correction, per-tag figures and learning curves; written as report.json, report.md and a
+chart (the cells and the chart are drawn by pipelines.compare.render).
 """
 
 from __future__ import annotations
 
-import io
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import statistics
+from collections import defaultdict
 from pathlib import Path
 
 from common.files import write_atomically
+from corpora import Corpus, count_tokens
+from pipelines.evaluation.gold_tokens import score
+from pipelines.evaluation.significance import holm, mcnemar
 
-from .records import Report, Row, Stat
+from .baselines import BASELINES, DESCRIPTIONS
+from .folder import CHART_FILE, FORMAT_VERSION, REPORT_JSON, REPORT_MD
+from .plan import Variant
+from .records import (
+    BASELINE,
+    NEURAL,
+    CorpusSummary,
+    CurvePoint,
+    DataSource,
+    Environment,
+    PairedTest,
+    Pairwise,
+    PerTag,
+    Report,
+    ReportFiles,
+    ReportRun,
+    Row,
+    RunResult,
+    Significance,
+    SplitSize,
+    Stat,
+    TagSpread,
+    VocabularyGroup,
+)
 
-MISSING = "—"
-TOP_TAGS = 10
-
-# ---- cells --------------------------------------------------------------------------------------------
-
-
-def percent(value: Stat | None) -> str:
-    """A stat of fractions as a percentage, `mean ± sd` when there are several values."""
-    if value is None:
-        return MISSING
-    if value.std is None:
-        return f"{value.mean:.2%}"
-    return f"{value.mean * 100:.2f} ± {value.std * 100:.2f}%"
-
-
-def number(value: Stat | None, digits: int = 0, spread: bool = True) -> str:
-    if value is None:
-        return MISSING
-    text = f"{value.mean:,.{digits}f}"
-    if spread and value.std is not None:
-        text += f" ± {value.std:,.{digits}f}"
-    return text
-
-
-def size(value: Stat | None) -> str:
-    if value is None:
-        return MISSING
-    amount = value.mean
-    for unit in ("B", "kB", "MB", "GB"):
-        if amount < 1000 or unit == "GB":
-            return f"{amount:,.0f} {unit}" if unit == "B" else f"{amount:,.1f} {unit}"
-        amount /= 1000
-    return MISSING  # not reached
+BEST_SELECTED_BY = "highest mean dev accuracy (the test set plays no part in choosing)"
 
 
-def p_value(value: float | None) -> str:
-    if value is None:
-        return MISSING
-    if value == 0.0:
-        return "< 1e-300"  # below the smallest float: the difference is overwhelming
-    if value < 0.001:
-        return f"{value:.1e}"
-    return f"{value:.3f}"
+MEMORY_METHOD = ("peak resident set size of the process that trained (or loaded) and scored the model, "
+                 "Python and TensorFlow runtime included (Linux: VmHWM; elsewhere: getrusage ru_maxrss)")
 
 
-def model_label(row: Row) -> str:
-    if not row.neural:
-        return f"{row.name} (baseline)"
-    return row.name if row.name == row.architecture else f"{row.name} ({row.architecture})"
+SPEED_METHOD = ("test-split tokens tagged per second by the model's tag_sents, after a warm-up pass over dev "
+                "and test; the fastest of 3 to 5 timed passes (the machine's other load slows the others)")
 
 
-# (key, Markdown header, short header for a terminal)
-RESULT_COLUMNS = [
-    ("model", "model", "model"),
-    ("parameters", "parameters", "params"),
-    ("train_seconds", "train s", "train s"),
-    ("best_epoch", "best epoch", "best epoch"),
-    ("dev_accuracy", "dev acc", "dev acc"),
-    ("test_accuracy", "test acc", "test acc"),
-    ("unseen_accuracy", "unseen acc (test)", "unseen acc"),
-    ("tokens_per_second", "tokens/s", "tokens/s"),
-    ("size", "size", "size"),
-    ("peak_memory", "peak memory", "peak mem"),
-    ("p_value", "McNemar p vs best", "p vs best"),
-]
-RESULT_HEADERS = [header for _, header, _ in RESULT_COLUMNS]
-ACCURACY_KEYS = ("model", "best_epoch", "dev_accuracy", "test_accuracy", "unseen_accuracy", "p_value")
-COST_KEYS = ("model", "parameters", "train_seconds", "tokens_per_second", "size", "peak_memory")
+def build_report(corpus: Corpus, source: DataSource, fingerprint: str, variants: list[Variant], seeds: list[int],
+                 results: list[RunResult], vocabularies: list[VocabularyGroup], isolated: bool,
+                 command: str | None = None) -> Report:
+    """Score every run the same way and gather rows, significance, per-tag F1 and learning curves."""
+    from tagger import SeenInTraining
+
+    seen_in_training = SeenInTraining(word for sentence in corpus.train for word in sentence.words)
+    runs = []
+    for result in results:
+        runs.append(ReportRun.of(result, score(corpus.dev, result.dev_predictions, seen_in_training),
+                                 score(corpus.test, result.test_predictions, seen_in_training)))
+
+    row_names = [name for name in BASELINES if any(run.row == name for run in runs)] + [v.name for v in variants]
+    variant_of = {v.name: v for v in variants}
+    by_row = _runs_by_row(runs)
+    rows = [_row(name, by_row[name], variant_of.get(name)) for name in row_names]
+    best = max(rows, key=lambda row: row.dev_accuracy.mean)
+    significance = _significance(best, rows, by_row)
+    for row in rows:
+        row.best = row is best
+        entry = next((s for s in significance if s.row == row.name), None)
+        row.p_value_vs_best = entry.p_value if entry else None
+        row.holm_p_value_vs_best = entry.holm_p_value if entry else None
+
+    environment = Environment(python=platform.python_version(), platform=platform.platform(),
+                              cpu_count=os.cpu_count(), isolated_runs=isolated,
+                              memory_method=MEMORY_METHOD if isolated else "not measured: runs shared one process",
+                              speed_method=SPEED_METHOD)
+    for result in results:
+        environment = dataclasses.replace(environment, **{k: v for k, v in result.environment.items()
+                                                          if v is not None})
+
+    first = runs[0]
+    return Report(
+        postag_comparison=FORMAT_VERSION,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        command=command,
+        corpus=CorpusSummary(
+            name=corpus.name, tagset=corpus.tagset, source=source.describe(), data_fingerprint=fingerprint,
+            splits={split: SplitSize(len(corpus.split(split)), count_tokens(corpus.split(split)))
+                    for split in ("train", "dev", "test")},
+            unseen_definition=SeenInTraining.UNSEEN,
+            unseen_tokens={"dev": first.dev.oov_tokens, "test": first.test.oov_tokens}),
+        seeds=seeds,
+        vocabularies=vocabularies,
+        environment=environment,
+        best=best.name,
+        best_selected_by=BEST_SELECTED_BY,
+        rows=rows,
+        significance=significance,
+        pairwise=_pairwise(rows, by_row),
+        per_tag=_per_tag(rows, by_row, corpus),
+        learning_curves={row.name: _curve(by_row[row.name]) for row in rows if row.neural},
+        files=ReportFiles(markdown=REPORT_MD, chart=CHART_FILE, json=REPORT_JSON),
+        runs=runs,
+        per_token_correct={run.run: "".join("1" if right else "0" for right in run.test.correct) for run in runs},
+    )
 
 
-def result_cells(report: Report, short: bool = False) -> list[dict[str, str]]:
-    """One dict per row, keyed like RESULT_COLUMNS."""
-    rows = []
-    for row in report.rows:
-        train_seconds, best_epoch = row.train_seconds, row.best_epoch
-        rows.append({
-            "model": (row.name if short else model_label(row)) + (" ★" if row.best else ""),
-            "parameters": number(row.parameters, spread=False),
-            "train_seconds": number(train_seconds, 1 if train_seconds and train_seconds.mean < 10 else 0),
-            "best_epoch": number(best_epoch, 1 if best_epoch and best_epoch.std else 0),
-            "dev_accuracy": percent(row.dev_accuracy),
-            "test_accuracy": percent(row.test_accuracy),
-            "unseen_accuracy": percent(row.test_unseen_accuracy),
-            "tokens_per_second": number(row.tokens_per_second),
-            "size": size(row.size_bytes),
-            "peak_memory": size(row.peak_rss_bytes),
-            "p_value": "best" if row.best else p_value(row.p_value_vs_best),
-        })
-    return rows
+def _row(name: str, runs: list[ReportRun], variant: Variant | None) -> Row:
+    neural = name not in BASELINES
+    return Row(
+        name=name,
+        kind=NEURAL if neural else BASELINE,
+        architecture=variant.architecture if variant else name,
+        description=_describe_variant(variant) if variant else DESCRIPTIONS[name],
+        settings=_non_default_settings(variant) if variant else {},
+        seeds=[run.seed for run in runs],
+        runs=[run.run for run in runs],
+        reused=sum(1 for run in runs if run.reused),
+        parameters=Stat.of(run.parameters for run in runs),
+        train_seconds=Stat.of(run.train_seconds for run in runs),
+        tokens_per_second=Stat.of(run.tokens_per_second for run in runs),
+        size_bytes=Stat.of(run.size_bytes for run in runs),
+        peak_rss_bytes=Stat.of(run.peak_rss_bytes for run in runs),
+        best_epoch=Stat.of(run.best_epoch for run in runs) if neural else None,
+        dev_accuracy=Stat.of(run.dev.accuracy for run in runs),
+        test_accuracy=Stat.of(run.test.accuracy for run in runs),
+        dev_unseen_accuracy=Stat.of(run.dev.oov_accuracy for run in runs),
+        test_unseen_accuracy=Stat.of(run.test.oov_accuracy for run in runs),
+    )
 
 
-def result_rows(report: Report) -> list[list[str]]:
-    return [[cells[key] for key, _, _ in RESULT_COLUMNS] for cells in result_cells(report)]
+def _non_default_settings(variant: Variant) -> dict:
+    from tagger import TaggerConfig
+
+    defaults = TaggerConfig(architecture=variant.architecture).to_json()
+    return {k: v for k, v in variant.config_json().items() if k != "architecture" and defaults.get(k) != v}
 
 
-SIGNIFICANCE_HEADERS = ["best vs", "seed", "only best right", "only other right", "test", "p", "Holm p",
-                        "p < 0.05 (Holm)"]
-SHORT_SIGNIFICANCE_HEADERS = ["best vs", "seed", "best only", "other only", "test", "p", "Holm p", "< 0.05"]
+def _describe_variant(variant: Variant) -> str:
+    settings = _non_default_settings(variant)
+    shown = ", ".join(f"{k}={v}" for k, v in settings.items())
+    return f"{variant.architecture}" + (f" ({shown})" if shown else " (default settings)")
 
 
-def significance_rows(report: Report) -> list[list[str]]:
-    rows = []
-    for entry in report.significance:
-        for index, pair in enumerate(entry.pairs):
-            first = index == 0
-            verdict = MISSING if entry.significant_at_0_05 is None else ("yes" if entry.significant_at_0_05 else "no")
-            rows.append([
-                entry.row if first else "",
-                MISSING if pair.seed is None else str(pair.seed),
-                f"{pair.best_only_correct:,}",
-                f"{pair.other_only_correct:,}",
-                "exact" if pair.method.startswith("exact") else "χ² cc",
-                p_value(pair.p_value),
-                p_value(entry.holm_p_value) if first else "",
-                verdict if first else "",
-            ])
-    return rows
+def _paired_tests(first: list[ReportRun], second: list[ReportRun]) -> list[PairedTest]:
+    """McNemar's test of the runs of one row against those of another, run against run of the same seed.
+
+    A seedless row (most-frequent) is paired with every run of the other.
+    """
+    pairs = []
+    for first_run in first:
+        for second_run in second:
+            if first_run.seed is not None and second_run.seed is not None and first_run.seed != second_run.seed:
+                continue
+            test = mcnemar(first_run.test.correct, second_run.test.correct)
+            pairs.append(PairedTest(best_run=first_run.run, other_run=second_run.run,
+                                    seed=first_run.seed if first_run.seed is not None else second_run.seed,
+                                    best_only_correct=test.first_only, other_only_correct=test.second_only,
+                                    method=test.method, statistic=test.statistic, p_value=test.p_value))
+    return pairs
 
 
-def pairwise_rows(report: Report) -> list[list[str]]:
-    pairwise = report.pairwise
-    return [[first] + ["" if first == second else p_value(pairwise.p_values[first][second])
-                       for second in pairwise.rows] for first in pairwise.rows]
+def _runs_by_row(runs: list[ReportRun]) -> dict[str, list[ReportRun]]:
+    by_row = defaultdict(list)
+    for run in runs:
+        by_row[run.row].append(run)
+    return by_row
 
 
-def per_tag_headers(report: Report) -> list[str]:
-    return ["tag", "support"] + [row.name for row in report.rows] + ["spread"]
+def _largest_p(pairs: list[PairedTest]) -> float | None:
+    return max(pair.p_value for pair in pairs) if pairs else None
 
 
-def per_tag_rows(report: Report, top: int = TOP_TAGS) -> list[list[str]]:
-    rows = []
-    for entry in report.per_tag.tags[:top]:
-        rows.append([entry.tag, f"{entry.support:,}"] + [f"{entry.f1[row.name]:.3f}" for row in report.rows]
-                    + [f"{entry.spread:.3f}"])
-    return rows
+def _significance(best: Row, rows: list[Row], by_row: dict[str, list[ReportRun]]) -> list[Significance]:
+    """McNemar's test of the best row against each other row on the test tokens.
+
+    With several seeds the row's p-value is the largest over seeds (the most conservative), then
+    Holm-corrected over the rows.
+    """
+    entries = []
+    for row in rows:
+        if row is best:
+            continue
+        pairs = _paired_tests(by_row[best.name], by_row[row.name])
+        entries.append(Significance(row=row.name, against=best.name, pairs=pairs, p_value=_largest_p(pairs)))
+    scored = [entry for entry in entries if entry.p_value is not None]
+    for entry, adjusted in zip(scored, holm([entry.p_value for entry in scored])):
+        entry.holm_p_value = adjusted
+        entry.significant_at_0_05 = adjusted < 0.05
+    return entries
 
 
-def run_rows(report: Report) -> list[list[str]]:
-    rows = []
-    for run in report.runs:
-        neural = run.neural
-        stopped = run.stopped_because or MISSING
-        rows.append([run.run, f"`models/{run.run}`", "reused" if run.reused else "trained",
-                     stopped if neural else MISSING, str(len(run.history)) if neural else MISSING,
-                     str(run.best_epoch) if neural else MISSING, f"{run.train_seconds:,.1f}",
-                     f"{run.test.accuracy:.2%}"])
-    return rows
+def _pairwise(rows: list[Row], by_row: dict[str, list[ReportRun]]) -> Pairwise:
+    """McNemar p (largest over seeds, uncorrected) for every pair of rows, e.g. to check fcn < window too."""
+    names = [row.name for row in rows]
+    p_values: dict[str, dict[str, float | None]] = {name: {} for name in names}
+    for index, first in enumerate(names):
+        for second in names[index + 1:]:
+            p_values[first][second] = p_values[second][first] = _largest_p(_paired_tests(by_row[first],
+                                                                                         by_row[second]))
+    return Pairwise(rows=names, p_values=p_values)
 
 
-def seeds_note(report: Report) -> str:
-    seeds = report.seeds
-    if len(seeds) == 1:
-        return (f"One seed ({seeds[0]}): one run per model, so no standard deviation is shown and run-to-run "
-                f"variation is not measured; use --seeds 1,2,3 for mean ± sd.")
-    return (f"{len(seeds)} seeds ({', '.join(map(str, seeds))}): mean ± sample standard deviation over the runs "
-            f"(parameters, size and memory: mean).")
+def _per_tag(rows: list[Row], by_row: dict[str, list[ReportRun]], corpus: Corpus) -> PerTag:
+    """Test F1 per tag for every row (mean over seeds), tags sorted by how much the models disagree."""
+    gold_counts: dict[str, int] = defaultdict(int)
+    for sentence in corpus.test:
+        for tag in sentence.tags:
+            gold_counts[tag] += 1
+    neural = [row.name for row in rows if row.neural]
+    spread_over = neural if len(neural) >= 2 else [row.name for row in rows]
+    tags = []
+    for tag in sorted(gold_counts):
+        f1 = {}
+        for row in rows:
+            scores = [run.test.per_tag[tag].f1 for run in by_row[row.name] if tag in run.test.per_tag]
+            f1[row.name] = statistics.fmean(scores) if scores else 0.0
+        values = [f1[name] for name in spread_over]
+        tags.append(TagSpread(tag=tag, support=gold_counts[tag], f1=f1, spread=max(values) - min(values)))
+    tags.sort(key=lambda entry: (-entry.spread, -entry.support, entry.tag))
+    return PerTag(spread_over=spread_over, tags=tags)
 
 
-def ordering(report: Report) -> str:
-    """Rows from the lowest to the highest mean test accuracy."""
-    ranked = sorted(report.rows, key=lambda row: row.test_accuracy.mean)
-    return " < ".join(row.name for row in ranked)
+def _curve(runs: list[ReportRun]) -> list[CurvePoint]:
+    by_epoch = defaultdict(list)
+    for run in runs:
+        for record in run.history:
+            by_epoch[record.epoch].append(record)
+    curve = []
+    for epoch in sorted(by_epoch):
+        records = by_epoch[epoch]
+        dev = [r.dev_accuracy for r in records if r.dev_accuracy is not None]
+        curve.append(CurvePoint(epoch=epoch, dev_accuracy=statistics.fmean(dev) if dev else None,
+                                train_loss=statistics.fmean(r.train_loss for r in records), runs=len(records)))
+    return curve
 
 
-def summary(report: Report) -> str:
-    best, corpus = report.best_row, report.corpus
-    return (f"Best by mean dev accuracy: {best.name} (test accuracy {percent(best.test_accuracy)}) on "
-            f"{corpus.name} ({corpus.tagset}). Test accuracy, lowest to highest: {ordering(report)}.")
+def write_report(report: Report, output: Path) -> dict[str, Path]:
+    from .render import draw_learning_curves, markdown
 
-
-# ---- Markdown -----------------------------------------------------------------------------------------
-
-def _table(headers: list[str], rows: list[list[str]], right_from: int = 1) -> list[str]:
-    def escape(cell: str) -> str:
-        return cell.replace("|", "\\|")
-
-    lines = ["| " + " | ".join(escape(h) for h in headers) + " |",
-             "|" + "|".join("---" if i < right_from else "---:" for i in range(len(headers))) + "|"]
-    lines += ["| " + " | ".join(escape(cell) for cell in row) + " |" for row in rows]
-    return lines
-
-
-def markdown(report: Report, top: int = TOP_TAGS) -> str:
-    corpus, environment = report.corpus, report.environment
-    lines = [f"# Tagger comparison: {corpus.name} ({corpus.tagset})", "", summary(report), "", seeds_note(report), ""]
-    lines += _table(RESULT_HEADERS, result_rows(report))
-    lines += [
-        "",
-        f"- Every model trained on the same data (fingerprint `{corpus.data_fingerprint[:19]}…`), splits, "
-        + ("vocabulary" if len(report.vocabularies) == 1 else
-           "vocabulary for the same vocabulary settings (see Data and settings)")
-        + f" and seeds; ★ marks the best by {report.best_selected_by}.",
-        "- *best epoch*: the epoch with the best dev accuracy, whose weights were kept (early stopping).",
-        f"- *unseen acc*: accuracy on the {corpus.unseen_tokens['test']:,} test tokens that are unseen words "
-        f"({corpus.unseen_definition}).",
-        f"- *tokens/s*: {environment.speed_method}.",
-        f"- *peak memory*: {environment.memory_method}.",
-        "- *size*: bytes on disk of the saved model directory (baselines: their JSON model).",
-        "- *parameters*: trainable and non-trainable weights; baselines: stored word-tag entries (most-frequent) "
-        "or feature-tag weights (perceptron).",
-        "- *McNemar p*: the best model against this row on the test tokens (next table); with several seeds the "
-        "largest p over the seeds.",
-        "",
-        "## Significance: McNemar's test on the test set",
-        "",
-        "Per token, is each model right? Only the tokens where exactly one of the two is right count. "
-        "Exact binomial test when those are 25 or fewer, otherwise chi-square with continuity correction (χ² cc); "
-        "two-sided. Holm's correction over the comparisons with the best model.",
-        "",
-    ]
-    lines += _table(SIGNIFICANCE_HEADERS, significance_rows(report), right_from=2)
-    if len(report.pairwise.rows) > 2:
-        lines += ["", "Every pair of models (McNemar p on the test tokens, largest over seeds, uncorrected):", ""]
-        lines += _table([""] + report.pairwise.rows, pairwise_rows(report))
-    lines += [
-        "",
-        f"## Where the models differ most: test F1 per tag (top {min(top, len(report.per_tag.tags))})",
-        "",
-        f"Sorted by the spread (highest minus lowest F1) over {', '.join(report.per_tag.spread_over)}; mean over "
-        "seeds.",
-        "",
-    ]
-    lines += _table(per_tag_headers(report), per_tag_rows(report, top))
-    lines += ["", "## Learning curves", "", f"![Learning curves]({report.files.chart})", ""]
-    lines += ["## Data and settings", ""]
-    lines += _table(["split", "sentences", "tokens"],
-                    [[split, f"{size.sentences:,}", f"{size.tokens:,}"] for split, size in corpus.splits.items()])
-    lines += ["", f"Data: {corpus.source}, tagset {corpus.tagset}, fingerprint `{corpus.data_fingerprint}`.", ""]
-    for vocabulary in report.vocabularies:
-        lines.append(f"- Vocabulary `{vocabulary.file}` (min_count {vocabulary.min_count}, "
-                     f"{'lowercased' if vocabulary.lowercase else 'cased'}): {vocabulary.words:,} words, "
-                     f"{vocabulary.characters:,} characters, {vocabulary.tags} tags; used by "
-                     f"{', '.join(vocabulary.variants)}.")
-    for row in report.rows:
-        lines.append(f"- **{row.name}**: {row.description}; models: "
-                     f"{', '.join(f'`models/{run}`' for run in row.runs)}"
-                     + (f" ({row.reused} reused from an earlier run)" if row.reused else "") + ".")
-    lines += ["", "Runs:", ""]
-    lines += _table(["run", "model directory", "this time", "stopped because", "epochs trained", "best epoch",
-                     "train s", "test acc"], run_rows(report), right_from=4)
-    versions = ", ".join(f"{name} {getattr(environment, name)}" for name in ("python", "tensorflow", "keras", "nltk")
-                         if getattr(environment, name))
-    lines += ["", f"Machine: {environment.device or MISSING}; {environment.platform}; {versions}."]
-    if report.command:
-        lines += ["", f"Command: `{report.command}`"]
-    lines += ["", f"Created {report.created} by postag compare.", ""]
-    return "\n".join(lines)
-
-
-# ---- the chart ----------------------------------------------------------------------------------------
-
-def draw_learning_curves(report: Report, path: str | Path) -> Path:
-    """Dev accuracy and training loss per epoch, a line per variant (mean over seeds); baselines as levels."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    path = Path(path)
-    corpus = report.corpus
-    figure = Figure(figsize=(12, 5.2), dpi=110)
-    FigureCanvasAgg(figure)
-    accuracy_axes, loss_axes = figure.subplots(1, 2)
-    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
-    curves = report.learning_curves
-    for index, (name, curve) in enumerate(curves.items()):
-        color = colors[index % len(colors)]
-        epochs = [point.epoch for point in curve]
-        dev = [None if point.dev_accuracy is None else 100 * point.dev_accuracy for point in curve]
-        accuracy_axes.plot(epochs, dev, marker="o", markersize=4, color=color, label=name)
-        loss_axes.plot(epochs, [point.train_loss for point in curve], marker="o", markersize=4, color=color)
-        known = [(value, epoch) for value, epoch in zip(dev, epochs) if value is not None]
-        if known:
-            best_value, best_epoch = max(known)
-            accuracy_axes.plot([best_epoch], [best_value], marker="*", markersize=13, color=color,
-                               markeredgecolor="black", linestyle="none")
-    styles = {"most-frequent": ":", "perceptron": "--"}
-    for row in report.rows:
-        if not row.neural:
-            accuracy_axes.axhline(100 * row.dev_accuracy.mean, color="0.45", linewidth=1.3,
-                                  linestyle=styles.get(row.name, "-."), label=f"{row.name} (baseline)")
-    accuracy_axes.set_title("Dev accuracy per epoch (★ highest)")
-    accuracy_axes.set_xlabel("epoch")
-    accuracy_axes.set_ylabel("dev accuracy (%)")
-    loss_axes.set_title("Training loss per epoch")
-    loss_axes.set_xlabel("epoch")
-    loss_axes.set_ylabel("training loss (cross-entropy per token)")
-    losses = [point.train_loss for curve in curves.values() for point in curve if point.train_loss > 0]
-    if losses and max(losses) / min(losses) > 20:
-        loss_axes.set_yscale("log")
-    last_epoch = max((point.epoch for curve in curves.values() for point in curve), default=1)
-    for axes in (accuracy_axes, loss_axes):
-        # Whole epochs only, with room around a lone first epoch (matplotlib would label 0.95 ... 1.05).
-        axes.set_xlim(0.5, last_epoch + 0.5)
-        if last_epoch <= 20:
-            axes.set_xticks(range(1, last_epoch + 1))
-        else:
-            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.grid(True, alpha=0.3)
-    handles, labels = accuracy_axes.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), frameon=False)
-    seeds = len(report.seeds)
-    seeds_text = f"mean over {seeds} seeds" if seeds > 1 else f"one seed ({report.seeds[0]})"
-    figure.suptitle(f"Learning curves: {corpus.name} ({corpus.tagset}), {seeds_text}", fontsize=13)
-    figure.tight_layout(rect=(0, 0.08, 1, 0.95))
-    image = io.BytesIO()
-    figure.savefig(image, format="png")
-    write_atomically(path, image.getvalue())
-    return path
+    files = {"json": output / REPORT_JSON, "markdown": output / REPORT_MD, "chart": output / CHART_FILE}
+    draw_learning_curves(report, files["chart"])
+    write_atomically(files["markdown"], markdown(report))
+    write_atomically(files["json"], json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n")
+    return files
