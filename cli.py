@@ -139,10 +139,10 @@ def train(
 # ---- evaluate, tag, tokenize ------------------------------------------------------------------------------------
 
 def _load_tagger(model: str | None):
-    """The runtime tagger (no TensorFlow) of --model, else $POSTAG_MODEL, else the shipped English model."""
+    """The runtime tagger (no TensorFlow) of --model, else the default model (tagger.models.default_model)."""
     import tagger
 
-    return tagger.load(model or tagger.default_model())
+    return tagger.load(model)
 
 
 TokenizerKind = Annotated[str | None, option("--tokenizer", "rules or model (a trained tokenizer); default: the "
@@ -234,10 +234,11 @@ def tag(
     if engine == "beam":
         if not output_dir or output is not None:
             raise PipelineError("--engine beam writes shards to --output-dir (not --output)")
-        import tagger as tagger_package
         from pipelines.tagging.beam import tag_with_beam
 
-        summary = tag_with_beam(tagger, model or tagger_package.default_model(), files, output_dir, options,
+        from tagger.models import model_reference
+
+        summary = tag_with_beam(tagger, model_reference(tagger.directory), files, output_dir, options,
                                 pretokenized=tokenized, beam_args=beam_args, shards=shards)
         speed = f"{summary.tokens / summary.seconds:,.0f} tokens/s" if summary.seconds else ""
         say(f"{summary.tokens:,} tokens, {summary.sentences:,} sentences from {summary.files:,} files in "

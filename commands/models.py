@@ -1,4 +1,5 @@
-"""`postag models list|info|build`: the shipped models and model directories (list and info need no TensorFlow)."""
+"""`postag models list|info|build|upgrade`: the shipped models and model directories (list and info need no
+TensorFlow)."""
 
 from __future__ import annotations
 
@@ -77,3 +78,16 @@ def models_build(
     test = result.metrics.get("test") or {}
     say(f"{result.output}: {result.size_bytes / 1e6:.1f} MB, test accuracy {test.get('accuracy', 0):.2%}, "
         f"{result.seconds / 60:.0f} min")
+
+
+@app.command("upgrade")
+@user_errors
+def models_upgrade(
+    directory: Annotated[Path, typer.Argument(help="A model directory saved by an earlier postag.")],
+) -> None:
+    """Bring a model directory saved by an earlier postag up to date: export its inference graph again from its
+    weights (needs postag[train]). Loading never changes a directory; this does, atomically."""
+    from pipelines.models.upgrade import upgrade_model
+
+    result = upgrade_model(directory)
+    say(f"{result.directory}: {'upgraded (' + result.reason + ')' if result.upgraded else result.reason}")

@@ -14,11 +14,12 @@ import os
 # before it starts. postag tags offline and sends nothing anywhere; set ORT_DISABLE_TELEMETRY=0 to allow it.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
+from .api import TaggedWord, TaggerAPI  # noqa: E402
 from .config import TaggerConfig  # noqa: E402
 from .encoding import SentenceEncoder, length_batches  # noqa: E402
 from .errors import ConfigError, ModelError  # noqa: E402
 from .models import DEFAULT_MODEL, default_model, list_models, model_info, resolve_model, shipped_models  # noqa: E402
-from .runtime import TaggedWord, Tagger, load  # noqa: E402
+from .runtime import Tagger, load  # noqa: E402
 from .segmentation import MultiwordSplitter  # noqa: E402
 from .tokenizer import TokenizedSentence, Tokenizer, load_tokenizer  # noqa: E402
 from .tokenizer_config import TokenizerConfig  # noqa: E402
@@ -26,7 +27,7 @@ from .vocab import PAD_ID, UNK_ID, SeenInTraining, Vocab, Vocabularies  # noqa: 
 
 __all__ = [
     "DEFAULT_MODEL", "PAD_ID", "UNK_ID", "ConfigError", "ModelError", "MultiwordSplitter", "SeenInTraining",
-    "SentenceEncoder", "TaggedWord", "Tagger", "TaggerConfig", "TokenizedSentence", "Tokenizer", "TokenizerConfig",
-    "Vocab", "Vocabularies", "default_model", "length_batches", "list_models", "load", "load_tokenizer", "model_info",
-    "resolve_model", "shipped_models",
+    "SentenceEncoder", "TaggedWord", "Tagger", "TaggerAPI", "TaggerConfig", "TokenizedSentence", "Tokenizer",
+    "TokenizerConfig", "Vocab", "Vocabularies", "default_model", "length_batches", "list_models", "load",
+    "load_tokenizer", "model_info", "resolve_model", "shipped_models"
 ]

@@ -9,3 +9,8 @@ class ConfigError(PostagError):
 
 class ModelError(PostagError):
     """A model directory is missing, incomplete, damaged or was written by an incompatible version."""
+
+
+class OutdatedModel(ModelError):
+    """A model directory written by an earlier postag (no inference graph, or one with other inputs) that its
+    weights can bring up to date: `postag models upgrade DIR` does it, explicitly, never a load."""

@@ -16,11 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from common.files import staged_directory
 
-from .errors import ModelError
+from .config import TaggerConfig
+from .errors import ConfigError, ModelError
+from .vocab import Vocabularies
 
 # 3: model.onnx for the light runtime and SHA256SUMS. Format 2 directories (no graph, no checksums) still load:
 # their graph is exported on first use.
@@ -162,3 +165,41 @@ def check_model_directory(directory: Path, section: str = "tagger", skip_folder:
             raise ModelError(f"{directory} has no {CHECKSUMS_FILE}; the {kind} directory is incomplete")
         verify_checksums(directory, skip_folder)
     return config
+
+
+@dataclass
+class ModelFiles:
+    """A tagger's model directory as read and checked, before any graph or Keras model is built from it."""
+
+    directory: Path
+    config_data: dict  # config.json as a whole: format, the TaggerConfig, sizes, tagset, corpus, versions, ...
+    config: TaggerConfig
+    vocabs: Vocabularies
+
+    @property
+    def metadata(self) -> dict:
+        """What config.json says of the model besides its TaggerConfig and sizes: tagset, corpus, licence, ..."""
+        return {k: v for k, v in self.config_data.items() if k not in ("tagger", "sizes", "format_version")}
+
+    def has(self, name: str) -> bool:
+        return (self.directory / name).is_file()
+
+
+def read_model(directory: Path) -> ModelFiles:
+    """The one reader of a tagger's model directory, for the runtime and for training alike: checksums, then
+    config.json (its TaggerConfig's ranges and types), vocab.json, and that their sizes agree."""
+    config_data = check_model_directory(directory)
+    try:
+        config = TaggerConfig.from_json(config_data["tagger"])
+        vocabs = Vocabularies.from_json(read_json(directory / VOCAB_FILE))
+    except (ConfigError, ValueError) as error:
+        raise ModelError(f"{directory}: incompatible or damaged model: {error}") from None
+    expected = {"words": len(vocabs.words), "chars": len(vocabs.chars), "tags": len(vocabs.tags)}
+    if vocabs.more_tags:
+        expected["more_tags"] = [len(vocab) for vocab in vocabs.more_tags]
+    if vocabs.lm_chars is not None:
+        expected["lm_chars"] = len(vocabs.lm_chars)
+    if config_data.get("sizes") != expected:
+        raise ModelError(f"{directory / CONFIG_FILE}: its sizes {str(config_data.get('sizes'))[:80]} do not match "
+                         f"vocab.json {expected}; the model directory is damaged")
+    return ModelFiles(directory, config_data, config, vocabs)

@@ -10,7 +10,7 @@ from pathlib import Path
 from common.errors import shorten
 
 from .errors import ModelError
-from .modeldir import CONFIG_FILE, GRAPH_FILE, METRICS_FILE, WEIGHTS_FILE, read_json
+from .modeldir import CONFIG_FILE, GRAPH_FILE, METRICS_FILE, read_json, read_model
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 DEFAULT_MODEL = "en_ewt"
@@ -24,22 +24,33 @@ def shipped_models() -> list[str]:
 
 
 def default_model() -> str:
-    """$POSTAG_MODEL when set, else the shipped English model."""
+    """The one place that says which model runs when none is named: $POSTAG_MODEL when set, else the shipped
+    English model."""
     return os.environ.get("POSTAG_MODEL") or DEFAULT_MODEL
 
 
-def resolve_model(model: str | Path) -> Path:
-    """The directory of a model given by name (`en_ewt`) or path; a directory path wins over a name."""
+def resolve_model(model: str | Path | None) -> Path:
+    """The directory of a model: None is the default model; a bare name of a shipped model (`en_ewt`) is that
+    model, even where the current folder holds a folder of that name (write `./en_ewt` for the folder); anything
+    else is a path."""
+    model = default_model() if model is None else model
+    name = str(model)
+    if isinstance(model, str) and _NAME.match(name) and (PRETRAINED_DIR / name / CONFIG_FILE).is_file():
+        return PRETRAINED_DIR / name
     path = Path(model).expanduser()
     if path.is_dir():
         return path
-    name = str(model)
-    if _NAME.match(name) and (PRETRAINED_DIR / name / CONFIG_FILE).is_file():
-        return PRETRAINED_DIR / name
     shown = shorten(name)
     shipped = ", ".join(shipped_models()) or "none in this install"
     raise ModelError(f"no model {shown!r}: not a model directory nor a shipped model (shipped: {shipped}); "
                      "train one with `postag train --corpus ud:en_ewt --output DIR`")
+
+
+def model_reference(directory: Path) -> str:
+    """How another process or machine names the model in `directory`: a shipped model by its name (each install
+    has its own copy), any other by its path."""
+    directory = Path(directory)
+    return directory.name if directory.parent == PRETRAINED_DIR else str(directory)
 
 
 @dataclass
@@ -62,27 +73,25 @@ class ModelInfo:
 
 
 def model_info(model: str | Path) -> ModelInfo:
-    directory = resolve_model(model)
-    config = read_json(directory / CONFIG_FILE)
-    metrics = read_json(directory / METRICS_FILE) if (directory / METRICS_FILE).is_file() else {}
-    vocab = read_json(directory / "vocab.json")
-    tags = vocab.get("tags", {}).get("items", [])[1:] if isinstance(vocab.get("tags"), dict) else []
+    files = read_model(resolve_model(model))
+    directory, config = files.directory, files.config_data
+    metrics = read_json(directory / METRICS_FILE) if files.has(METRICS_FILE) else {}
+    tags = files.vocabs.tags.items[1:]
     scores = {}
     for split in ("dev", "test"):
         entry = metrics.get(split)
         if isinstance(entry, dict):
             scores[split] = {key: entry.get(key) for key in ("accuracy", "oov_accuracy", "tokens")}
     card = directory / "README.md"
-    tagger = config.get("tagger") if isinstance(config.get("tagger"), dict) else {}
     return ModelInfo(
         name=directory.name if directory.parent == PRETRAINED_DIR else str(model),
         path=str(directory), shipped=directory.parent == PRETRAINED_DIR,
-        architecture=str(tagger.get("architecture", "?")), tagset=str(config.get("tagset", "?")),
+        architecture=files.config.architecture, tagset=str(config.get("tagset", "?")),
         tags=[str(t) for t in tags], corpus=str(config.get("corpus", "?")),
         license=str(config.get("license") or "not stated"),
         size_bytes=sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()),
-        runtime=(directory / GRAPH_FILE).is_file() or not (directory / WEIGHTS_FILE).is_file(),
-        scores=scores, card=card.read_text(encoding="utf-8") if card.is_file() else "", config=tagger)
+        runtime=files.has(GRAPH_FILE), scores=scores, card=card.read_text(encoding="utf-8") if card.is_file() else "",
+        config=files.config.to_json())
 
 
 def list_models(extra: list[str] | None = None) -> list[ModelInfo]:

@@ -244,7 +244,7 @@ def is_tokenizer_directory(directory: Path) -> bool:
     return config_path.is_file() and isinstance(read_json(config_path).get(TOKENIZER_SECTION), dict)
 
 
-def find_tokenizer(model: str | Path, threads: int | None = None) -> Tokenizer | None:
+def find_tokenizer(model: str | Path | None, threads: int | None = None) -> Tokenizer | None:
     """The trained tokenizer of a model given by name or directory: the directory itself when it is a
     tokenizer, else its tokenizer/ sub-folder; None when a tagger has none."""
     directory = resolve_model(model)

@@ -2,7 +2,9 @@
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from cli import app
 from tagger import ModelError, Tagger, TaggerConfig, Vocab, Vocabularies
 from tagger.training import ARCHITECTURES, KerasTagger
 
@@ -90,8 +92,11 @@ def test_tagging_with_the_runtime_imports_no_tensorflow(tmp_path):
     assert done.stdout.count("'") == 4  # two tags printed
 
 
-def test_a_format_2_directory_gets_its_graph_on_first_use(tmp_path):
+def test_a_format_2_directory_is_refused_until_upgraded_explicitly(tmp_path):
     import json
+
+    from pipelines.models.upgrade import upgrade_model
+    from tagger.errors import OutdatedModel
 
     keras_side = keras_tagger({"architecture": "window"})
     keras_side.save(tmp_path / "model")
@@ -100,19 +105,26 @@ def test_a_format_2_directory_gets_its_graph_on_first_use(tmp_path):
     (tmp_path / "model" / "SHA256SUMS").unlink()
     config = json.loads((tmp_path / "model" / "config.json").read_text())
     (tmp_path / "model" / "config.json").write_text(json.dumps({**config, "format_version": 2}))
+    with pytest.raises(OutdatedModel, match="postag models upgrade"):
+        Tagger.load(tmp_path / "model")
+    assert not (tmp_path / "model" / "model.onnx").exists()  # loading changed nothing
+    assert upgrade_model(tmp_path / "model").upgraded
     runtime = Tagger.load(tmp_path / "model")
     assert runtime.tag_sents(PROBES) == keras_side.tag_sents(PROBES)
     assert (tmp_path / "model" / "model.onnx").is_file() and (tmp_path / "model" / "SHA256SUMS").is_file()
     assert json.loads((tmp_path / "model" / "config.json").read_text())["format_version"] == 3
 
 
-def test_a_graph_from_an_earlier_postag_is_exported_again_from_the_weights(tmp_path):
-    """A graph with other inputs than the runtime gives (an earlier export) is replaced, once, from the weights."""
+def test_a_graph_from_an_earlier_postag_is_exported_again_from_the_weights_on_request(tmp_path):
+    """A graph with other inputs than the runtime gives (an earlier export) is replaced from the weights by
+    `postag models upgrade`, never by loading."""
     import json
 
     import onnx
     from onnx import TensorProto, helper
 
+    from pipelines.models.upgrade import upgrade_model
+    from tagger.errors import OutdatedModel
     from tagger.modeldir import write_checksums
 
     keras_side = keras_tagger({"architecture": "fcn"})
@@ -123,6 +135,11 @@ def test_a_graph_from_an_earlier_postag_is_exported_again_from_the_weights(tmp_p
         [helper.make_tensor_value_info("logits", TensorProto.INT32, ["b", "t"])]))
     (tmp_path / "model" / "model.onnx").write_bytes(old.SerializeToString())
     write_checksums(tmp_path / "model")
+    with pytest.raises(OutdatedModel, match="postag models upgrade"):
+        Tagger.load(tmp_path / "model")
+    result = CliRunner().invoke(app, ["models", "upgrade", str(tmp_path / "model")])
+    assert result.exit_code == 0 and "upgraded" in result.output, result.output
+    assert not upgrade_model(tmp_path / "model").upgraded  # now current: left as it is
     runtime = Tagger.load(tmp_path / "model")
     assert runtime.tag_sents(PROBES) == keras_side.tag_sents(PROBES)
     assert "known_features" in {i.name for i in onnx.load(tmp_path / "model" / "model.onnx").graph.input}
@@ -130,7 +147,7 @@ def test_a_graph_from_an_earlier_postag_is_exported_again_from_the_weights(tmp_p
     (tmp_path / "model" / "model.weights.h5").unlink()  # without weights: one clear error, no traceback
     (tmp_path / "model" / "model.onnx").write_bytes(old.SerializeToString())
     write_checksums(tmp_path / "model")
-    with pytest.raises(ModelError, match="re-export it from the weights or retrain"):
+    with pytest.raises(ModelError, match="no weights to export it again from; retrain"):
         Tagger.load(tmp_path / "model")
 
 

@@ -149,7 +149,8 @@ def test_tag_sents_batches_and_keeps_order():
     vocabs = Vocabularies.build([["a", "b"]], [["X", "Y"]], min_count=1)
     tagger = KerasTagger(TaggerConfig(architecture="fcn", **SMALL), vocabs)
     sentences = [["a"] * n for n in (5, 1, 9, 0, 3)]
-    tagged = tagger.tag_sents(sentences, batch_size=2)
+    tagger.batch_sentences = 2
+    tagged = tagger.tag_sents(sentences)
     assert [len(t) for t in tagged] == [5, 1, 9, 0, 3]
     assert all(tag in ("X", "Y") for tags in tagged for tag in tags)
     assert tagger.tag(sentences[2]) == tagged[2]  # batched with others or alone, the same tags

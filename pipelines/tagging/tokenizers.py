@@ -79,11 +79,9 @@ def choose_tokenizer(requested: str | None, tagger=None, model: str | Path | Non
     if tagger is not None:
         trained, where = tagger.tokenizer, getattr(tagger, "directory", where)
     elif not pretokenized and (model is not None or requested == "model") and requested != "rules":
-        from tagger import default_model
         from tagger.tokenizer import find_tokenizer
 
-        model = model or default_model()
-        trained, where = find_tokenizer(model), model
+        trained, where = find_tokenizer(model), model or "the default model"
     return tokenizer_for(decide(requested, trained, pretokenized, where), trained)
 
 

@@ -50,7 +50,7 @@ import keras  # noqa: E402  (after the quiet import; pipelines take Keras from h
 
 from .architectures import ARCHITECTURES, VocabSizes, build_model  # noqa: E402
 from .keras_tagger import KerasTagger, export_directory  # noqa: E402
-from .loss import predict_tags, sequence_loss  # noqa: E402
+from .loss import sequence_loss  # noqa: E402
 
 __all__ = ["ARCHITECTURES", "KerasTagger", "keras", "VocabSizes", "build_model", "export_directory",
-           "predict_tags", "sequence_loss"]
+           "sequence_loss"]

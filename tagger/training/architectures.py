@@ -24,7 +24,7 @@ from tagger.vocab import PAD_ID, UNK_ID, Vocabularies
 from .charlm import CharLanguageModel
 from .crf import CRF
 from .layers import DenseStack, dense, lecun_normal, lstm_outputs
-from .loss import mean_over_tokens, predict_tags, summed_distilled_loss, summed_smoothed_sequence_loss
+from .loss import mean_over_tokens, summed_distilled_loss, summed_smoothed_sequence_loss
 
 AFFIX_COUNT = len(AFFIX_KINDS)
 
@@ -205,8 +205,8 @@ class SequenceTagger(keras.Model):
 
     With one head the model returns logits [B, T, tags]; with several (UPOS and XPOS trained together: one
     encoder and body, two losses) a tuple of them, the first head first. `head_losses` are the losses to
-    compile with and `predict_ids` the best tags, both per head: softmax cross-entropy and argmax, or the
-    CRF's sequence likelihood and Viterbi.
+    compile with, per head: softmax cross-entropy, or the CRF's sequence likelihood. Decoding (argmax, or
+    Viterbi with the CRF's transitions) is tagger.api's, in numpy, for the Keras model and the runtime alike.
     """
 
     def __init__(self, config: TaggerConfig, sizes: VocabSizes, **kwargs):
@@ -278,15 +278,6 @@ class SequenceTagger(keras.Model):
         if self.config.distill:  # the first head also learns the teachers' probabilities
             losses[0] = summed_distilled_loss(losses[0], self.config.distill_weight)
         return losses
-
-    def predict_ids(self, inputs) -> tuple:
-        """The best tag ids [B, T] of every head (never the padding id)."""
-        logits = self(inputs, training=False)
-        heads = logits if isinstance(logits, tuple) else (logits,)
-        if not self.crfs:
-            return tuple(predict_tags(head) for head in heads)
-        mask = ops.not_equal(inputs["words"], PAD_ID)
-        return tuple(crf.decode(head, mask) for crf, head in zip(self.crfs, heads))
 
     def get_config(self):  # rebuilt from TaggerConfig in code, never deserialized from Keras config
         return {"config": self.config.to_json(), "sizes": self.sizes.to_json()}

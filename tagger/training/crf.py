@@ -42,10 +42,6 @@ class CRF(layers.Layer):
         """(-log p(gold sequence) summed over the batch, its real tokens): a replica's share of a global batch."""
         return summed_crf_loss(tag_ids, logits, self.transitions, self.start_transitions, self.end_transitions)
 
-    def decode(self, logits, mask):
-        """The best tag sequence [B, T] (int32) under the emissions `logits` [B, T, K] and these transitions."""
-        return viterbi_decode(logits, mask, self.transitions, self.start_transitions, self.end_transitions)
-
     def get_config(self):
         return {**super().get_config(), "tags": self.tags}
 
@@ -96,39 +92,3 @@ def summed_crf_loss(tag_ids, logits, transitions, start, end):
     real = tf.reduce_sum(tf.cast(mask, tf.float32), axis=1)
     nll = tf.where(real > 0, nll, tf.zeros_like(nll))  # an all-padding row has no sequence to score
     return tf.reduce_sum(nll), tf.reduce_sum(real)
-
-
-def viterbi_decode(logits, mask, transitions, start, end):
-    emissions = _emissions(logits)
-    mask = tf.cast(mask, tf.bool)
-    batch, steps, tags = tf.shape(emissions)[0], tf.shape(emissions)[1], tf.shape(emissions)[2]
-    identity = tf.tile(tf.range(tags)[None], [batch, 1])
-    # Every scan runs over all T positions, so that none is empty for one-token batches (an empty scan cannot
-    # stack its outputs inside a tf.function). Position 0 starts from a score of zero for every "previous"
-    # tag with the start scores as its transitions; its backpointers are never followed.
-    first = tf.range(steps) == 0
-    elements = (tf.transpose(emissions, [1, 0, 2]), tf.transpose(mask), first)
-
-    def step(carry, element):
-        score, _ = carry
-        emission, real, is_first = element
-        moving = tf.where(is_first, tf.broadcast_to(start[None], tf.shape(transitions)), transitions)
-        candidates = score[:, :, None] + moving[None]  # [B, previous tag, tag]
-        best_previous = tf.argmax(candidates, axis=1, output_type=tf.int32)
-        moved = tf.reduce_max(candidates, axis=1) + emission
-        # Past the sentence's end the score stays and each tag points to itself, so the last real tag
-        # is carried to the end and back.
-        keep = tf.logical_and(tf.logical_not(real), tf.logical_not(is_first))[:, None]
-        return tf.where(keep, score, moved), tf.where(keep, identity, best_previous)
-
-    zeros = tf.zeros([batch, tags], tf.float32)
-    scores, backpointers = tf.scan(step, elements, initializer=(zeros, identity))
-    best_last = tf.argmax(scores[-1] + end[None], axis=1, output_type=tf.int32)
-
-    def back(tag, pointers):
-        return tf.gather(pointers, tag, batch_dims=1)
-
-    # From position T-1 down to 0: the tags at T-2 .. 0, then one from position 0's unused pointers.
-    earlier = tf.scan(back, tf.reverse(backpointers, [0]), initializer=best_last)
-    path = tf.concat([tf.reverse(earlier[:-1], [0]), best_last[None]], axis=0)
-    return tf.transpose(path)

@@ -1,4 +1,4 @@
-"""KerasTagger: a tagger being trained, with its vocabularies and config; saves the model directory.
+"""KerasTagger: a tagger being trained (tagger.api's verbs over its Keras model); saves the model directory.
 
 Saving writes the Keras weights and the exported inference graph (model.onnx) side by side, so that every
 trained directory tags through tagger.runtime without TensorFlow. Loading rebuilds the Keras model in code
@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import datetime
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tagger.api import TaggerBase
 from tagger.config import TaggerConfig
-from tagger.encoding import SentenceEncoder, length_batches
-from tagger.errors import ConfigError, ModelError
+from tagger.crf import Transitions
+from tagger.encoding import SentenceEncoder
+from tagger.errors import ModelError
 from tagger.modeldir import (
     CARD_FILE,
     CONFIG_FILE,
@@ -27,11 +28,12 @@ from tagger.modeldir import (
     METRICS_FILE,
     VOCAB_FILE,
     WEIGHTS_FILE,
-    check_model_directory,
     read_json,
+    read_model,
     save_directory,
     write_json,
 )
+from tagger.tokenizer import TOKENIZER_FOLDER, Tokenizer
 from tagger.vocab import Vocabularies
 
 from .architectures import SequenceTagger, VocabSizes, build_model
@@ -76,12 +78,13 @@ def postag_version() -> str:
         return "unknown"
 
 
-class KerasTagger:
-    """The Keras model of a tagger with its vocabularies; `tag_sents` scores dev sets during training."""
+class KerasTagger(TaggerBase):
+    """The Keras model of a tagger with its vocabularies: what training trains and saves. Its verbs are tagger.api's,
+    the same as the runtime's (scoring dev sets during training, or a model directory loaded for more training)."""
 
     def __init__(self, config: TaggerConfig, vocabs: Vocabularies, model: SequenceTagger | None = None,
                  metadata: dict | None = None, word_vectors: np.ndarray | None = None,
-                 char_lm_weights: list[np.ndarray] | None = None):
+                 char_lm_weights: list[np.ndarray] | None = None, directory: Path | None = None):
         self.config = config
         self.vocabs = vocabs
         self.sizes = VocabSizes.of(vocabs)
@@ -89,44 +92,20 @@ class KerasTagger:
         self.metadata = dict(metadata or {})
         self.encoder = SentenceEncoder(vocabs, config.max_word_length, config.affix_buckets, config.char_kernel)
         self.tagsets = tuple(str(self.metadata.get("tagset", "tags")).split(","))
-
-        self._predict_ids = tf.function(self.model.predict_ids,
-                                        input_signature=[input_signature(config.uses_char_lm)])
+        self.directory = directory
+        self._head_logits = tf.function(self.model, input_signature=[input_signature(config.uses_char_lm)])
 
     @property
-    def tagset(self) -> list[str]:
-        return self.vocabs.tags.items[1:]
+    def crfs(self) -> list[Transitions]:
+        """The CRF heads' transition scores as they are now (they change while training)."""
+        return [Transitions(crf.transitions.numpy(), crf.start_transitions.numpy(), crf.end_transitions.numpy())
+                for crf in self.model.crfs]
 
-    def tags_of(self, tagset: str | None) -> list[str]:
-        return self.vocabs.heads[self.head(tagset)].items[1:]
-
-    def head(self, tagset: str | None) -> int:
-        """The output head of a tagset name (None: the first head)."""
-        if tagset is None or (tagset == self.tagsets[0]):
-            return 0
-        if tagset not in self.tagsets:
-            raise ModelError(f"the model tags with {', '.join(self.tagsets)}, not {tagset[:40]!r}")
-        return self.tagsets.index(tagset)
-
-    def tag(self, words: Sequence[str], tagset: str | None = None) -> list[str]:
-        return self.tag_sents([words], tagset=tagset)[0]
-
-    def tag_sents(self, sentences: Sequence[Sequence[str]], batch_size: int = 1024, max_tokens: int = 8192,
-                  max_padding: float | None = 0.1, tagset: str | None = None) -> list[list[str]]:
-        """Tags for every sentence, batching sentences of similar length (never one call per sentence)."""
-        head = self.head(tagset)
-        sentences = [list(s) for s in sentences]
-        results: list[list[str]] = [[] for _ in sentences]
-        lengths = [len(s) for s in sentences]
-        tag_items = self.vocabs.heads[head].items
-        for batch in length_batches(lengths, batch_size, max_tokens=max_tokens, max_padding=max_padding):
-            batch_sentences = [sentences[i] for i in batch]
-            if not any(batch_sentences):
-                continue
-            predicted = self._predict_ids(self.encoder.inputs(batch_sentences))[head].numpy()
-            for row, index in enumerate(batch):
-                results[index] = [tag_items[t] for t in predicted[row, : lengths[index]]]
-        return results
+    def _logits(self, sentences: list[list[str]], head: int):
+        for batch in self._batches(sentences):
+            logits = self._head_logits(self.encoder.inputs([sentences[i] for i in batch]))
+            logits = logits[head] if isinstance(logits, tuple) else logits
+            yield batch, logits.numpy(), [len(sentences[i]) for i in batch]
 
     # ---- the model directory -------------------------------------------------------------------------
 
@@ -154,22 +133,20 @@ class KerasTagger:
 
     @classmethod
     def load(cls, directory: str | Path) -> KerasTagger:
-        directory = Path(directory)
-        config_data = check_model_directory(directory)
-        if not (directory / WEIGHTS_FILE).is_file():
-            raise ModelError(f"{directory} has no {WEIGHTS_FILE}: it can tag but not be trained on or re-exported")
+        """A model directory's tagger rebuilt in code from config.json, then its weights loaded; its trained
+        tokenizer (tokenizer/) too, for tag_text."""
+        files = read_model(Path(directory))
+        if not files.has(WEIGHTS_FILE):
+            raise ModelError(f"{files.directory} has no {WEIGHTS_FILE}: it can tag but not be trained on or "
+                             f"re-exported")
+        tagger = cls(files.config, files.vocabs, metadata=files.metadata, directory=files.directory)
         try:
-            config = TaggerConfig.from_json(config_data["tagger"])
-            vocabs = Vocabularies.from_json(read_json(directory / VOCAB_FILE))
-        except (ConfigError, ValueError) as error:
-            raise ModelError(f"{directory}: incompatible or damaged model: {error}") from None
-        metadata = {k: v for k, v in config_data.items() if k not in ("tagger", "sizes", "format_version")}
-        tagger = cls(config, vocabs, metadata=metadata)
-        try:
-            tagger.model.load_weights(str(directory / WEIGHTS_FILE))
+            tagger.model.load_weights(str(files.directory / WEIGHTS_FILE))
         except Exception as error:  # h5py and Keras raise many types for a bad or mismatched file
-            raise ModelError(f"{directory / WEIGHTS_FILE}: weights do not fit the model in config.json "
+            raise ModelError(f"{files.directory / WEIGHTS_FILE}: weights do not fit the model in config.json "
                              f"({type(error).__name__}: {str(error)[:200]})") from None
+        if (files.directory / TOKENIZER_FOLDER).is_dir():
+            tagger.tokenizer = Tokenizer.load(files.directory / TOKENIZER_FOLDER)
         return tagger
 
 

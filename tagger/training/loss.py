@@ -64,11 +64,6 @@ def mean_over_tokens(summed_loss):
     return loss
 
 
-def predict_tags(logits):
-    """Best tag id per token, never the padding id."""
-    return ops.argmax(logits[..., PAD_ID + 1 :], axis=-1) + PAD_ID + 1
-
-
 def summed_distilled_loss(summed_loss, weight: float):
     """A head's summed loss that also learns a teacher's tag probabilities: targets [B, T, 1 + tags] hold the
     gold tag id in channel 0 and the teacher's probability of every tag after it (padding rows all zero).
