@@ -235,7 +235,6 @@ def tag(
         if not output_dir or output is not None:
             raise PipelineError("--engine beam writes shards to --output-dir (not --output)")
         from pipelines.tagging.beam import tag_with_beam
-
         from tagger.models import model_reference
 
         summary = tag_with_beam(tagger, model_reference(tagger.directory), files, output_dir, options,

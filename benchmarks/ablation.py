@@ -2,7 +2,7 @@
 
     postag embeddings train nltk:brown:all nltk:movie_reviews nltk:abc nltk:state_union nltk:webtext \\
         nltk:inaugural ud:en_ewt --output models/en-vectors.txt     # the vectors variant reads this file
-    python benchmarks/ablation.py --configs benchmarks/ablation_ewt.json --seeds 1 --output /tmp/ablation \\
+    python -m benchmarks.ablation --configs benchmarks/ablation_ewt.json --seeds 1 --output /tmp/ablation \\
                                   --name ablation_ewt_screen [--corpus ud:en_ewt] [--tagset upos]
 
 Runs `postag compare` with the variants of --configs (one of them named `rnn`: today's default, the
@@ -24,10 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import ROOT, save_results
 
 REFERENCE = "rnn"
 
@@ -60,14 +57,14 @@ def main() -> None:
     if REFERENCE not in rows:
         raise SystemExit(f"--configs needs a variant named {REFERENCE!r}: today's default, the reference")
 
-    from speed_ratio import measure
+    from benchmarks.common import measure_speeds
 
     seed = report["seeds"][0]
     neural = [name for name in configs if rows.get(name, {}).get("kind") == "neural"]
     models = {name: str(args.output / "models" / f"{name}-seed{seed}") for name in [REFERENCE] + [
         n for n in neural if n != REFERENCE]}
     speed_loads = [round(os.getloadavg()[0], 2)]
-    speeds = {row["name"]: row for row in measure(models, args.corpus, "test", args.passes)["rows"]}
+    speeds = {row["name"]: row for row in measure_speeds(models, args.corpus, "test", args.passes)["rows"]}
     speed_loads.append(round(os.getloadavg()[0], 2))
     pairwise = report["pairwise"]["p_values"]
 
@@ -92,7 +89,7 @@ def main() -> None:
                       "p_vs_rnn": p, "tokens_per_second": speed["tokens_per_second"], "speed_ratio": speed["ratio"],
                       "speed_flagged": speed["flagged"], "tagging_size_bytes": speed["tagging_size_bytes"],
                       "seeds": row["seeds"]})
-    command = "python benchmarks/ablation.py " + " ".join(sys.argv[1:])
+    command = "python -m benchmarks.ablation " + " ".join(sys.argv[1:])
     result = {"command": command, "compare_command": report.get("command"), "corpus": args.corpus,
               "tagset": args.tagset, "seeds": report["seeds"], "compare_load_average": loads,
               "compare_wall_seconds": round(wall), "speed_load_average": speed_loads, "rows": table}
@@ -117,5 +114,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     main()

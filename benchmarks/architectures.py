@@ -1,7 +1,7 @@
 """Accuracy, training time, tagging speed and peak memory of each architecture on one corpus.
 
-    python benchmarks/architectures.py                               # fcn, window, rnn on UD EWT UPOS
-    python benchmarks/architectures.py --arch rnn --tagset xpos --name architectures-xpos
+    python -m benchmarks.architectures                               # fcn, window, rnn on UD EWT UPOS
+    python -m benchmarks.architectures --arch rnn --tagset xpos --name architectures-xpos
 
 Each architecture trains in its own child process, so its peak resident memory (VmHWM) is its own.
 Writes benchmarks/results/<name>.json and <name>.md.
@@ -20,10 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import save_results
 
 
 def peak_rss_kb() -> int:
@@ -129,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{arch}: test {row['test_accuracy']:.2%}, {row['train_seconds']:.0f} s, "
               f"{row['tag_tokens_per_second']:,} tokens/s", file=sys.stderr, flush=True)
 
-    command = "python benchmarks/architectures.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m benchmarks.architectures " + " ".join(argv if argv is not None else sys.argv[1:])
     save_results(args.name, {"command": command, "rows": rows}, markdown(rows, command.strip()))
 
 

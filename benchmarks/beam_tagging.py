@@ -1,6 +1,6 @@
 """`postag tag --engine beam` (Beam's in-process runner) beside `postag tag --workers N` on the same raw text.
 
-    python benchmarks/beam_tagging.py --model DIR [--megabytes 4] [--files 8] [--format conllu]
+    python -m benchmarks.beam_tagging --model DIR [--megabytes 4] [--files 8] [--format conllu]
 
 The input: UD English EWT's sentences (the `# text` lines of train, dev and test, a paragraph each) repeated
 to --megabytes of raw text, cut into --files files. Each setting is one `postag tag` command, timed from start
@@ -22,10 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import ROOT, save_results
 
 
 def make_input(folder: Path, megabytes: float, files: int) -> list[Path]:
@@ -104,7 +101,7 @@ def main() -> None:
             runs.append(run)
             print(json.dumps(run), flush=True)
         same = len(set(outputs.values())) == 1
-    command = "python benchmarks/beam_tagging.py " + " ".join(sys.argv[1:])
+    command = "python -m benchmarks.beam_tagging " + " ".join(sys.argv[1:])
     report = {"command": command, "model": args.model, "megabytes": round(megabytes, 2), "files": args.files,
               "format": args.format, "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU",
               "same_output": same, "runs": runs}

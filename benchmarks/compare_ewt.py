@@ -1,6 +1,6 @@
 """Benchmark of `postag compare` on UD English EWT (UPOS): the issue's target run, end to end.
 
-    POSTAG_DATA_DIR=/work/shared/data NLTK_DATA=/work/shared/nltk_data python benchmarks/compare_ewt.py \
+    POSTAG_DATA_DIR=/work/shared/data NLTK_DATA=/work/shared/nltk_data python -m benchmarks.compare_ewt \
         [--output /tmp/postag-compare-ewt] [--seeds 1] [--epochs N] [--set KEY=VALUE ...] [--resume]
 
 Runs `postag compare --corpus ud:en_ewt --tagset upos --arch fcn --arch window --arch rnn` with default settings
@@ -23,9 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
+from benchmarks.common import ROOT
 from common.files import write_atomically  # noqa: E402
 
 TARGET_SECONDS = 30 * 60
@@ -45,11 +43,11 @@ def run_comparison(output: Path, seeds: str | None, epochs: int | None, settings
         command += ["--set", setting]
     command += ["--output", str(output)]
     environment = dict(os.environ)
-    environment.setdefault("POSTAG_DATA_DIR", str(REPO.parent / "shared" / "data"))
-    environment.setdefault("NLTK_DATA", str(REPO.parent / "shared" / "nltk_data"))
+    environment.setdefault("POSTAG_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+    environment.setdefault("NLTK_DATA", str(ROOT.parent / "shared" / "nltk_data"))
     environment.setdefault("COLUMNS", "160")  # one wide table in the captured output
     started = time.perf_counter()
-    completed = subprocess.run(command, cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=None,
+    completed = subprocess.run(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=None,
                                text=True, check=False)
     wall = time.perf_counter() - started
     shown = "postag " + " ".join(command[3:])
@@ -112,7 +110,7 @@ def main() -> None:
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
                         help="passed on to postag compare, e.g. max_seconds=480 (default: none, default settings)")
     parser.add_argument("--resume", action="store_true", help="keep the output folder and reuse its models")
-    parser.add_argument("--results-dir", type=Path, default=REPO / "benchmarks" / "results")
+    parser.add_argument("--results-dir", type=Path, default=ROOT / "benchmarks" / "results")
     arguments = parser.parse_args()
 
     if arguments.output.exists() and not arguments.resume:

@@ -1,6 +1,6 @@
 """Reading and encoding the named corpora: seconds and peak memory, one fresh process per corpus.
 
-    python benchmarks/corpora_read.py [--corpus nltk:brown:universal ...] [--repeat 1]
+    python -m benchmarks.corpora_read [--corpus nltk:brown:universal ...] [--repeat 1]
 
 Each measurement runs in its own Python process (so peak RSS is that corpus's alone) and reports:
 - import: seconds to import corpora and NLTK (NLTK alone takes over a second; paid once per process);
@@ -21,12 +21,8 @@ import platform
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import ROOT, save_results
 
 DEFAULT_RUNS = [
     ("ud:en_ewt", "upos"),
@@ -175,7 +171,7 @@ def main() -> None:
                    f"{platform.python_version()}",
         "load_average": round(load, 2) if load is not None else None,
         "repeat": args.repeat,
-        "command": "python benchmarks/corpora_read.py" + "".join(f" --corpus {c}" for c in args.corpus or [])
+        "command": "python -m benchmarks.corpora_read" + "".join(f" --corpus {c}" for c in args.corpus or [])
                    + (f" --repeat {args.repeat}" if args.repeat != 1 else ""),
         "results": results, "skipped": sorted(set(skipped)),
     }

@@ -1,8 +1,8 @@
 """Word embeddings: skip-gram training speed on Brown, and what pretrained vectors add to an EWT tagger.
 
-    POSTAG_DATA_DIR=/work/shared/data NLTK_DATA=/work/shared/nltk_data python benchmarks/embeddings.py \
+    POSTAG_DATA_DIR=/work/shared/data NLTK_DATA=/work/shared/nltk_data python -m benchmarks.embeddings \
         --part speed [--repeat 3]
-    POSTAG_DATA_DIR=/work/shared/data NLTK_DATA=/work/shared/nltk_data python benchmarks/embeddings.py \
+    POSTAG_DATA_DIR=/work/shared/data NLTK_DATA=/work/shared/nltk_data python -m benchmarks.embeddings \
         --part ewt [--vector-epochs 5] [--min-count 5] [--extend-vocab 100000] [--set KEY=VALUE ...] \
         [--freeze-embeddings] [--quick] [--work /tmp/postag-embeddings]
 
@@ -31,16 +31,13 @@ import json
 import os
 import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
+from benchmarks.common import ROOT
 from common.files import write_atomically  # noqa: E402
 
-RESULTS = REPO / "benchmarks" / "results"
+RESULTS = ROOT / "benchmarks" / "results"
 NOUNS = ("man", "house", "city", "money", "water", "church", "school", "car", "government", "year")
 TARGET_WORDS_PER_SECOND = 100_000
 

@@ -1,6 +1,6 @@
 """What an ensemble of trained taggers buys: each model alone, then all of them averaging their tag probabilities.
 
-    python benchmarks/ensemble.py MODEL_DIR MODEL_DIR ... [--corpus ud:en_ewt] [--tagset upos] [--name ensemble]
+    python -m benchmarks.ensemble MODEL_DIR MODEL_DIR ... [--corpus ud:en_ewt] [--tagset upos] [--name ensemble]
 
 Every model tags the test split (gold tokens) through the runtime; `tag_probabilities` gives each word's
 probability for every tag (a CRF model's are its marginals), the ensemble averages them and takes the most
@@ -16,14 +16,10 @@ import argparse
 import os
 import platform
 import sys
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import save_results
 
 
 def accuracy(predicted: list[list[str]], gold: list[tuple[str, ...]], unseen: list[list[bool]]) -> tuple[float, float]:
@@ -63,7 +59,7 @@ def main() -> None:
     overall, on_unseen = accuracy(predicted, gold, unseen)
     ensemble = {"model": f"ensemble of {len(taggers)} (mean probabilities)", "accuracy": overall,
                 "unseen_accuracy": on_unseen}
-    report = {"command": "python benchmarks/ensemble.py " + " ".join(sys.argv[1:]), "corpus": args.corpus,
+    report = {"command": "python -m benchmarks.ensemble " + " ".join(sys.argv[1:]), "corpus": args.corpus,
               "tagset": args.tagset, "test_tokens": sum(map(len, sentences)),
               "machine": {"platform": platform.machine(), "cpus": os.cpu_count()}, "rows": [*rows, ensemble]}
     mean = float(np.mean([row["accuracy"] for row in rows]))

@@ -1,6 +1,6 @@
 """What the word-tag lexicon (corpora.lexicon) knows about the words EWT train never shows a tagger.
 
-    POSTAG_DATA_DIR=../shared/data NLTK_DATA=../shared/nltk_data python benchmarks/lexicon.py [--output LEXICON.json]
+    POSTAG_DATA_DIR=../shared/data NLTK_DATA=../shared/nltk_data python -m benchmarks.lexicon [--output LEXICON.json]
 
 For UD English EWT v2.16 dev and test, the words unseen in EWT train (their lowercased form never occurs there,
 as tagger.SeenInTraining counts them): the share of those tokens and of those word types the lexicon holds, and
@@ -14,12 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from collections import Counter
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from corpora import read_conllu  # noqa: E402
 from corpora.lexicon import DEFAULT_SOURCES, LEXICON_TAGS, LexiconTable, build_lexicon, write_lexicon  # noqa: E402
@@ -95,7 +92,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "lexicon.json").write_text(json.dumps(results, indent=2) + "\n")
     lines = ["# Word-tag lexicon on the EWT words a tagger trained on EWT train has not seen", "",
-             "`POSTAG_DATA_DIR=../shared/data NLTK_DATA=../shared/nltk_data python benchmarks/lexicon.py`", "",
+             "`POSTAG_DATA_DIR=../shared/data NLTK_DATA=../shared/nltk_data python -m benchmarks.lexicon`", "",
              f"Sources available: {', '.join(available)}; {len(full):,} word forms; built in {build_seconds:.1f} s.",
              "", "## Lookup (all sources)", "",
              "| lookup | split | unseen tokens | held | gold XPOS in set (of held) | of all unseen | unseen types held "

@@ -1,6 +1,6 @@
 """What NLTK's masc_tagged and nps_chat readers give, what corpora.masc changes, and the EWT evidence for each rule.
 
-    POSTAG_DATA_DIR=../shared/data NLTK_DATA=../shared/nltk_data python benchmarks/masc_survey.py
+    POSTAG_DATA_DIR=../shared/data NLTK_DATA=../shared/nltk_data python -m benchmarks.masc_survey
 
 Writes benchmarks/results/masc_survey.json and .md:
 - each corpus as NLTK reads it: sentences, words, empty sentences, every tag with its count (those outside
@@ -16,11 +16,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from collections import Counter
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from corpora import masc, nltk_corpora  # noqa: E402
 
@@ -177,7 +174,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "masc_survey.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     lines = ["# MASC and NPS Chat as NLTK reads them, and as corpora.masc normalises them", "",
-             "`POSTAG_DATA_DIR=../shared/data NLTK_DATA=../shared/nltk_data python benchmarks/masc_survey.py`", ""]
+             "`POSTAG_DATA_DIR=../shared/data NLTK_DATA=../shared/nltk_data python -m benchmarks.masc_survey`", ""]
     for name in ("masc_tagged", "nps_chat"):
         r = results[name]
         raw = r["as_nltk_reads_it"]

@@ -1,6 +1,6 @@
 """Benchmark of the MNIST sanity check: the default command end to end, and the three gradient-descent modes.
 
-    python benchmarks/mnist_sanity.py [--data-dir DIR] [--epochs 10] [--output-dir benchmarks/results]
+    python -m benchmarks.mnist_sanity [--data-dir DIR] [--epochs 10] [--output-dir benchmarks/results]
 
 1. `postag sanity mnist --data-dir DIR` with default settings, as a user runs it (a fresh process, so the
    TensorFlow import counts): wall time, exit code, last line.
@@ -22,22 +22,20 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
+from benchmarks.common import ROOT
 from common.files import write_atomically  # noqa: E402
 
 
 def default_data_dir() -> Path:
     configured = os.environ.get("POSTAG_DATA_DIR")
-    return (Path(configured) if configured else REPO.parent / "shared" / "data") / "mnist"
+    return (Path(configured) if configured else ROOT.parent / "shared" / "data") / "mnist"
 
 
 def run_default_command(data_dir: Path) -> dict:
     """The default health check in a fresh process, timed from start to exit."""
     command = [sys.executable, "-c", "from cli import app; app()", "sanity", "mnist", "--data-dir", str(data_dir)]
     started = time.perf_counter()
-    completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     lines = [line for line in completed.stdout.splitlines() if line.strip()]
     return {"command": f"postag sanity mnist --data-dir {data_dir}", "exit_code": completed.returncode,
@@ -79,7 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=default_data_dir())
     parser.add_argument("--epochs", type=int, default=None, help="default: the command's default (10)")
-    parser.add_argument("--output-dir", type=Path, default=REPO / "benchmarks" / "results")
+    parser.add_argument("--output-dir", type=Path, default=ROOT / "benchmarks" / "results")
     arguments = parser.parse_args()
 
     default = run_default_command(arguments.data_dir)

@@ -1,6 +1,6 @@
 """One process against N local workers (MultiWorkerMirroredStrategy on 127.0.0.1), same global batch.
 
-    python benchmarks/multiworker.py [--corpus ud:en_ewt] [--arch rnn] [--epochs 2] [--workers 1,1mw,2]
+    python -m benchmarks.multiworker [--corpus ud:en_ewt] [--arch rnn] [--epochs 2] [--workers 1,1mw,2]
 
 Each setting is a `postag train` command of its own, run to the end (`--set patience=0`, so every run has the
 same epochs): workers 1 is plain single-process training (Keras' fit); workers N adds `--local-workers N`, and
@@ -23,10 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import ROOT, save_results
 
 
 def run(corpus: str, arch: str, epochs: int, workers: str, folder: Path, more: list[str]) -> dict:
@@ -61,7 +58,7 @@ def main() -> None:
         for workers in args.workers.split(","):
             runs.append(run(args.corpus, args.arch, args.epochs, workers, Path(scratch), more))
             print(json.dumps(runs[-1]), flush=True)
-    command = "python benchmarks/multiworker.py " + " ".join(sys.argv[1:])
+    command = "python -m benchmarks.multiworker " + " ".join(sys.argv[1:])
     report = {"command": command, "corpus": args.corpus, "architecture": args.arch, "epochs": args.epochs,
               "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, no GPU", "runs": runs}
     lines = [f"Command: `{command}`", "",

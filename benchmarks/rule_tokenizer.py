@@ -1,6 +1,6 @@
 """Speed of the rule tokenizer on UD English EWT's raw text: NLTK's Punkt + Treebank against corpora.tokenize.
 
-    python benchmarks/rule_tokenizer.py [--passes 3] [--splits train dev test]
+    python -m benchmarks.rule_tokenizer [--passes 3] [--splits train dev test]
 
 The text is the `# text` lines of the chosen EWT files, joined into their paragraphs (`# newpar`, `# newdoc`)
 with a blank line between paragraphs: raw text as a user would give it. Both tokenizers run in the same
@@ -23,10 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import ROOT, save_results
 
 
 def ewt_raw_text(path: Path) -> str:
@@ -121,7 +118,7 @@ def main() -> None:
                    f"{platform.python_version()}",
         "load_average": round(load, 2) if load is not None else None,
         "passes": args.passes, "splits": args.splits,
-        "command": "python benchmarks/rule_tokenizer.py"
+        "command": "python -m benchmarks.rule_tokenizer"
                    + (f" --passes {args.passes}" if args.passes != 3 else "")
                    + (f" --splits {' '.join(args.splits)}" if args.splits != ["train", "dev", "test"] else ""),
         "result": result,

@@ -1,7 +1,7 @@
 """Tagging without TensorFlow: cold start of `postag tag`, in-process speed beside NLTK's perceptron, and the
 runtime candidates side by side.
 
-    python benchmarks/runtime.py [--model en_ewt] [--keras-model DIR] [--passes 3] [--starts 5]
+    python -m benchmarks.runtime [--model en_ewt] [--keras-model DIR] [--passes 3] [--starts 5]
 
 - cold start: `postag tag one-sentence.txt` in a fresh process, --starts times: wall seconds and peak RSS;
   beside it, once, the path before the runtime (load the Keras model and tag the same sentence);
@@ -27,10 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import ROOT, save_results
 
 SENTENCE = "The old man the boats, and time flies like an arrow.\n"
 
@@ -189,7 +186,7 @@ def main() -> None:
     parser.add_argument("--name", default="runtime")
     args = parser.parse_args()
     report = {"model": args.model, "machine": f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}",
-              "command": "python benchmarks/runtime.py " + " ".join(sys.argv[1:]),
+              "command": "python -m benchmarks.runtime " + " ".join(sys.argv[1:]),
               "load_before": round(os.getloadavg()[0], 2)}
     report["cold_start"] = cold_starts(args.model, args.keras_model, args.starts)
     report["speed"] = speeds(args.model, args.keras_model, args.passes)

@@ -1,6 +1,6 @@
 """Sentence boundaries from words as well as characters: does a word-level BiLSTM help the trained tokenizer?
 
-    python benchmarks/sentence_boundaries.py [--tokenizer DIR] [--corpus ud:en_ewt] [--max-seconds 900]
+    python -m benchmarks.sentence_boundaries [--tokenizer DIR] [--corpus ud:en_ewt] [--max-seconds 900]
 
 The trained tokenizer decides sentence ends from characters alone (a BiGRU over 4 characters a step). Most of
 its errors on EWT are boundaries without punctuation in web and mail text, where words say more than
@@ -26,11 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
-
+from benchmarks.common import save_results
 from tagger.segmentation import SENTENCE_END, TOKEN_END  # noqa: E402
 
 END_TAG, OTHER_TAG = "E", "O"
@@ -149,7 +145,7 @@ def main() -> None:
                      "test": segmented["test"].sentences_f1(choose(segmented["test"]))})
     tokens = len(segmented["test"].p_chars)
     report = {
-        "command": "python benchmarks/sentence_boundaries.py " + " ".join(sys.argv[1:]),
+        "command": "python -m benchmarks.sentence_boundaries " + " ".join(sys.argv[1:]),
         "machine": {"platform": platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_before": load_before, "load_after": os.getloadavg()[0]},
         "tokenizer": str(tokenizer_dir), "corpus": args.corpus,

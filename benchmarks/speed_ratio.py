@@ -1,6 +1,6 @@
 """Tagging speed of several models beside a reference model, measured in one run: tokens/s and the ratio.
 
-    python benchmarks/speed_ratio.py REFERENCE_DIR NAME=MODEL_DIR ... [--corpus ud:en_ewt] [--split test]
+    python -m benchmarks.speed_ratio REFERENCE_DIR NAME=MODEL_DIR ... [--corpus ud:en_ewt] [--split test]
                                      [--passes 5] [--name speed_ratio]
 
 Every model is loaded in this one process through `tagger.load(dir)` (ONNX Runtime, no TensorFlow) and
@@ -16,40 +16,9 @@ import argparse
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
-
-FLAG_BELOW = 0.8
-
-
-def measure(models: dict[str, str], corpus_name: str, split: str, passes: int) -> dict:
-    import tagger
-    from corpora.registry import load_named_corpus
-
-    sentences = [list(s.words) for s in load_named_corpus(corpus_name).split(split)]
-    tokens = sum(map(len, sentences))
-    loaded = {name: tagger.load(path) for name, path in models.items()}
-    best = {name: float("inf") for name in models}
-    for round_number in range(passes + 1):  # round 0 warms every model up and is not counted
-        for name, model in loaded.items():
-            started = time.perf_counter()
-            model.tag_sents(sentences)
-            if round_number:
-                best[name] = min(best[name], time.perf_counter() - started)
-    reference = next(iter(models))
-    rows = []
-    for name, path in models.items():
-        speed = tokens / best[name]
-        ratio = speed / (tokens / best[reference])
-        size = sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file() and p.name != "model.weights.h5")
-        rows.append({"name": name, "model": path, "tokens_per_second": round(speed), "ratio": round(ratio, 3),
-                     "flagged": ratio < FLAG_BELOW, "tagging_size_bytes": size})
-    return {"tokens": tokens, "rows": rows}
+from benchmarks.common import FLAG_BELOW, measure_speeds, save_results
 
 
 def main() -> None:
@@ -66,8 +35,8 @@ def main() -> None:
         name, _, path = item.partition("=")
         models[name if path else Path(name).name] = path or name
     load_before = os.getloadavg()[0]
-    measured = measure(models, args.corpus, args.split, args.passes)
-    command = "python benchmarks/speed_ratio.py " + " ".join(sys.argv[1:])
+    measured = measure_speeds(models, args.corpus, args.split, args.passes)
+    command = "python -m benchmarks.speed_ratio " + " ".join(sys.argv[1:])
     report = {"command": command, "corpus": args.corpus, "split": args.split, "passes": args.passes,
               "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
               "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)], **measured}

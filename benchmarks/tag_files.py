@@ -1,6 +1,6 @@
 """`postag tag` end to end on large raw-text files: wall time, tokens/s and peak memory, 1 and 2 workers.
 
-    python benchmarks/tag_files.py [--model en_ewt] [--sizes 2,20,200] [--workers 1,2] [--tokenizer auto]
+    python -m benchmarks.tag_files [--model en_ewt] [--sizes 2,20,200] [--workers 1,2] [--tokenizer auto]
 
 The text is UD English EWT's sentences (`# text` lines of train, dev and test) one a line, in paragraphs of
 five, repeated until the file has the size asked (in MB). Each run is a fresh `postag tag FILE --output OUT
@@ -21,10 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import ROOT, save_results
 
 
 def ewt_sentences() -> list[str]:
@@ -100,7 +97,7 @@ def main() -> None:
     sizes = [float(s) for s in args.sizes.split(",")]
     workers = [int(w) for w in args.workers.split(",")]
     report = {"model": args.model, "tokenizer": args.tokenizer, "machine": f"{os.cpu_count()} cores, "
-              f"{platform.machine()}", "command": "python benchmarks/tag_files.py " + " ".join(sys.argv[1:]),
+              f"{platform.machine()}", "command": "python -m benchmarks.tag_files " + " ".join(sys.argv[1:]),
               "load_before": round(os.getloadavg()[0], 2), "runs": []}
     sentences = ewt_sentences()
     with tempfile.TemporaryDirectory(prefix="postag-tag-files-") as folder:

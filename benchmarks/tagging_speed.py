@@ -1,6 +1,6 @@
 """Tagging speed of a saved model on a corpus split, with the default batching and with fixed batches.
 
-    python benchmarks/tagging_speed.py MODEL_DIR [--corpus ud:en_ewt] [--split test] [--processes 3]
+    python -m benchmarks.tagging_speed MODEL_DIR [--corpus ud:en_ewt] [--split test] [--processes 3]
 
 Each measurement runs in a fresh process (this VM's speed varies between processes more than within one),
 takes the fastest of --passes timed `tag_sents` passes after a warm-up pass, and alternates the two batchings
@@ -18,10 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import save_results
 
 # Before padding-capped batches, tag_sents used batches of 256 sentences and at most 256 x 64 positions.
 FIXED = {"batch_size": 256, "max_tokens": 256 * 64, "max_padding": None}
@@ -65,7 +62,7 @@ def main() -> None:
                                 check=True, capture_output=True, text=True, env=os.environ).stdout
         runs.append(json.loads(output.strip().splitlines()[-1]))
         print(runs[-1], flush=True)
-    command = "python benchmarks/tagging_speed.py " + " ".join(sys.argv[1:])
+    command = "python -m benchmarks.tagging_speed " + " ".join(sys.argv[1:])
     config = json.loads((Path(args.model) / "config.json").read_text())
     report = {"command": command, "model": args.model, "architecture": config["tagger"]["architecture"],
               "corpus": args.corpus, "split": args.split, "machine": f"{platform.machine()}, {os.cpu_count()} CPU "

@@ -1,6 +1,6 @@
 """Raw text end to end: the rule tokenizer against a trained one, on the raw text of UD test sets.
 
-    python benchmarks/tokenizer.py --language en ud:en_ewt TOKENIZER_DIR TAGGER_DIR \\
+    python -m benchmarks.tokenizer --language en ud:en_ewt TOKENIZER_DIR TAGGER_DIR \\
                                    --language de PATH/de_gsd-ud-test.conllu TOKENIZER_DIR TAGGER_DIR
 
 For each language: tokens, sentences and words F1 of each tokenizer (CoNLL 2018 metrics on the text UD's
@@ -20,10 +20,7 @@ import platform
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import save_results
 
 
 def measure(data: str, tokenizer_dir: str, tagger_dir: str, repeats: int, threads: int | None) -> dict:
@@ -120,7 +117,7 @@ def main() -> None:
         result = measure(data, tokenizer_dir, tagger_dir, args.repeats, args.threads)
         languages.append({"language": name, **result})
         print(json.dumps({"language": name, "rows": result["rows"]}), flush=True)
-    report = {"command": "python benchmarks/tokenizer.py " + " ".join(sys.argv[1:]),
+    report = {"command": "python -m benchmarks.tokenizer " + " ".join(sys.argv[1:]),
               "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
               "load_average_start": start_load, "load_average_end": os.getloadavg()[0], "repeats": args.repeats,
               "languages": languages}

@@ -2,7 +2,7 @@
 doubled, scored with the CoNLL 2018 metrics, the network reading each run of spaces as one (what tokenizing
 does, tagger.tokenizer.reading_logits) and reading the text as it is.
 
-    python benchmarks/tokenizer_spaces.py TOKENIZER_DIR [TOKENIZER_DIR ...] [--corpus ud:en_ewt] [--share 0.1]
+    python -m benchmarks.tokenizer_spaces TOKENIZER_DIR [TOKENIZER_DIR ...] [--corpus ud:en_ewt] [--share 0.1]
 
 Treebank text has single spaces between words; users' text often has two. Writes
 benchmarks/results/tokenizer_spaces.json and .md.
@@ -11,15 +11,10 @@ benchmarks/results/tokenizer_spaces.json and .md.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from saving import save_results  # noqa: E402
+from benchmarks.common import save_results
 
 
 def with_doubled_spaces(gold, share: float, seed: int):
@@ -82,7 +77,7 @@ def main() -> None:
                              "tokens": result.tokens.f1, "sentences": result.sentences.f1, "words": result.words.f1})
     lines = [f"# Trained tokenizers on text with doubled spaces ({args.corpus} dev)", "",
              f"{count:,} of the {spaces:,} single spaces between two words of a sentence doubled (seed {args.seed}); "
-             f"CoNLL 2018 F1. Command: `python benchmarks/tokenizer_spaces.py {' '.join(args.tokenizers)} --corpus "
+             f"CoNLL 2018 F1. Command: `python -m benchmarks.tokenizer_spaces {' '.join(args.tokenizers)} --corpus "
              f"{args.corpus} --share {args.share}`.", "",
              "| tokenizer | runs of spaces | text | tokens | sentences | words |", "|---|---|---|---:|---:|---:|"]
     lines += [f"| `{r['tokenizer']}` | {r['runs of spaces']} | {r['text']} | {100 * r['tokens']:.2f} | "

@@ -1,6 +1,6 @@
 """How well corpora.tagsets.upos_candidates covers EWT's own UPOS from its XPOS: coverage, set sizes, misses.
 
-    POSTAG_DATA_DIR=../shared/data python benchmarks/upos_candidates.py
+    POSTAG_DATA_DIR=../shared/data python -m benchmarks.upos_candidates
 
 Writes benchmarks/results/upos_candidates.json and .md: for UD English EWT v2.16 train, dev and test, the share of
 words whose gold UPOS is in upos_candidates(FORM, XPOS), the mean set size, the share with one candidate, and
@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections import Counter
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from corpora.tagsets import upos_candidates  # noqa: E402
 
@@ -60,7 +57,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "upos_candidates.json").write_text(json.dumps(results, indent=2) + "\n")
     lines = ["# upos_candidates(word, xpos) on UD English EWT v2.16", "",
-             "`POSTAG_DATA_DIR=../shared/data python benchmarks/upos_candidates.py`", "",
+             "`POSTAG_DATA_DIR=../shared/data python -m benchmarks.upos_candidates`", "",
              "| split | words | gold UPOS in the set | mean set size | one candidate |", "|---|---|---|---|---|"]
     for split, r in results.items():
         lines.append(f"| {split} | {r['words']:,} | {r['coverage']:.4%} ({r['covered']:,}) | {r['mean_set_size']:.3f} "

@@ -67,7 +67,8 @@ def test_both_taggers_give_the_same_tags_and_probabilities(model_dir):
     runtime, keras_side = Tagger.load(model_dir), KerasTagger.load(model_dir)
     for tagset in runtime.tagsets:
         assert runtime.tag_sents(PROBES, tagset) == keras_side.tag_sents(PROBES, tagset)
-        for mine, theirs in zip(runtime.tag_probabilities(PROBES, tagset), keras_side.tag_probabilities(PROBES, tagset)):
+        pairs = zip(runtime.tag_probabilities(PROBES, tagset), keras_side.tag_probabilities(PROBES, tagset))
+        for mine, theirs in pairs:
             np.testing.assert_allclose(mine, theirs, atol=1e-4)
 
 

@@ -1,0 +1,1 @@
+"""Scripts that measure postag (accuracy, speed, memory): `python -m benchmarks.NAME` from the repository root."""
