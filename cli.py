@@ -312,6 +312,9 @@ def compare(
     as_json: Annotated[bool, option("--json", "Print report.json instead of tables.")] = False,
 ):
     """Which architecture is best for this corpus: same data, vocabulary and seeds; McNemar tests; report files."""
+    from common.extras import require_modules
+
+    require_modules("tensorflow", "keras", "nltk")  # the runs are child processes: say it here, in one line
     from pipelines.compare.plan import parse_seeds, plan_variants
     from pipelines.compare.records import DataSource
     from pipelines.compare.run import compare as run_comparison

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from common.errors import PostagError, shorten
+from common.extras import missing_extra_message
 
 console = Console()
 err_console = Console(stderr=True)
@@ -39,7 +40,8 @@ def user_errors(command):
     """Turn a user mistake into one line on stderr and exit code 2; a bug still shows its traceback.
 
     An OSError (a file that cannot be read or written, a name too long, a full disk) is the machine's
-    answer to what the user asked for, not a bug in postag: it is shown the same way.
+    answer to what the user asked for, not a bug in postag: it is shown the same way. So is a module of an
+    optional extra that is not installed (TensorFlow in the light install): one line naming the extra.
     """
 
     @functools.wraps(command)
@@ -49,14 +51,23 @@ def user_errors(command):
         except KeyboardInterrupt:
             err_console.print("interrupted")
             raise typer.Exit(INTERRUPTED_EXIT) from None
+        except ModuleNotFoundError as error:
+            message = missing_extra_message(error)
+            if message is None:
+                raise
+            _print_error(message)
+            raise typer.Exit(USAGE_EXIT) from None
         except (PostagError, OSError) as error:
             message = _os_error_message(error) if isinstance(error, OSError) else str(error)
-            # One line, never read as Rich markup: user data ("[via ...", a path with a line end) stays text.
-            err_console.print("[red]error:[/red] ", text(one_line(message)), sep="", highlight=False,
-                              soft_wrap=True)
+            _print_error(message)
             raise typer.Exit(USAGE_EXIT) from None
 
     return wrapper
+
+
+def _print_error(message: str) -> None:
+    # One line, never read as Rich markup: user data ("[via ...", a path with a line end) stays text.
+    err_console.print("[red]error:[/red] ", text(one_line(message)), sep="", highlight=False, soft_wrap=True)
 
 
 def text(value):
