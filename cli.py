@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from commands import corpora, models, render, sanity, silver, tokenizer, words
+from commands import corpora, models, render, sanity, serve, silver, tokenizer, words
 from commands import options as opt
 from commands.options import given, option, parse_settings
 from commands.progress import CompareReader, ProgressDisplay, TrainingReader, tag_reader
@@ -37,6 +37,7 @@ app.add_typer(words.charlm_app, name="charlm")
 app.add_typer(tokenizer.app, name="tokenizer")
 app.add_typer(sanity.app, name="sanity")
 app.command("silver")(silver.silver)
+app.command("serve")(serve.serve)
 
 
 # ---- train ----------------------------------------------------------------------------------------------------

@@ -221,24 +221,33 @@ def iter_blocks(sources: list[str], pretokenized: bool = False, block_chars: int
     """Every input cut into blocks of whole pieces, in order; together a document's blocks hold all of its text."""
     index = 0
     for source in sources:
-        teed = _Teed(read_chunks(source, opener=opener))
-        pieces = _line_pieces(teed, source) if pretokenized else iter_pieces(teed)
-        start, size, members, first = 0, 0, [], True
-        for offset, piece in pieces:
-            # A piece starts at its first word: whitespace before it stays with the block before, whole, so
-            # that a CoNLL-U block's last SpacesAfter holds all of it wherever the blocks are cut.
-            lead = len(piece) - len(piece.lstrip())
-            offset, piece = offset + lead, piece[lead:]
-            if size >= block_chars:
-                # The block ends where this piece starts: the whitespace before it is the block's.
-                yield Block(index, source, start, teed.take(start, offset), members, first, teed.bytes_done)
-                index, start, size, members, first = index + 1, offset, 0, [], False
-            members.append((offset - start, offset - start + len(piece)))
-            size += len(piece)
-        rest = teed.take(start, None)
-        if members or first:
-            yield Block(index, source, start, rest, members, first, teed.bytes_done)
-            index += 1
+        for block in document_blocks(source, read_chunks(source, opener=opener), pretokenized, block_chars, index):
+            index = block.index + 1
+            yield block
+
+
+def document_blocks(source: str, chunks: Iterable[tuple[str, int]], pretokenized: bool = False,
+                    block_chars: int = BLOCK_CHARS, first_index: int = 0) -> Iterator[Block]:
+    """One document's (text, bytes read so far) chunks cut into blocks of whole pieces, numbered from
+    `first_index`; `postag serve` cuts a request's text with it, as `postag tag` cuts a file."""
+    index = first_index
+    teed = _Teed(iter(chunks))
+    pieces = _line_pieces(teed, source) if pretokenized else iter_pieces(teed)
+    start, size, members, first = 0, 0, [], True
+    for offset, piece in pieces:
+        # A piece starts at its first word: whitespace before it stays with the block before, whole, so
+        # that a CoNLL-U block's last SpacesAfter holds all of it wherever the blocks are cut.
+        lead = len(piece) - len(piece.lstrip())
+        offset, piece = offset + lead, piece[lead:]
+        if size >= block_chars:
+            # The block ends where this piece starts: the whitespace before it is the block's.
+            yield Block(index, source, start, teed.take(start, offset), members, first, teed.bytes_done)
+            index, start, size, members, first = index + 1, offset, 0, [], False
+        members.append((offset - start, offset - start + len(piece)))
+        size += len(piece)
+    rest = teed.take(start, None)
+    if members or first:
+        yield Block(index, source, start, rest, members, first, teed.bytes_done)
 
 
 # ---- tokenizing, tagging and rendering a block (in a worker, or in this process) ----------------------------
@@ -246,12 +255,29 @@ def iter_blocks(sources: list[str], pretokenized: bool = False, block_chars: int
 def tag_block(block: Block, tagger, options: TagOptions, kind: str) -> RenderedBlock:
     """Tokenize each piece of the block (with the tokenizer of `kind`: pipelines.tagging.tokenizers), tag every
     sentence, render them in the output format."""
-    tokenizer = tokenizer_for(kind, tagger.tokenizer)
+    sentences = tokenize_block(block, tokenizer_for(kind, tagger.tokenizer))
+    tagged, scored = tag_sentences(tagger, sentences, options)
+    parts = render_block(block, tagged, scored, options, tagger)
+    return RenderedBlock(block.index, parts, sum(len(s) for s in sentences), len(sentences), block.bytes_done)
+
+
+def tokenize_block(block: Block, tokenizer) -> list[Sentence]:
+    """The sentences of the block's pieces, their spans indexing the block's text."""
     sentences: list[Sentence] = []
     for start, end in block.pieces:
         for sentence in tokenizer.tokenize(block.text[start:end]):
             sentences.append(Sentence(tuple(sentence.words),
                                       spans=tuple((a + start, b + start) for a, b in sentence.spans)))
+    return sentences
+
+
+def tag_sentences(tagger, sentences: list[Sentence], options: TagOptions) -> tuple[list[Sentence], list | None]:
+    """(the sentences with their tags, each word's best tags with probabilities or None) as `options` asks.
+
+    The tags are the best sequence of the head (Viterbi, for a CRF model) unless probabilities are shown
+    (json, or top_k > 1): then each word's most probable tag, the first of its scored tags. CoNLL-U gets every
+    upos/xpos head, the first as `tags`, the others as `more_tags`.
+    """
     words = [s.words for s in sentences]
     fmt = options.output_format
     scored = None
@@ -267,11 +293,13 @@ def tag_block(block: Block, tagger, options: TagOptions, kind: str) -> RenderedB
     else:
         tags = tagger.tag_sents(words, tagset=options.tagset)
         tagged = [Sentence(s.words, tuple(t), s.spans) for s, t in zip(sentences, tags)]
-    parts = _render(block, tagged, scored, options, tagger)
-    return RenderedBlock(block.index, parts, sum(len(s) for s in sentences), len(sentences), block.bytes_done)
+    return tagged, scored
 
 
-def _render(block: Block, sentences: list[Sentence], scored, options: TagOptions, tagger) -> list[tuple[str, str]]:
+def render_block(block: Block, sentences: list[Sentence], scored, options: TagOptions,
+                 tagger) -> list[tuple[str, str]]:
+    """The tagged sentences of `block` in the output format: CoNLL-U as (comments before sent_id, the rest) per
+    sentence, numbered by block_output; the other formats as one ("", text)."""
     fmt, text = options.output_format, block.text
     if fmt == "text":
         return [("", "".join(" ".join(f"{w}/{t}" for w, t in zip(s.words, s.tags)) + "\n" for s in sentences))]
