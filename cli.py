@@ -21,6 +21,7 @@ from commands import options as opt
 from commands.options import given, option, parse_settings
 from commands.progress import CompareReader, ProgressDisplay, TrainingReader, tag_reader
 from commands.terminal import command_line, console, err_console, say, training_interrupted, user_errors
+from common.extras import require_modules, require_training_stack
 
 app = typer.Typer(
     name="postag",
@@ -89,6 +90,7 @@ def train(
                                                  "machine: N worker processes on 127.0.0.1.")] = None,
 ):
     """Train a tagger and save it as a model directory."""
+    require_training_stack()
     if local_workers is not None:
         from pipelines.errors import PipelineError
         from pipelines.training.cluster import run_local_workers, worker_arguments
@@ -313,8 +315,6 @@ def compare(
     as_json: Annotated[bool, option("--json", "Print report.json instead of tables.")] = False,
 ):
     """Which architecture is best for this corpus: same data, vocabulary and seeds; McNemar tests; report files."""
-    from common.extras import require_modules
-
     require_modules("tensorflow", "keras", "nltk")  # the runs are child processes: say it here, in one line
     from pipelines.compare.plan import parse_seeds, plan_variants
     from pipelines.compare.records import DataSource

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from common.extras import require_training_stack
+
 from . import render
 from .options import AsJson
 from .progress import BuildReader, ProgressDisplay
@@ -70,6 +72,7 @@ def models_build(
 ) -> None:
     """Rebuild a shipped model from its recipe: train (a distilled recipe's teachers and silver data first),
     quantize, score, write the model card (needs the corpus)."""
+    require_training_stack()
     from pipelines.models.shipped import build
 
     with ProgressDisplay(BuildReader()) as display:
@@ -87,6 +90,7 @@ def models_upgrade(
 ) -> None:
     """Bring a model directory saved by an earlier postag up to date: export its inference graph again from its
     weights (needs postag[train]). Loading never changes a directory; this does, atomically."""
+    require_training_stack()
     from pipelines.models.upgrade import upgrade_model
 
     result = upgrade_model(directory)

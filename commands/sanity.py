@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from common.extras import require_training_stack
+
 from . import render
 from .progress import ProgressDisplay, mnist_reader
 from .terminal import console, err_console, user_errors
@@ -40,6 +42,7 @@ def sanity_mnist(
 
     Exit code 0 when test accuracy reaches --min-accuracy, 1 when it does not, 2 on bad input.
     """
+    require_training_stack()
     from pipelines.errors import PipelineError
     from pipelines.sanity import mnist as mnist_sanity
 

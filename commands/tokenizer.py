@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from common.extras import require_training_stack
+
 from . import render
 from .options import Epochs, MaxSeconds, Seed, Settings, given, parse_settings
 from .progress import ProgressDisplay, TrainingReader
@@ -38,6 +40,7 @@ def tokenizer_train(
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Train a tokenizer and sentence splitter on gold raw text and save it as a directory."""
+    require_training_stack()
     from pipelines.training.tokenizer import load_tokenizer_data, train_tokenizer
     from tagger import TokenizerConfig
 

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from common.extras import require_training_stack
+
 from . import render
 from .options import SOURCES_HELP, SourceFormat, Sources, option, parse_settings
 from .progress import ProgressDisplay, charlm_reader, embeddings_reader, reading_status
@@ -90,6 +92,7 @@ def embeddings_train(
     file_format: SourceFormat = "auto",
 ) -> None:
     """Train word vectors (skip-gram with negative sampling) and write them in word2vec text format."""
+    require_training_stack()
     from pipelines.pretraining.embeddings import train_embeddings
 
     with ProgressDisplay(embeddings_reader, counts="percent") as display:
@@ -163,6 +166,7 @@ def charlm_train(
     as_json: Annotated[bool, option("--json", "Print the result as JSON.")] = False,
 ) -> None:
     """Pretrain a forward and a backward character LSTM on raw text (for `postag train --set char_lm=DIR`)."""
+    require_training_stack()
     from pipelines.pretraining.charlm import result_json, train_char_lm
 
     with ProgressDisplay(charlm_reader, counts="percent") as display:

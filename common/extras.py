@@ -44,3 +44,8 @@ def require_modules(*modules: str) -> None:
     for module in modules:
         if find_spec(module) is None:
             raise ModuleNotFoundError(f"No module named {module!r}", name=module)
+
+
+def require_training_stack() -> None:
+    """What the training commands call first: without the train extra they stop here, before reading data."""
+    require_modules("tensorflow", "keras")

@@ -123,3 +123,12 @@ def test_require_modules_names_the_first_missing_one():
     with pytest.raises(ModuleNotFoundError) as caught:
         require_modules("json", "no_such_module_here")
     assert caught.value.name == "no_such_module_here"
+
+
+def test_serving_works_without_the_training_stack(hidden_environment):
+    from server_process import request, running_server
+
+    with running_server(env=hidden_environment) as (base, _):
+        status, _, body = request(base + "/v1/tag", {"text": "The old man the boats."})
+    assert status == 200
+    assert '"tag": "DET"' in body.decode()
