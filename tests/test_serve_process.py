@@ -125,3 +125,20 @@ def test_an_api_key_file_guards_tagging(tmp_path):
     with running_server("--api-key-file", str(key_file)) as (base, _):
         assert request(base + "/v1/tag", {"text": "Hi."})[0] == 401
         assert request(base + "/v1/tag", {"text": "Hi."}, {"Authorization": "Bearer " + "s3cret-key-" * 3})[0] == 200
+
+
+def test_answers_on_a_kept_connection_do_not_wait_for_acknowledgements():
+    """TCP_NODELAY on the server's connections: without it every answer waited 40 ms (Nagle's algorithm against
+    the client's delayed acknowledgement)."""
+    import http.client
+
+    with running_server() as (base, _):
+        connection = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=30)
+        times = []
+        for _ in range(20):
+            started = time.perf_counter()
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+            times.append(time.perf_counter() - started)
+        connection.close()
+    assert sorted(times)[10] < 0.02, times

@@ -39,7 +39,7 @@ class _Part:
 class Batcher:
     """`await batcher.tag(key, sentences)` tags `sentences` with `run(key, sentences)`, batched with others."""
 
-    def __init__(self, run: Runner, window: float = 0.002, max_words: int = 4096, batching: bool = True,
+    def __init__(self, run: Runner, window: float = 0.001, max_words: int = 4096, batching: bool = True,
                  on_batch: Callable[[int, int], None] | None = None):
         self.run = run
         self.window = window

@@ -33,7 +33,7 @@ class ServeSettings:
     api_key: str | None = None
     limits: Limits = field(default_factory=Limits)
     batching: bool = True
-    batch_window_ms: float = 2.0
+    batch_window_ms: float = 1.0
     batch_words: int = 4096
     allow_origins: tuple[str, ...] = ()
     threads: int | None = None  # the tagger's batches side by side in each worker (default: cores / workers)
