@@ -2,14 +2,15 @@
 
     python -m benchmarks.serve [--seconds 10] [--files 100]
 
-Texts: UD English EWT test's raw text (its paragraphs, joined until each text holds about 1 KB). For 1, 8
-and 32 concurrent clients (threads of this process, each on its own keep-alive connection to 127.0.0.1),
-each sending texts for a fixed time: requests/s, tokens/s, p50/p99 latency, errors; the server's memory
-(resident set) after loading, after a warm-up, and at the end. Once with the server's batching, once with
-`--no-batching` (each request tagged alone in a thread). References in the same run: the shipped model
-in this process (`tagger.load("en_ewt").tag_text(text)`, one text a call, then all of them in one call), and
-the old way for small files: `postag tag FILE` as one process per file, against the same files sent to the
-server one after another. Load averages are recorded around each part: the machine is shared.
+Texts: UD English EWT test's raw text, cut at sentence ends into texts of about 1 KB. For 1, 8 and 32
+concurrent clients (threads of this process, each on its own keep-alive connection to 127.0.0.1), each
+sending texts for a fixed time: requests/s, tokens/s, p50/p99 latency, errors; the server's memory (resident
+set, its worker processes included) after loading, after a warm-up, and at the end. Once with the server's
+batching, once with `--no-batching` (each request tagged alone in a thread), once with `--workers 2` (two
+processes, one a core). References in the same run: the shipped model in this process
+(`tagger.load("en_ewt").tag_text(text)`, one text a call, then all of them in one call), and the old way for
+small files: `postag tag FILE` as one process per file, against the same files sent to the server one after
+another. Load averages are recorded around each part: the machine is shared.
 """
 
 from __future__ import annotations
@@ -55,10 +56,16 @@ def load() -> list[float]:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    """Resident memory of a process and all its descendants (uvicorn's workers are its children)."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        for line in Path(f"/proc/{current}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+        for task in Path(f"/proc/{current}/task").iterdir():
+            pending += [int(child) for child in (task / "children").read_text().split()]
+    return round(total / 1024, 1)
 
 
 # ---- the server ---------------------------------------------------------------------------------------------
@@ -168,8 +175,11 @@ def clients(server: Server, texts: list[str], counts: list[int], concurrency: in
     }
 
 
-def serve_runs(texts: list[str], seconds: float, batching: bool, small_files: list[str]) -> dict:
-    options = () if batching else ("--no-batching",)
+SERVERS = (("batching", "batching", ()), ("no_batching", "each request alone", ("--no-batching",)),
+           ("workers_2", "batching, --workers 2", ("--workers", "2")))
+
+
+def serve_runs(texts: list[str], seconds: float, options: tuple[str, ...], small_files: list[str]) -> dict:
     with Server(*options) as server:
         at_start = server.memory()
         counts = word_counts(server, texts)
@@ -177,7 +187,7 @@ def serve_runs(texts: list[str], seconds: float, batching: bool, small_files: li
         # filled, as many threads busy as the runs will keep busy
         after_warm_up = server.memory()
         runs = [clients(server, texts, counts, concurrency, seconds) for concurrency in CONCURRENCY]
-        result = {"batching": batching, "memory_mb": {"start": at_start, "after_warm_up": after_warm_up},
+        result = {"options": list(options), "memory_mb": {"start": at_start, "after_warm_up": after_warm_up},
                   "runs": runs}
         if small_files:  # the same small files, sent one after another, each on a new connection
             began = time.perf_counter()
@@ -243,14 +253,14 @@ def markdown(report: dict) -> str:
         "| server | clients | requests/s | tokens/s | × in-process | p50 ms | p99 ms | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for key, label in (("batching", "batching"), ("no_batching", "each request alone")):
+    for key, label, _ in SERVERS:
         for run in report[key]["runs"]:
             lines.append(f"| {label} | {run['clients']} | {run['requests_per_second']:,} | "
                          f"{run['tokens_per_second']:,} | {run['tokens_per_second'] / reference:.2f} | "
                          f"{run['p50_ms']} | {run['p99_ms']} | {run['errors']} |")
     lines += ["", "| server | memory at start | after warm-up | at the end | end / warm-up |",
               "|---|---:|---:|---:|---:|"]
-    for key, label in (("batching", "batching"), ("no_batching", "each request alone")):
+    for key, label, _ in SERVERS:
         memory = report[key]["memory_mb"]
         lines.append(f"| {label} | {memory['start']} MB | {memory['after_warm_up']} MB | {memory['end']} MB | "
                      f"{memory['end_over_warm_up']:.3f} |")
@@ -276,8 +286,8 @@ def main(argv: list[str] | None = None) -> dict:
             path = Path(folder) / f"text{index:03d}.txt"
             path.write_text(text + "\n", encoding="utf-8")
             files.append(str(path))
-        report["batching"] = serve_runs(texts, args.seconds, True, files)
-        report["no_batching"] = serve_runs(texts, args.seconds, False, [])
+        for key, _, options in SERVERS:  # the small files through the first (the default server)
+            report[key] = serve_runs(texts, args.seconds, options, files if key == "batching" else [])
         processes = processes_per_file(files)
     report["small_files"] = {"processes_seconds": processes["seconds"],
                              "server_seconds": report["batching"]["small_files_seconds"],
