@@ -179,14 +179,20 @@ SERVERS = (("batching", "batching", ()), ("no_batching", "each request alone", (
            ("workers_2", "batching, --workers 2", ("--workers", "2")))
 
 
-def serve_runs(texts: list[str], seconds: float, options: tuple[str, ...], small_files: list[str]) -> dict:
+def serve_runs(texts: list[str], seconds: float, options: tuple[str, ...], small_files: list[str], model) -> dict:
     with Server(*options) as server:
         at_start = server.memory()
         counts = word_counts(server, texts)
         clients(server, texts, counts, max(CONCURRENCY), min(5.0, seconds))  # warm-up: every text seen, caches
         # filled, as many threads busy as the runs will keep busy
         after_warm_up = server.memory()
-        runs = [clients(server, texts, counts, concurrency, seconds) for concurrency in CONCURRENCY]
+        runs = []
+        for concurrency in CONCURRENCY:  # each beside the in-process reference measured just before it
+            reference = reference_speed(model, texts, seconds / 2)
+            run = clients(server, texts, counts, concurrency, seconds)
+            run["in_process_tokens_per_second"] = reference
+            run["ratio"] = round(run["tokens_per_second"] / reference, 3)
+            runs.append(run)
         result = {"options": list(options), "memory_mb": {"start": at_start, "after_warm_up": after_warm_up},
                   "runs": runs}
         if small_files:  # the same small files, sent one after another, each on a new connection
@@ -205,25 +211,26 @@ def serve_runs(texts: list[str], seconds: float, options: tuple[str, ...], small
 
 # ---- the references -----------------------------------------------------------------------------------------
 
-def in_process(texts: list[str], seconds: float) -> dict:
-    import tagger
-
-    model = tagger.load("en_ewt")
-    for text in texts[:20]:
-        model.tag_text(text)  # warm-up
-    before = load()
-    tokens, calls, position = 0, 0, 0
+def reference_speed(model, texts: list[str], seconds: float) -> int:
+    """Tokens/s of `model.tag_text(text)` in this process, one text a call, for `seconds`."""
+    tokens, position = 0, 0
     began = time.perf_counter()
     while time.perf_counter() - began < seconds:
         tokens += sum(len(sentence) for sentence in model.tag_text(texts[position % len(texts)]))
         position += 1
-        calls += 1
-    one_a_call = tokens / (time.perf_counter() - began)
+    return round(tokens / (time.perf_counter() - began))
+
+
+def in_process(model, texts: list[str], seconds: float) -> dict:
+    for text in texts[:20]:
+        model.tag_text(text)  # warm-up
+    before = load()
+    one_a_call = reference_speed(model, texts, seconds)
     joined = "\n\n".join(texts)
     began = time.perf_counter()
     all_tokens = sum(len(sentence) for sentence in model.tag_text(joined))
     all_at_once = all_tokens / (time.perf_counter() - began)
-    return {"one_text_a_call_tokens_per_second": round(one_a_call), "calls": calls,
+    return {"one_text_a_call_tokens_per_second": one_a_call,
             "all_texts_in_one_call_tokens_per_second": round(all_at_once), "load_before": before,
             "load_after": load()}
 
@@ -247,17 +254,20 @@ def markdown(report: dict) -> str:
         f"({report['batching']['tokens_per_text']:.0f} tokens), {os.cpu_count()} cores, load average "
         f"{report['load_start']} at the start and {report['load_end']} at the end.",
         "",
-        f"In this process, the shipped model's `tag_text`: **{reference:,} tokens/s** one text a call, "
+        f"In this process at the start, the shipped model's `tag_text`: {reference:,} tokens/s one text a call, "
         f"{report['in_process']['all_texts_in_one_call_tokens_per_second']:,} tokens/s for all texts in one call.",
         "",
-        "| server | clients | requests/s | tokens/s | × in-process | p50 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "Each run beside the same in-process tagging measured just before it (the machine's load moves):",
+        "",
+        "| server | clients | requests/s | tokens/s | in-process just before | × in-process | p50 ms | p99 ms | "
+        "errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, label, _ in SERVERS:
         for run in report[key]["runs"]:
             lines.append(f"| {label} | {run['clients']} | {run['requests_per_second']:,} | "
-                         f"{run['tokens_per_second']:,} | {run['tokens_per_second'] / reference:.2f} | "
-                         f"{run['p50_ms']} | {run['p99_ms']} | {run['errors']} |")
+                         f"{run['tokens_per_second']:,} | {run['in_process_tokens_per_second']:,} | "
+                         f"{run['ratio']:.2f} | {run['p50_ms']} | {run['p99_ms']} | {run['errors']} |")
     lines += ["", "| server | memory at start | after warm-up | at the end | end / warm-up |",
               "|---|---:|---:|---:|---:|"]
     for key, label, _ in SERVERS:
@@ -279,7 +289,10 @@ def main(argv: list[str] | None = None) -> dict:
     texts = ewt_texts()
     report = {"seconds": args.seconds, "files": args.files, "texts": len(texts),
               "mean_chars": statistics.mean(map(len, texts)), "load_start": load()}
-    report["in_process"] = in_process(texts, args.seconds)
+    import tagger
+
+    model = tagger.load("en_ewt")
+    report["in_process"] = in_process(model, texts, args.seconds)
     with tempfile.TemporaryDirectory(prefix="postag-serve-bench-") as folder:
         files = []
         for index, text in enumerate(texts[: args.files]):
@@ -287,7 +300,7 @@ def main(argv: list[str] | None = None) -> dict:
             path.write_text(text + "\n", encoding="utf-8")
             files.append(str(path))
         for key, _, options in SERVERS:  # the small files through the first (the default server)
-            report[key] = serve_runs(texts, args.seconds, options, files if key == "batching" else [])
+            report[key] = serve_runs(texts, args.seconds, options, files if key == "batching" else [], model)
         processes = processes_per_file(files)
     report["small_files"] = {"processes_seconds": processes["seconds"],
                              "server_seconds": report["batching"]["small_files_seconds"],
