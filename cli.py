@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from commands import corpora, models, render, sanity, serve, silver, tokenizer, words
 from commands import options as opt
@@ -23,7 +24,20 @@ from commands.progress import CompareReader, ProgressDisplay, TrainingReader, ta
 from commands.terminal import command_line, console, err_console, say, training_interrupted, user_errors
 from common.extras import require_modules, require_training_stack
 
+
+class CommandsInOrder(TyperGroup):
+    """`postag --help` lists the commands in the order a new user needs them, not in the order they are made."""
+
+    ORDER = ("tag", "tokenize", "models", "evaluate", "train", "compare", "serve", "corpora", "tokenizer", "vocab",
+             "embeddings", "charlm", "silver", "sanity")
+
+    def list_commands(self, ctx) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda name: self.ORDER.index(name) if name in self.ORDER else len(self.ORDER))
+
+
 app = typer.Typer(
+    cls=CommandsInOrder,
     name="postag",
     help="Part-of-speech tagging: tag text files, train taggers on your corpora, compare architectures.",
     no_args_is_help=True,
@@ -155,8 +169,9 @@ TokenizerKind = Annotated[str | None, option("--tokenizer", "rules or model (a t
 @app.command()
 @user_errors
 def evaluate(
-    model: Annotated[str, typer.Argument(help="A shipped model's name (en_ewt) or a model directory (with --raw "
-                                         "also a tokenizer directory, to score segmentation alone).")],
+    model: Annotated[str, typer.Argument(help="A shipped model's name (en_ewt) or a model directory; with --raw "
+                                         "also a tokenizer directory (segmentation alone) or a CoNLL-U file a "
+                                         "tool wrote from the gold raw text.")],
     data: Annotated[str, typer.Argument(help="A named corpus (ud:en_ewt) or a tagged file (CoNLL-U with --raw).")],
     split: Annotated[str, option("--split", "Split of a named corpus: test or dev.")] = "test",
     tagset: Annotated[str | None, option("--tagset", "Tag column to score (default: the model's tagset).")] = None,
@@ -168,9 +183,14 @@ def evaluate(
 ):
     """Score a model against gold tags: accuracy, unseen words, per-tag P/R/F1, confusions; or from raw text."""
     if raw:
-        from pipelines.evaluation.raw_text import evaluate_model_raw
+        from pipelines.evaluation.raw_text import evaluate_file_raw, evaluate_model_raw
 
-        raw_result = evaluate_model_raw(model, data, split, tokenizer_kind)
+        if Path(model).is_file():  # a system's CoNLL-U output, scored as it is
+            if tokenizer_kind is not None:
+                raise typer.BadParameter("--tokenizer applies to a model, not to a CoNLL-U file already tokenized")
+            raw_result = evaluate_file_raw(model, data, split)
+        else:
+            raw_result = evaluate_model_raw(model, data, split, tokenizer_kind)
         if as_json:
             print(json.dumps({"model": str(model), **raw_result.to_json()}, ensure_ascii=False))
             return

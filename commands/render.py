@@ -93,8 +93,11 @@ def raw_evaluation(result, title: str) -> None:
             table.add_row(name.upper() if name in ("upos", "xpos") else name, f"{score.precision:.2%}",
                           f"{score.recall:.2%}", f"{score.f1:.2%}", aligned, f"{score.gold:,}", f"{score.system:,}")
     console.print(table)
-    say(f"tokenizer: {result.tokenizer}; {result.tokens:,} tokens in {result.tokenize_seconds:.2f} s "
-        f"({result.tokens_per_second:,.0f} tokens/s)")
+    if result.tokenize_seconds:
+        say(f"tokenizer: {result.tokenizer}; {result.tokens:,} tokens in {result.tokenize_seconds:.2f} s "
+            f"({result.tokens_per_second:,.0f} tokens/s)")
+    else:  # a system's file, scored as it was written
+        say(f"system file: {result.tokenizer}; {result.tokens:,} tokens")
 
 
 def comparison(report, files: dict) -> None:

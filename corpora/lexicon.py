@@ -36,7 +36,6 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,10 +226,6 @@ def build_lexicon(sources: Sequence[str] = DEFAULT_SOURCES, ewt_train: str | Pat
 def write_lexicon(table: LexiconTable, path: str | Path) -> Path:
     """The lexicon as compact JSON (one line), written atomically."""
     return write_atomically(path, json.dumps(table.to_json(), ensure_ascii=False, separators=(",", ":")))
-
-
-def count_tags(table: LexiconTable) -> Counter:
-    return Counter(len(tags) for tags in table.words.values())
 
 
 def main(argv: Sequence[str] | None = None) -> None:

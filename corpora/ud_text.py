@@ -303,10 +303,3 @@ def parse_ud_text(lines: Iterable[tuple[int, str]], source: str, line_width: int
 def read_ud_text(path: str | Path, line_width: int | None = LINE_WIDTH) -> TokenizedText:
     """A CoNLL-U file's raw text (as UD's `conllu_to_text.pl` lays it out) and its sentences with spans."""
     return parse_ud_text(read_lines(path), str(path), line_width)
-
-
-def text_comment_disagreements(path: str | Path) -> list[tuple[int, str, str]]:
-    """(line, `# text`, text from the tokens) for each sentence whose `# text` is not what its tokens and
-    SpaceAfter give: a check of a treebank, since the tokens are what the raw text is built from."""
-    return [(b.line, b.text_comment, b.token_text()) for b in _sentence_blocks(read_lines(path), str(path))
-            if b.text_comment is not None and b.text_comment != b.token_text()]

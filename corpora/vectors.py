@@ -62,11 +62,6 @@ class SelectedVectors:
     vectors: np.ndarray | None = None  # float32 [len(words), dim]
     extra: list[str] = field(default_factory=list)  # the words kept only because of `extra`, in file order
 
-    def as_dict(self) -> dict[str, np.ndarray]:
-        if self.vectors is None:
-            return {}
-        return {word: self.vectors[i] for i, word in enumerate(self.words)}
-
 
 @contextmanager
 def _open_binary(path: Path):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
-from corpora import Corpus, Sentence, is_corpus_name, load_files, load_named_corpus, read_corpus_file
+from corpora import Corpus, CorpusError, Sentence, is_corpus_name, load_files, load_named_corpus, read_corpus_file
+from corpora.conllu import TAG_COLUMNS, read_conllu
 
 from .errors import PipelineError
 
@@ -69,8 +71,6 @@ def with_silver(corpus: Corpus, config) -> Corpus:
     pipelines.training.silver); the corpus itself when the config names none. Dev and test stay gold."""
     if not config.silver:
         return corpus
-    from pipelines.training.silver import read_silver
-
     return dataclasses.replace(corpus, train=[*corpus.train, *read_silver(config.silver, corpus.tagsets)])
 
 
@@ -80,3 +80,32 @@ def build_vocabularies(corpus: Corpus, config):
     more_tags = [[s.more_tags[i] for s in corpus.train] for i in range(len(corpus.tagsets) - 1)]
     return Vocabularies.build([s.words for s in corpus.train], [s.tags for s in corpus.train],
                               min_count=config.min_count, lowercase=config.lowercase, more_tags=more_tags)
+
+
+def silver_columns(tagsets: Sequence[str]) -> tuple[str, ...]:
+    """The CoNLL-U columns the teachers' tagsets go to: upos and xpos by name; a lone other tagset
+    (an NLTK corpus's native or universal tags) goes to UPOS, which `postag train --tagset upos` reads."""
+    if all(tagset in TAG_COLUMNS for tagset in tagsets) and len(set(tagsets)) == len(tagsets):
+        return tuple(tagsets)
+    if len(tagsets) == 1:
+        return ("upos",)
+    raise PipelineError(f"teachers tag with {', '.join(tagsets)}: several tagsets must be upos and xpos")
+
+
+def read_silver(path: str | Path, tagsets: Sequence[str]) -> list[Sentence]:
+    """The sentences of a silver file, tagged in the columns the corpus's tagsets are written to. A joint tagger's
+    silver data may lack its further tagsets (UPOS teachers leave XPOS out): those layers are then empty, and
+    training leaves the heads they feed out for those sentences."""
+    path = Path(path)
+    if not path.is_file():
+        raise PipelineError(f"silver data {path}: no such file; make it with `postag silver TEACHER_MODEL ... "
+                            f"--source TEXT --output {path}`")
+    try:
+        columns = silver_columns(tagsets)
+        sentences = read_conllu(path, ",".join(columns), untagged_ok=columns[1:])
+    except CorpusError as error:
+        raise PipelineError(f"silver data: {error}") from None
+    if not sentences or any(not s.tags for s in sentences):
+        raise PipelineError(f"silver data {path}: {'no sentences' if not sentences else 'untagged sentences'}; "
+                            "write it with `postag silver`")
+    return sentences

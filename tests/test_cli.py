@@ -214,3 +214,24 @@ def test_failed_tag_output_leaves_existing_file_untouched(model_dir, text_file, 
     assert result.exit_code == 130
     assert output.read_text() == "previous good output\n"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tags")] == []
+
+
+def test_help_lists_commands_in_the_order_a_new_user_needs_them():
+    result = runner.invoke(app, ["--help"], terminal_width=120)
+    listed = [line.split()[1] for line in result.output.splitlines()
+              if line.startswith("│ ") and len(line.split()) > 1 and line.split()[1].isalpha()]
+    first = ["tag", "tokenize", "models", "evaluate", "train", "compare"]
+    assert listed[: len(first)] == first, listed
+    assert set(listed) >= {"corpora", "tokenizer", "vocab", "embeddings", "charlm", "silver", "sanity"}
+
+
+def test_evaluate_scores_a_systems_conllu_file_against_the_gold_raw_text(tmp_path):
+    from conftest import FIXTURES
+
+    gold = FIXTURES / "ud_text.conllu"
+    result = runner.invoke(app, ["evaluate", str(gold), str(gold), "--raw", "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert scores["tokens"]["f1"] == scores["sentences"]["f1"] == scores["upos"]["f1"] == 1.0
+    result = runner.invoke(app, ["evaluate", str(gold), str(gold), "--raw", "--tokenizer", "rules"])
+    assert result.exit_code == 2 and "--tokenizer applies to a model" in result.output

@@ -6,7 +6,8 @@ import pytest
 from conftest import shared_data_dir
 
 from corpora import CorpusError, read_ud_text, token_ranges
-from corpora.ud_text import parse_ud_text, text_comment_disagreements
+from corpora.textfile import read_lines
+from corpora.ud_text import _sentence_blocks, parse_ud_text
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ud_text.conllu"
 
@@ -92,7 +93,9 @@ def test_tokens_win_over_a_disagreeing_text_comment(tmp_path):
     path = tmp_path / "x.conllu"
     path.write_text("# text = a  b!\n" + word(1, "a") + "\n" + word(2, "b") + "\n\n", encoding="utf-8")
     assert read_ud_text(path).text == "a b \n"
-    assert text_comment_disagreements(path) == [(1, "a  b!", "a b")]
+    # The `# text` comment says otherwise; the tokens are what the text is built from.
+    blocks = _sentence_blocks(read_lines(path), str(path))
+    assert [(b.line, b.text_comment, b.token_text()) for b in blocks] == [(1, "a  b!", "a b")]
 
 
 @pytest.mark.parametrize(

@@ -99,3 +99,52 @@ def test_imports_flow_from_cli_to_commands_to_pipelines_to_tagger_and_corpora():
                 assert other_layer != "corpora", f"{module} imports {other}"
             if layer == "corpora":
                 assert other_layer != "tagger", f"{module} imports {other}"
+
+
+# pipelines/ by feature, each room on a floor: a room imports only rooms on lower floors (the shared modules
+# first). Serving tags as `postag tag` does; evaluation tokenizes as tagging does; training scores as
+# evaluation does and starts from pretraining; compare and the shipped models' recipes train and score.
+PIPELINE_FLOORS = {
+    "errors": 0, "outputs": 1, "data": 1, "corpus_stats": 1, "sanity": 1,
+    "tagging": 2, "serving": 3, "evaluation": 3, "pretraining": 3,
+    "training": 4, "compare": 5, "models": 5,
+}
+
+
+def pipeline_room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "pipelines" and len(parts) > 1 else None
+
+
+def test_pipelines_rooms_import_only_rooms_below_them():
+    graph = import_graph()
+    rooms = {pipeline_room(module) for module in graph} - {None}
+    assert rooms <= set(PIPELINE_FLOORS), f"a pipelines room without a floor: {rooms - set(PIPELINE_FLOORS)}"
+    for module, imported in graph.items():
+        room = pipeline_room(module)
+        if room is None:
+            continue
+        for other in imported:
+            other_room = pipeline_room(other)
+            if other_room is not None and other_room != room:
+                assert PIPELINE_FLOORS[other_room] < PIPELINE_FLOORS[room], f"{module} imports {other}"
+
+
+def test_tagging_imports_nothing_of_training():
+    """The runtime's side of tagger/ and pipelines' tagging never reach the Keras side or the training jobs."""
+    graph = import_graph()
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            module = todo.pop()
+            for other in graph.get(module, ()):
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        return seen
+
+    for start in ("tagger.runtime", "tagger.api", "pipelines.tagging.stream", "pipelines.tagging.beam",
+                  "pipelines.evaluation.raw_text", "pipelines.evaluation.gold_tokens"):
+        reached = reach(start)
+        assert not {m for m in reached if m.startswith(("tagger.training", "pipelines.training"))}, start

@@ -14,7 +14,21 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.errors import PipelineError
-from pipelines.sanity.idx import IMAGES_MAGIC, LABELS_MAGIC, parse_idx, read_idx, read_images, read_labels, write_idx
+from pipelines.sanity.idx import IDX_TYPES, IMAGES_MAGIC, LABELS_MAGIC, parse_idx, read_idx, read_images, read_labels
+
+
+def write_idx(path: Path, array: np.ndarray, compress: bool | None = None) -> None:
+    """Write `array` as an IDX file (gzip when `compress`, or when the name ends in .gz): tiny fixtures."""
+    codes = {dtype: code for code, dtype in IDX_TYPES.items()}
+    big_endian = np.dtype(array.dtype).newbyteorder(">") if array.dtype.itemsize > 1 else array.dtype
+    if big_endian not in codes:
+        raise PipelineError(f"{path}: IDX cannot store values of type {array.dtype}")
+    header = bytes([0, 0, codes[big_endian], array.ndim]) + b"".join(
+        int(size).to_bytes(4, "big") for size in array.shape)
+    content = header + np.ascontiguousarray(array, dtype=big_endian).tobytes()
+    if compress is None:
+        compress = path.name.endswith(".gz")
+    path.write_bytes(gzip.compress(content, mtime=0) if compress else content)
 
 IMAGES = "t10k-images-idx3-ubyte"
 LABELS = "t10k-labels-idx1-ubyte"

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from corpora import Corpus, read_conllu
+from pipelines.data import silver_columns
 from pipelines.errors import PipelineError
-from pipelines.training.silver import ensemble_tags, make_silver_corpus, silver_columns
+from pipelines.training.silver import ensemble_tags, make_silver_corpus
 from pipelines.training.tagger import train
 from tagger import Tagger, TaggerConfig
 

@@ -17,7 +17,7 @@ from corpora import Sentence, TokenizedText, read_ud_text, token_ranges
 from pipelines.errors import PipelineError
 from pipelines.tagging.tokenizers import choose_tokenizer, tokenizer_name
 
-from .conll18 import RawEvaluation, score_raw
+from .conll18 import RawEvaluation, score_conllu_files, score_raw
 
 
 @dataclass
@@ -63,6 +63,12 @@ def tag_document(tagger, text: str, sentences: Sequence[Sentence]) -> TokenizedT
 
 def read_gold(data: str, split: str = "test") -> tuple[str, TokenizedText]:
     """(description, gold raw text) of a UD corpus name's split or a CoNLL-U file."""
+    description, path = gold_file(data, split)
+    return description, read_ud_text(path)
+
+
+def gold_file(data: str, split: str = "test") -> tuple[str, Path]:
+    """(description, CoNLL-U file) of a UD corpus name's split (checked against its checksum) or a file."""
     from pipelines.data import is_corpus_name
 
     if is_corpus_name(data):
@@ -76,10 +82,20 @@ def read_gold(data: str, split: str = "test") -> tuple[str, TokenizedText]:
         if split not in paths:
             raise PipelineError(f"corpus {data} has no {split} split")
         verify_ud_files(treebank, {split: paths[split]})
-        return f"{data} {split}", read_ud_text(paths[split])
+        return f"{data} {split}", Path(paths[split])
     if not Path(data).is_file():
         raise PipelineError(f"{data}: no such file, nor a corpus name (ud:en_ewt)")
-    return data, read_ud_text(data)
+    return data, Path(data)
+
+
+def evaluate_file_raw(system: str | Path, data: str, split: str = "test") -> RawResult:
+    """`postag evaluate SYSTEM.conllu DATA --raw`: a CoNLL-U file that any tool wrote from the gold raw text
+    (`postag tag --format conllu`, UDPipe, Stanza) scored against the gold, as `conll18_ud_eval.py` does."""
+    description, gold = gold_file(data, split)
+    evaluation = score_conllu_files(gold, system)
+    system_text = read_ud_text(system, line_width=None)
+    tokens = sum(len(token_ranges(s)) for s in system_text.sentences)
+    return RawResult(description, str(system), None, evaluation, len(system_text.text), tokens, 0.0, None)
 
 
 def evaluate_raw(gold: TokenizedText, tokenizer, tagger=None, data: str = "") -> RawResult:

@@ -98,24 +98,3 @@ def read_images(path: Path) -> np.ndarray:
 def read_labels(path: Path) -> np.ndarray:
     """MNIST-style labels: uint8 array (count,)."""
     return read_idx(path, LABELS_MAGIC)
-
-
-def write_idx(path: Path, array: np.ndarray, compress: bool | None = None) -> None:
-    """Write `array` as an IDX file (gzip when `compress`, or when the name ends in .gz by default).
-
-    Used by the tests to build tiny fixtures, and handy to cut a subset of MNIST. Written atomically.
-    """
-    codes = {dtype: code for code, dtype in IDX_TYPES.items()}
-    big_endian = np.dtype(array.dtype).newbyteorder(">") if array.dtype.itemsize > 1 else array.dtype
-    if big_endian not in codes:
-        raise PipelineError(f"{path}: IDX cannot store values of type {array.dtype}")
-    header = bytes([0, 0, codes[big_endian], array.ndim]) + b"".join(
-        int(size).to_bytes(4, "big") for size in array.shape)
-    content = header + np.ascontiguousarray(array, dtype=big_endian).tobytes()
-    if compress is None:
-        compress = path.name.endswith(".gz")
-    if compress:
-        content = gzip.compress(content, mtime=0)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(content)
-    temporary.replace(path)

@@ -13,7 +13,7 @@ Sentences come from the raw-text corpora and files `postag embeddings train` rea
 does), 3 to `max_length` words, each distinct sentence once, in a seeded shuffle, until `max_tokens` words
 are kept. The output is a CoNLL-U file (UPOS and/or XPOS columns, by the teachers' tagsets), written
 atomically, that training adds to the gold training split with `--set silver=FILE`
-(pipelines.data.with_silver).
+(pipelines.data.with_silver, read_silver).
 
 Pipelines print nothing: progress goes through a callback, the result comes back as a dataclass.
 """
@@ -29,8 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from common.files import open_atomically
-from corpora.conllu import TAG_COLUMNS, conllu_sentence, read_conllu
-from corpora.types import CorpusError, Sentence
+from corpora.conllu import conllu_sentence
+from corpora.types import Sentence
+from pipelines.data import silver_columns
 from pipelines.errors import PipelineError
 from pipelines.outputs import check_output_file
 from pipelines.pretraining.vocab import iter_sentences, parse_source
@@ -63,35 +64,6 @@ class SilverResult:
     def agreement(self) -> float:
         """Share of the tagged sentences on which every teacher agreed with the ensemble."""
         return self.agreed / max(self.tagged, 1)
-
-
-def silver_columns(tagsets: Sequence[str]) -> tuple[str, ...]:
-    """The CoNLL-U columns the teachers' tagsets go to: upos and xpos by name; a lone other tagset
-    (an NLTK corpus's native or universal tags) goes to UPOS, which `postag train --tagset upos` reads."""
-    if all(tagset in TAG_COLUMNS for tagset in tagsets) and len(set(tagsets)) == len(tagsets):
-        return tuple(tagsets)
-    if len(tagsets) == 1:
-        return ("upos",)
-    raise PipelineError(f"teachers tag with {', '.join(tagsets)}: several tagsets must be upos and xpos")
-
-
-def read_silver(path: str | Path, tagsets: Sequence[str]) -> list[Sentence]:
-    """The sentences of a silver file, tagged in the columns the corpus's tagsets are written to. A joint tagger's
-    silver data may lack its further tagsets (UPOS teachers leave XPOS out): those layers are then empty, and
-    training leaves the heads they feed out for those sentences."""
-    path = Path(path)
-    if not path.is_file():
-        raise PipelineError(f"silver data {path}: no such file; make it with `postag silver TEACHER_MODEL ... "
-                            f"--source TEXT --output {path}`")
-    try:
-        columns = silver_columns(tagsets)
-        sentences = read_conllu(path, ",".join(columns), untagged_ok=columns[1:])
-    except CorpusError as error:
-        raise PipelineError(f"silver data: {error}") from None
-    if not sentences or any(not s.tags for s in sentences):
-        raise PipelineError(f"silver data {path}: {'no sentences' if not sentences else 'untagged sentences'}; "
-                            "write it with `postag silver`")
-    return sentences
 
 
 def candidate_sentences(sources: list[str], max_length: int, seed: int) -> list[tuple[str, ...]]:

@@ -77,11 +77,6 @@ def log_partition(emissions, mask, transitions, start, end):
     return tf.reduce_logsumexp(alpha + end[None], axis=1)
 
 
-def crf_loss(tag_ids, logits, transitions, start, end):
-    total, tokens = summed_crf_loss(tag_ids, logits, transitions, start, end)
-    return total / tf.maximum(tokens, 1.0)
-
-
 def summed_crf_loss(tag_ids, logits, transitions, start, end):
     """(-log p(gold sequence) summed over the batch, the number of real tokens)."""
     tag_ids = tf.cast(tag_ids, tf.int32)

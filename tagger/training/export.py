@@ -1,13 +1,14 @@
 """Export a trained Keras tagger to an ONNX graph that tagger.runtime runs without TensorFlow.
 
 The graph is built node by node from the Keras weights (no converter in between), so it holds exactly the
-operations tagging needs: embeddings as Gather, the character CNN as Conv + ReduceMax, dense layers as
-MatMul, and the recurrent stack as ONNX's own LSTM or GRU operator (one fused kernel per layer, with the
-sentence lengths, rather than a slow Loop).
+operations tagging needs: embeddings as Gather, the character CNN as one MatMul over each character's window
+(Pad, Slice, Concat) + ReduceMax, dense layers as MatMul, and the recurrent stack as ONNX's own LSTM or GRU
+operator (one fused kernel per layer, with the sentence lengths, rather than a slow Loop).
 
 Everything the encoder computes is a function of a word's spelling (its word id, characters and affixes), so
 the graph takes one row per distinct spelling of the batch and gathers the rows to positions only after the
-encoder (the same values as SequenceTagger's per-position inputs; tagger.encoding.SpellingEncoder builds them):
+encoder (the same values as SequenceTagger's per-position inputs; tagger.encoding.SentenceEncoder.spelling_inputs
+builds them):
 
     spelling_index [B, T]  (0 = padding), spelling_words [S], spellings [S, C], spelling_affixes [S, A]  (int32),
     known_features [K, D]  (float: rows the runtime computed in earlier batches)
