@@ -15,6 +15,7 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 FIRST_SCREEN = README[: README.index("## Quick start")]
 CARD = json.loads((REPO / "tagger/pretrained/en_ewt/metrics.json").read_text(encoding="utf-8"))
 RUNTIME = json.loads((REPO / "benchmarks/results/runtime.json").read_text(encoding="utf-8"))["cold_start"]
+INSTALL = json.loads((REPO / "benchmarks/results/install_size.json").read_text(encoding="utf-8"))
 
 
 def percent(value: float) -> str:
@@ -32,6 +33,12 @@ FIGURES = [
       percent(CARD["test"]["oov_accuracy"])]),
     (r"tokens (\d+(?:\.\d+)?), sentences (\d+(?:\.\d+)?), UPOS F1 (\d+(?:\.\d+)?),\s+XPOS F1 (\d+(?:\.\d+)?)",
      [percent(CARD["raw_text"]["test"][name]["f1"]) for name in ("tokens", "sentences", "upos", "xpos")]),
+    (r"without extras ([\d,]+) MB in (\d+) s, (\d+) packages; with `\[train\]` ([\d,]+) MB in (\d+) s, (\d+) "
+     r"packages\. An empty\s+environment is (\d+) MB",
+     [f"{INSTALL['rows'][0]['bytes'] / 1e6:,.0f}", f"{INSTALL['rows'][0]['seconds']:.0f}",
+      str(INSTALL['rows'][0]['packages']), f"{INSTALL['rows'][1]['bytes'] / 1e6:,.0f}",
+      f"{INSTALL['rows'][1]['seconds']:.0f}", str(INSTALL['rows'][1]['packages']),
+      f"{INSTALL['empty_environment_bytes'] / 1e6:.0f}"]),
 ]
 
 
