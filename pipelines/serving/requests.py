@@ -57,7 +57,7 @@ class TagRequest:
 class Limits:
     """What one request may ask for; past these it is answered 413 (or 503 for time)."""
 
-    max_body_bytes: int = 4 << 20
+    max_body_bytes: int = 4_000_000  # 4 MB, as `postag serve --max-body-mb 4`
     max_sentences: int = 20_000
     max_words: int = 250_000
     timeout_seconds: float = 30.0
